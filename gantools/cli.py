@@ -1,0 +1,58 @@
+"""Command-line conventions shared by every training script.
+
+A bad flag value, a missing dataset or an unwritable output folder is reported as one line,
+`<prog>: error: <what is wrong>`, with exit code 2 and no traceback.
+"""
+import argparse
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """Bad user input found after parsing (files, folders): one error line, exit code 2."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with a one-line error message (no usage dump) and exit code 2."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _number(kind, test, requirement):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"{text!r} must be {requirement}")
+        return value
+    parse.__name__ = requirement  # argparse names the type in some messages
+    return parse
+
+
+positive_int = _number(int, lambda v: v > 0, "a positive integer")
+non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
+positive_float = _number(float, lambda v: v > 0, "a positive number")
+non_negative_float = _number(float, lambda v: v >= 0, "a number >= 0")
+unit_interval = _number(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+
+
+def add_run_arguments(parser, script_name):
+    """The flags every script shares: output folder, seed, determinism and verbosity."""
+    group = parser.add_argument_group("run")
+    group.add_argument("--out", type=Path, default=Path("runs") / script_name,
+                       help="run folder for every file this run writes")
+    group.add_argument("--overwrite", action="store_true",
+                       help="replace an earlier run in --out instead of refusing")
+    group.add_argument("--seed", type=non_negative_int, default=0,
+                       help="seed for Python, NumPy and TensorFlow")
+    group.add_argument("--deterministic", action="store_true",
+                       help="enable TensorFlow op determinism (same seed, same numbers)")
+    group.add_argument("--verbose", action="store_true",
+                       help="show TensorFlow's own start-up logs and deprecation warnings")
+    return group

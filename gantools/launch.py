@@ -1,0 +1,90 @@
+"""Entry points of the training scripts, and TensorFlow's start-up noise kept out of them.
+
+TensorFlow 2.19+ writes several C++ log lines while it is imported and when it first looks
+for GPUs (oneDNN notices, "Could not find cuda drivers", "failed call to cuInit" on a machine
+without a GPU, "WARNING: All log messages before absl::InitializeLog() ..."). They are
+written before absl logging is initialised, so `TF_CPP_MIN_LOG_LEVEL` does not hide them
+(tensorflow/tensorflow#100442). `quiet_tensorflow()` therefore captures file descriptor 2
+while TensorFlow is imported and its devices are listed, drops only the lines matched by
+`STARTUP_NOISE`, and passes everything else through. It also drops the deprecation notices
+that `tf.compat.v1` prints: the graph-mode programs use that API on purpose. `--verbose`
+turns all of this off.
+"""
+import contextlib
+import importlib
+import logging
+import os
+import re
+import sys
+import tempfile
+
+from gantools.cli import UsageError
+
+STARTUP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog\(\) is called"
+    r"|^[IW]\d{4} .*(port\.cc|cudart_stub\.cc|cpu_feature_guard\.cc|cpu_utils\.cc"
+    r"|gpu_device\.cc|cuda_executor\.cc|TF-TRT Warning)"
+    r"|^E\d{4} .*(failed call to cuInit|Unable to register cu(DNN|FFT|BLAS) factory)"
+    r"|^To enable the following instructions:.*rebuild TensorFlow"
+)
+
+
+class _DropDeprecations(logging.Filter):
+    """Hide TensorFlow's 'is deprecated' notices; keep every other warning."""
+
+    def filter(self, record):
+        return "deprecat" not in record.getMessage().lower()
+
+
+@contextlib.contextmanager
+def _filtered_stderr(pattern):
+    """Capture file descriptor 2 and re-emit the lines that do not match `pattern`."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines(keepends=True):
+                if not pattern.search(line):
+                    sys.stderr.write(line)
+            sys.stderr.flush()
+
+
+def quiet_tensorflow(verbose=False):
+    """Import TensorFlow and list its devices with the start-up noise filtered out."""
+    if verbose:
+        import tensorflow as tf
+        tf.config.list_physical_devices()
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # C++ INFO lines after start-up
+    with _filtered_stderr(STARTUP_NOISE):
+        import tensorflow as tf
+        tf.config.list_physical_devices()  # first CUDA probe happens here, inside the filter
+    tf.get_logger().addFilter(_DropDeprecations())
+
+
+def run(module_name, argv=None):
+    """Run `module_name.main(argv)` the way every script does; return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    quiet_tensorflow(verbose="--verbose" in argv)
+    module = importlib.import_module(module_name)
+    try:
+        return module.main(argv) or 0
+    except UsageError as error:
+        prog = os.path.basename(sys.argv[0]) or module_name
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+# One function per console script (setup.cfg [options.entry_points]).
+def gaussian_gan_tf1():
+    return run("tf1_compat.gaussian_gan")

@@ -1,0 +1,62 @@
+"""Figures every program saves: distribution frames, loss curves and `evolution.gif`.
+
+Figures are drawn with matplotlib's object-oriented API on the Agg canvas: nothing is ever
+shown, no pyplot state is kept, and one figure is reused for all frames of a run, which keeps
+plotting cheap next to training.
+"""
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+
+class DistributionPlot:
+    """Real and generated densities drawn over one x axis; `save` redraws and writes a PNG."""
+
+    def __init__(self, x, title, xlabel, ylabel, labels=("Real Data", "Generated Data"),
+                 ylim=(0, 1)):
+        self.figure = Figure()
+        FigureCanvasAgg(self.figure)
+        ax = self.figure.subplots()
+        ax.set_ylim(*ylim)
+        self.lines = [ax.plot(x, np.zeros_like(x), label=label)[0] for label in labels]
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend()
+        self.caption = ax.text(0.02, 0.96, "", transform=ax.transAxes, va="top", color="0.4")
+
+    def save(self, path, *densities, caption=""):
+        for line, density in zip(self.lines, densities):
+            line.set_ydata(density)
+        self.caption.set_text(caption)
+        self.figure.savefig(path)
+
+
+def plot_losses(losses, path, columns, x="step", title="Training loss", xlabel="step",
+                ylabel="loss", logy=False):
+    """Loss curves from read_losses() output; `columns` maps column name -> label."""
+    figure = Figure()
+    FigureCanvasAgg(figure)
+    ax = figure.subplots()
+    for column, label in columns.items():
+        ax.plot(losses[x], losses[column], label=label, linewidth=0.8)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    figure.savefig(path)
+
+
+def write_gif(frame_paths, path, duration_ms=500):
+    """Animated GIF of PNG frames, in the order given, looping forever."""
+    frames = [Image.open(p).convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE)
+              for p in frame_paths]
+    if not frames:
+        raise ValueError("write_gif needs at least one frame")
+    frames[0].save(Path(path), save_all=True, append_images=frames[1:], duration=duration_ms,
+                   loop=0)

@@ -1,0 +1,153 @@
+"""Run folders and the files every run writes, seeding, and the devices in use.
+
+Every run folder holds `config.json` (resolved hyper-parameters, seed, versions, devices,
+trainable parameter counts), `losses.csv` (one row per step or per logged step) and
+`metrics.json` (final metrics). An earlier run is never replaced silently.
+"""
+import csv
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from gantools.cli import UsageError
+
+
+def prepare_run_dir(path, overwrite=False, resume=False):
+    """Create the run folder, or check an existing one; return it as a Path.
+
+    A folder that already holds files is refused unless `overwrite` (then an earlier run,
+    recognised by its config.json, is deleted first; any other folder is never deleted) or
+    `resume` (then it must hold a run).
+    """
+    path = Path(path).expanduser()
+    if resume:
+        if not (path / "config.json").is_file():
+            raise UsageError(f"--resume: {path} holds no run to resume (no config.json)")
+    elif path.exists() and (not path.is_dir() or any(path.iterdir())):
+        if not overwrite:
+            raise UsageError(f"{path} already holds files; pass --overwrite to replace "
+                             f"the run there, or choose another --out")
+        if not (path / "config.json").is_file():
+            raise UsageError(f"{path} is not a run folder (no config.json); "
+                             f"it will not be deleted, choose another --out")
+        shutil.rmtree(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as error:
+        raise UsageError(f"cannot write to --out {path}: {error.strerror or error}") from None
+    return path
+
+
+def write_json(path, data):
+    """Write JSON through a temporary file, so a crash never leaves half a file."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp, path)
+
+
+def library_versions():
+    versions = {"python": platform.python_version()}
+    for name in ("tensorflow", "keras", "numpy", "scipy", "matplotlib", "pillow"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def devices():
+    """Names of the devices TensorFlow will use, e.g. ['CPU', 'GPU:0 NVIDIA A100']."""
+    import tensorflow as tf
+    names = ["CPU"]
+    for index, gpu in enumerate(tf.config.list_physical_devices("GPU")):
+        detail = tf.config.experimental.get_device_details(gpu).get("device_name", "")
+        names.append(f"GPU:{index} {detail}".strip())
+    return names
+
+
+def seed_everything(seed, deterministic=False):
+    """Seed Python, NumPy and TensorFlow; optionally make TensorFlow's ops deterministic."""
+    import tensorflow as tf
+    random.seed(seed)
+    np.random.seed(seed)
+    tf.random.set_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def start_run(args, hparams, trainable_parameters, resume=False):
+    """Create the run folder, seed, print the devices and write config.json.
+
+    `hparams` holds every resolved hyper-parameter under its config.json name. Returns
+    the run folder.
+    """
+    run_dir = prepare_run_dir(args.out, args.overwrite, resume)
+    seed_everything(args.seed, args.deterministic)
+    used = devices()
+    print(f"Devices: {', '.join(used)}", flush=True)
+    config = dict(hparams)
+    config.update(
+        seed=args.seed,
+        deterministic=args.deterministic,
+        trainable_parameters=trainable_parameters,
+        devices=used,
+        versions=library_versions(),
+        command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+    )
+    write_json(run_dir / "config.json", config)
+    return run_dir
+
+
+class LossLog:
+    """losses.csv: a header, then one row per (logged) step, flushed as it goes.
+
+    With `keep_until`, an existing file is kept up to (not including) that step, so a
+    resumed run continues it with no duplicated or missing rows.
+    """
+
+    def __init__(self, path, fieldnames, keep_until=None):
+        self.path = Path(path)
+        self.fieldnames = list(fieldnames)
+        kept = []
+        if keep_until is not None and self.path.exists():
+            with self.path.open(newline="") as old:
+                kept = [row for row in csv.DictReader(old) if int(row["step"]) < keep_until]
+        self._file = self.path.open("w", newline="")
+        self._writer = csv.DictWriter(self._file, self.fieldnames)
+        self._writer.writeheader()
+        self._writer.writerows(kept)
+        self._file.flush()
+
+    def write(self, **row):
+        self._writer.writerow(row)
+
+    def flush(self):
+        self._file.flush()
+
+    def close(self):
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def read_losses(path):
+    """losses.csv as a dict of column name -> float array."""
+    with Path(path).open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return {}
+    return {key: np.array([float(row[key]) for row in rows]) for key in rows[0]}

@@ -1,0 +1,11 @@
+#!/usr/bin/env python
+"""Train the book's 1-D Gaussian GAN (S1) and save Figures 3-12 to 3-14.
+
+The program is tf1_compat/gaussian_gan.py; `--help` lists its flags.
+"""
+import sys
+
+from gantools.launch import gaussian_gan_tf1
+
+if __name__ == "__main__":
+    sys.exit(gaussian_gan_tf1())

@@ -1,0 +1,451 @@
+"""The book's 1-D Gaussian GAN in TensorFlow graph mode (program S1).
+
+Ports section 3.4 of the book chapter ("GAN的工程实践", seed 000): a generator learns to map
+stratified uniform noise on [-8, 8] to samples of N(3, 0.5), against a discriminator that
+is first pretrained (D_pre) to output the data density and then copied into the real one.
+The book's code descends from Eric Jang's 2016 blog post through the early AYLIEN `gan.py`
+(which used mu = 4; the book uses 3). Read it beside the book: the names and their order
+are the book's: DataDistribution, GeneratorDistribution, linear, generator, discriminator,
+optimizer, GAN (_create_model, train, _samples, _plot_distributions) and main.
+
+Deliberate differences from the printed code (the defaults compute what the book computes):
+- `def _init_` and `def_init_` are fixed to `__init__`: as printed, the classes never set mu,
+  sigma or range and the program stops with an AttributeError.
+- `tf.disable_v2_behavior()` is replaced by one explicit `tf.Graph` per GAN, so one process
+  can build several models (the seed sweep, the tests) without switching TensorFlow's
+  global mode.
+- Figures are saved (frames/, fig3-12.png to fig3-14.png, evolution.gif), not shown with a
+  blocking plt.show(); the frames carry a small "step N" caption.
+- The generator's placeholder accepts any batch size, so `_samples` evaluates G on all 10000
+  points in one run. The book fed 833 batches of 12 and left the last 4 points at 0, a small
+  spike at 0 in the generated histogram; `--book-sampling` keeps that quirk.
+- Random draws come from a seeded NumPy generator (the book used the unseeded np.random).
+  The figures and metrics draw their real samples from a second generator, so plotting or
+  not does not change training.
+- `optimizer` also returns its learning rate and step counter, which losses.csv records; the
+  counter is created non-trainable (the book's `tf.Variable(0)` joined the trainable
+  collection, though no gradient reaches an integer).
+- Every loss goes to losses.csv (pretraining to pretrain_losses.csv), final metrics to
+  metrics.json; the book printed losses only.
+
+Opt-in, off by default:
+- `--k N`: N discriminator updates per iteration, the k of pseudo-code 3-2 (the book: 1).
+- `--instance-noise STD`: Gaussian noise of standard deviation STD added to both of the
+  discriminator's inputs (real and generated), annealed linearly to 0 at
+  `--instance-noise-anneal` of the steps (Sønderby et al. 2016; Arjovsky & Bottou 2017).
+  The printed code converges on about a third of the seeds: its D quickly separates the
+  narrow data from a generator that starts far away, the generator's gradient vanishes and
+  it drifts. Noise makes the two distributions overlap early, so D's gradient stays useful.
+- `--book-sampling`: the 9996-of-10000 sampling quirk above.
+"""
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import norm
+import tensorflow.compat.v1 as tf
+
+from gantools.cli import (ArgumentParser, add_run_arguments, non_negative_float,
+                          non_negative_int, positive_float, positive_int, unit_interval)
+from gantools.metrics import density_histogram, distribution_metrics
+from gantools.rundir import LossLog, read_losses, start_run, write_json
+
+CONVERGED_W1 = 0.5  # a run "converged" when W1(generated, data) is below this
+
+
+class DataDistribution(object):
+    """The real data: N(mu, sigma), returned sorted as in the book."""
+
+    def __init__(self, mu=3, sigma=0.5, rng=np.random):
+        self.mu = mu
+        self.sigma = sigma
+        self.rng = rng
+
+    def sample(self, N):
+        samples = self.rng.normal(self.mu, self.sigma, N)
+        samples.sort()
+        return samples
+
+
+class GeneratorDistribution(object):
+    """The generator's input: an evenly spaced grid over [-range, range], jittered by 0.01."""
+
+    def __init__(self, range, rng=np.random):
+        self.range = range
+        self.rng = rng
+
+    def sample(self, N):
+        return np.linspace(-self.range, self.range, N) + self.rng.random(N) * 0.01
+
+
+def linear(input, output_dim, scope=None, stddev=1.0):
+    norm = tf.random_normal_initializer(stddev=stddev)
+    const = tf.constant_initializer(0.0)
+    with tf.variable_scope(scope or 'linear'):
+        w = tf.get_variable('w', [input.get_shape()[1], output_dim], initializer=norm)
+        b = tf.get_variable('b', [output_dim], initializer=const)
+        return tf.matmul(input, w) + b
+
+
+def generator(input, h_dim):
+    h0 = tf.nn.softplus(linear(input, h_dim, 'g0'))
+    h1 = linear(h0, 1, 'g1')
+    return h1
+
+
+def discriminator(input, h_dim):
+    h0 = tf.tanh(linear(input, h_dim * 2, 'd0'))
+    h1 = tf.tanh(linear(h0, h_dim * 2, 'd1'))
+    h2 = tf.tanh(linear(h1, h_dim * 2, 'd2'))
+    h3 = tf.sigmoid(linear(h2, 1, 'd3'))
+    return h3
+
+
+def optimizer(loss, var_list, initial_learning_rate, decay=0.95, num_decay_steps=150):
+    """Plain gradient descent with a staircase-decayed learning rate and its own step counter.
+
+    Returns (train op, learning rate tensor, step counter).
+    """
+    batch = tf.Variable(0, trainable=False)
+    learning_rate = tf.train.exponential_decay(
+        initial_learning_rate, batch, num_decay_steps, decay, staircase=True
+    )
+    optimizer = tf.train.GradientDescentOptimizer(learning_rate).minimize(
+        loss, global_step=batch, var_list=var_list
+    )
+    return optimizer, learning_rate, batch
+
+
+def count_parameters(variables):
+    return int(sum(np.prod(v.get_shape().as_list()) for v in variables))
+
+
+class GAN(object):
+    def __init__(self, data, gen, num_steps, batch_size, log_every, mlp_hidden_size=4,
+                 learning_rate=0.03, num_pretrain_steps=1000, decay=0.95, num_decay_steps=150,
+                 k=1, instance_noise=0.0, instance_noise_anneal=0.8, plot_every=100,
+                 book_sampling=False, seed=None, eval_rng=None, verbose=True):
+        self.data = data
+        self.gen = gen
+        self.num_steps = num_steps
+        self.batch_size = batch_size
+        self.log_every = log_every
+        self.mlp_hidden_size = mlp_hidden_size
+        self.learning_rate = learning_rate
+        self.num_pretrain_steps = num_pretrain_steps
+        self.decay = decay
+        self.num_decay_steps = num_decay_steps
+        self.k = k
+        self.instance_noise = instance_noise
+        self.instance_noise_anneal = instance_noise_anneal
+        self.plot_every = plot_every
+        self.book_sampling = book_sampling
+        self.verbose = verbose
+        # Real samples for figures and metrics, drawn apart from the training stream.
+        self.eval_data = DataDistribution(data.mu, data.sigma, eval_rng or np.random)
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            if seed is not None:
+                tf.set_random_seed(seed)
+            self._create_model()
+
+    def _optimizer(self, loss, var_list):
+        return optimizer(loss, var_list, self.learning_rate, self.decay, self.num_decay_steps)
+
+    def _create_model(self):
+        with tf.variable_scope('D_pre'):
+            self.pre_input = tf.placeholder(tf.float32, shape=(self.batch_size, 1))
+            self.pre_labels = tf.placeholder(tf.float32, shape=(self.batch_size, 1))
+            D_pre = discriminator(self.pre_input, self.mlp_hidden_size)
+            self.pre_loss = tf.reduce_mean(tf.square(D_pre - self.pre_labels))
+            self.pre_opt, self.pre_lr, self.pre_step = self._optimizer(self.pre_loss, None)
+
+        with tf.variable_scope('Generator'):
+            self.z = tf.placeholder(tf.float32, shape=(None, 1))  # any batch: see docstring
+            self.G = generator(self.z, self.mlp_hidden_size)
+
+        with tf.variable_scope('Discriminator') as scope:
+            self.x = tf.placeholder(tf.float32, shape=(self.batch_size, 1))
+            real, fake = self.x, self.G
+            if self.instance_noise:  # opt-in: noise on both of D's inputs
+                self.noise_std = tf.placeholder_with_default(0.0, shape=())
+                real = real + self.noise_std * tf.random_normal(tf.shape(real))
+                fake = fake + self.noise_std * tf.random_normal(tf.shape(fake))
+            self.D1 = discriminator(real, self.mlp_hidden_size)
+            scope.reuse_variables()
+            self.D2 = discriminator(fake, self.mlp_hidden_size)
+
+        self.loss_d = tf.reduce_mean(-tf.log(self.D1) - tf.log(1 - self.D2))
+        self.loss_g = tf.reduce_mean(-tf.log(self.D2))
+
+        self.d_pre_params = tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope='D_pre')
+        self.d_params = tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope='Discriminator')
+        self.g_params = tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES, scope='Generator')
+
+        self.opt_d, self.lr_d, self.step_d = self._optimizer(self.loss_d, self.d_params)
+        self.opt_g, self.lr_g, self.step_g = self._optimizer(self.loss_g, self.g_params)
+        self.init = tf.global_variables_initializer()
+
+    def trainable_parameters(self):
+        return {"generator": count_parameters(self.g_params),
+                "discriminator": count_parameters(self.d_params)}
+
+    def session(self):
+        return tf.Session(graph=self.graph)
+
+    def train(self, run_dir=None):
+        """Pretrain D_pre, copy it into D, then train; write files when `run_dir` is given.
+
+        Returns the final metrics (see `_final_metrics`).
+        """
+        self.frames = []
+        self.frames_dir = None
+        if run_dir is not None and self.plot_every:
+            self.frames_dir = Path(run_dir) / 'frames'
+            self.frames_dir.mkdir(exist_ok=True)
+        with self.session() as session:
+            session.run(self.init)
+            pretrain_loss = self._pretrain(session, run_dir)
+            self._copy_pretrained(session)
+            log = LossLog(Path(run_dir) / 'losses.csv', ['step', 'loss_d', 'loss_g', 'lr_d',
+                          'lr_g', 'instance_noise']) if run_dir is not None else None
+            try:
+                for step in range(self.num_steps):
+                    self._train_step(session, step, log)
+            finally:
+                if log is not None:
+                    log.close()
+            metrics = self._final_metrics(session)
+            metrics['pretrain_loss'] = float(pretrain_loss)
+            return metrics
+
+    def _pretrain(self, session, run_dir=None):
+        """Fit D_pre to the data density, norm.pdf(d), with squared error."""
+        log = LossLog(Path(run_dir) / 'pretrain_losses.csv', ['step', 'loss', 'lr']) \
+            if run_dir is not None else None
+        pretrain_loss = np.nan
+        for step in range(self.num_pretrain_steps):
+            d = (self.data.rng.random(self.batch_size) - 0.5) * 10.0
+            labels = norm.pdf(d, loc=self.data.mu, scale=self.data.sigma)
+            pretrain_loss, lr, _ = session.run([self.pre_loss, self.pre_lr, self.pre_opt], {
+                self.pre_input: np.reshape(d, (self.batch_size, 1)),
+                self.pre_labels: np.reshape(labels, (self.batch_size, 1))
+            })
+            if log is not None:
+                log.write(step=step, loss=pretrain_loss, lr=lr)
+        if log is not None:
+            log.close()
+        return pretrain_loss
+
+    def _copy_pretrained(self, session):
+        """Share the pretrained weights with the Discriminator, variable by variable."""
+        self.weightsD = session.run(self.d_pre_params)
+        for i, v in enumerate(self.d_params):
+            session.run(v.assign(self.weightsD[i]))
+
+    def _noise_std(self, step):
+        """Instance noise for this step: linear from `instance_noise` to 0 at the anneal point."""
+        if not self.instance_noise:
+            return 0.0
+        end = self.instance_noise_anneal * self.num_steps
+        return self.instance_noise * max(0.0, 1.0 - step / end)
+
+    def _train_step(self, session, step, log=None):
+        noise = {self.noise_std: self._noise_std(step)} if self.instance_noise else {}
+        # update discriminator (k times, pseudo-code 3-2)
+        for _ in range(self.k):
+            x = self.data.sample(self.batch_size)
+            z = self.gen.sample(self.batch_size)
+            loss_d, lr_d, _ = session.run([self.loss_d, self.lr_d, self.opt_d], {
+                self.x: np.reshape(x, (self.batch_size, 1)),
+                self.z: np.reshape(z, (self.batch_size, 1)),
+                **noise
+            })
+        # update generator
+        z = self.gen.sample(self.batch_size)
+        loss_g, lr_g, _ = session.run([self.loss_g, self.lr_g, self.opt_g], {
+            self.z: np.reshape(z, (self.batch_size, 1)),
+            **noise
+        })
+        if log is not None:
+            log.write(step=step, loss_d=loss_d, loss_g=loss_g, lr_d=lr_d, lr_g=lr_g,
+                      instance_noise=self._noise_std(step))
+        if self.verbose and step % self.log_every == 0:
+            print('{}:{}\t{}'.format(step, loss_d, loss_g))
+        if self.frames_dir is not None and (
+                step % self.plot_every == 0 or step == self.num_steps - 1):
+            self._plot_distributions(session, step)
+
+    def _sample_points(self, session, num_points=10000):
+        """num_points real samples, and G applied to an even grid over [-range, range]."""
+        d = self.eval_data.sample(num_points)
+        zs = np.linspace(-self.gen.range, self.gen.range, num_points)
+        g = session.run(self.G, {self.z: np.reshape(zs, (num_points, 1))})
+        return d, g
+
+    def _samples(self, session, num_points=10000, num_bins=100):
+        bins = np.linspace(-self.gen.range, self.gen.range, num_bins)
+        # data distribution
+        d, g = self._sample_points(session, num_points)
+        pd = density_histogram(d, bins)
+        # generated samples
+        if self.book_sampling:  # the book's 833 batches of 12 never filled the last points
+            g[num_points // self.batch_size * self.batch_size:] = 0
+        pg = density_histogram(g, bins)
+        return pd, pg
+
+    def _plot_distributions(self, session, step):
+        from gantools.plots import DistributionPlot  # matplotlib only when plotting
+        pd, pg = self._samples(session)
+        if not self.frames:
+            p_x = np.linspace(-self.gen.range, self.gen.range, len(pd))
+            self.figure = DistributionPlot(p_x, 'GAN Visualization', 'Value',
+                                           'Probability Density')
+        path = self.frames_dir / 'step_{:05d}.png'.format(step)
+        self.figure.save(path, pd, pg, caption='step {}'.format(step))
+        self.frames.append((step, path))
+
+    def _final_metrics(self, session):
+        """Mean, std, JS and W1 of G's output (on all 10000 grid points) against the data."""
+        d, g = self._sample_points(session)
+        metrics = distribution_metrics(g, d, self.gen.range)
+        metrics['converged'] = metrics['wasserstein1'] < CONVERGED_W1
+        return metrics
+
+
+# ---------------------------------------------------------------------------------------
+# The program: flags, one run with the book's figures, or a sweep over seeds.
+
+DEFAULT_SEED = 4  # one of the seeds on which the printed code reproduces Figure 3-14
+
+
+def build_parser():
+    parser = ArgumentParser(
+        prog='gaussian_gan_tf1.py',
+        description="The book's 1-D Gaussian GAN (section 3.4) in TensorFlow graph mode: "
+                    "pretrains D_pre, trains G to match N(3, 0.5) and saves Figures 3-12 "
+                    "to 3-14, evolution.gif, losses and metrics into --out.")
+    book = parser.add_argument_group("the book's settings")
+    book.add_argument('--steps', type=positive_int, default=1200, help='training steps')
+    book.add_argument('--batch-size', type=positive_int, default=12)
+    book.add_argument('--log-every', type=positive_int, default=10,
+                      help="print 'step:loss_d<TAB>loss_g' every this many steps")
+    book.add_argument('--hidden-size', type=positive_int, default=4,
+                      help='mlp_hidden_size (D layers are twice as wide)')
+    book.add_argument('--lr', '--learning-rate', dest='learning_rate', type=positive_float,
+                      default=0.03, help='initial learning rate of all three optimizers')
+    book.add_argument('--pretrain-steps', type=non_negative_int, default=1000,
+                      help='D_pre pretraining steps')
+    book.add_argument('--decay', type=unit_interval, default=0.95,
+                      help='learning-rate decay factor')
+    book.add_argument('--decay-steps', type=positive_int, default=150,
+                      help='steps per decay (staircase)')
+    book.add_argument('--mu', type=float, default=3.0, help='mean of the data')
+    book.add_argument('--sigma', type=positive_float, default=0.5, help='std of the data')
+    book.add_argument('--range', type=positive_float, default=8.0,
+                      help="generator input range and the plots' x range")
+    book.add_argument('--plot-every', type=non_negative_int, default=100,
+                      help='save a frame every this many steps (and the last); 0: none')
+    book.add_argument('--k', type=positive_int, default=1,
+                      help='discriminator updates per iteration (pseudo-code 3-2)')
+    changes = parser.add_argument_group('opt-in changes (off by default)')
+    changes.add_argument('--instance-noise', type=non_negative_float, default=0.0,
+                         metavar='STD', help="std of Gaussian noise on D's inputs (try 2)")
+    changes.add_argument('--instance-noise-anneal', type=unit_interval, default=0.8,
+                         metavar='FRACTION',
+                         help='fraction of the steps at which the noise reaches 0')
+    changes.add_argument('--book-sampling', action='store_true',
+                         help="keep the book's quirk of generating 9996 of 10000 plot points")
+    parser.add_argument('--sweep', type=positive_int, metavar='N',
+                        help='train seeds 0..N-1 without figures and write sweep.json '
+                             '(default --out runs/gaussian_gan_tf1_sweep)')
+    add_run_arguments(parser, 'gaussian_gan_tf1')
+    parser.set_defaults(seed=DEFAULT_SEED)
+    return parser
+
+
+def hyperparameters(args):
+    """Every resolved setting, under the names config.json and sweep.json use."""
+    keys = ['steps', 'batch_size', 'hidden_size', 'learning_rate', 'pretrain_steps', 'decay',
+            'decay_steps', 'mu', 'sigma', 'range', 'log_every', 'k', 'plot_every',
+            'instance_noise', 'instance_noise_anneal', 'book_sampling']
+    return {key: getattr(args, key) for key in keys}
+
+
+def make_gan(args, seed, verbose=True):
+    """The book's main(): a GAN on DataDistribution and GeneratorDistribution(range=8)."""
+    train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
+    rng = np.random.default_rng(train_seq)
+    return GAN(
+        DataDistribution(args.mu, args.sigma, rng),
+        GeneratorDistribution(args.range, rng),
+        args.steps,       # num_steps
+        args.batch_size,  # batch_size
+        args.log_every,   # log_every
+        mlp_hidden_size=args.hidden_size, learning_rate=args.learning_rate,
+        num_pretrain_steps=args.pretrain_steps, decay=args.decay,
+        num_decay_steps=args.decay_steps, k=args.k, instance_noise=args.instance_noise,
+        instance_noise_anneal=args.instance_noise_anneal, plot_every=args.plot_every,
+        book_sampling=args.book_sampling, seed=seed,
+        eval_rng=np.random.default_rng(eval_seq), verbose=verbose)
+
+
+def save_figures(gan, run_dir):
+    """fig3-12/13/14.png (first, middle, last frame), evolution.gif and losses.png."""
+    from gantools.plots import plot_losses, write_gif
+    if gan.frames:
+        middle = min(gan.frames, key=lambda frame: abs(frame[0] - gan.num_steps // 2))
+        for name, (_, path) in zip(['fig3-12.png', 'fig3-13.png', 'fig3-14.png'],
+                                   [gan.frames[0], middle, gan.frames[-1]]):
+            (run_dir / name).write_bytes(path.read_bytes())
+        write_gif([path for _, path in gan.frames], run_dir / 'evolution.gif')
+    plot_losses(read_losses(run_dir / 'losses.csv'), run_dir / 'losses.png',
+                {'loss_d': 'loss_d', 'loss_g': 'loss_g'}, title='GAN training loss')
+
+
+def run_once(args):
+    gan = make_gan(args, args.seed)
+    run_dir = start_run(args, hyperparameters(args), gan.trainable_parameters())
+    start = time.perf_counter()
+    metrics = gan.train(run_dir)
+    metrics['train_seconds'] = round(time.perf_counter() - start, 3)
+    save_figures(gan, run_dir)
+    write_json(run_dir / 'metrics.json', metrics)
+    print('Generated mean {gen_mean:.3f} std {gen_std:.3f} (data {mu} / {sigma}); '
+          'JS {js_divergence:.4f}, W1 {wasserstein1:.4f}: {verdict}'.format(
+              mu=args.mu, sigma=args.sigma, **metrics,
+              verdict='converged' if metrics['converged'] else 'did not converge'))
+    print('Wrote {} (figures fig3-12.png, fig3-13.png, fig3-14.png, evolution.gif)'.format(
+        run_dir))
+    return 0
+
+
+def run_sweep(args):
+    if args.out == build_parser().get_default('out'):
+        args.out = Path('runs/gaussian_gan_tf1_sweep')
+    flags = hyperparameters(args)
+    run_dir = start_run(args, dict(flags, sweep=args.sweep),
+                        make_gan(args, 0, verbose=False).trainable_parameters())
+    per_seed = []
+    for seed in range(args.sweep):
+        args_seed = argparse.Namespace(**vars(args))
+        args_seed.plot_every = 0
+        metrics = make_gan(args_seed, seed, verbose=False).train()
+        per_seed.append(dict(seed=seed, **metrics))
+        converged = sum(run['converged'] for run in per_seed)
+        print('seed {}: mean {:.3f} std {:.3f} W1 {:.4f} {}  ({}/{} converged)'.format(
+            seed, metrics['gen_mean'], metrics['gen_std'], metrics['wasserstein1'],
+            'converged' if metrics['converged'] else 'diverged', converged, len(per_seed)),
+            flush=True)
+        write_json(run_dir / 'sweep.json', {
+            'runs': len(per_seed), 'converged': converged, 'criterion':
+            'wasserstein1 < {}'.format(CONVERGED_W1), 'flags': flags, 'per_seed': per_seed})
+    print('{} of {} seeds converged ({:.0%}); wrote {}'.format(
+        converged, args.sweep, converged / args.sweep, run_dir / 'sweep.json'))
+    return 0
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return run_sweep(args) if args.sweep else run_once(args)
