@@ -66,7 +66,9 @@ def quiet_tensorflow(verbose=False):
     with _filtered_stderr(STARTUP_NOISE):
         import tensorflow as tf
         tf.config.list_physical_devices()  # first CUDA probe happens here, inside the filter
-    tf.get_logger().addFilter(_DropDeprecations())
+    logger = tf.get_logger()
+    if not any(isinstance(f, _DropDeprecations) for f in logger.filters):
+        logger.addFilter(_DropDeprecations())
 
 
 def run(module_name, argv=None):

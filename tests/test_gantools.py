@@ -1,0 +1,173 @@
+"""The shared helpers: metrics on known inputs, run folders, flags, quieting, plots."""
+import argparse
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gantools import cli, metrics, plots, rundir
+from gantools.cli import UsageError
+from gantools.launch import STARTUP_NOISE, run
+
+
+# -- metrics -------------------------------------------------------------------------------
+
+def test_identical_samples_have_zero_distance():
+    x = np.random.default_rng(0).normal(3, 0.5, 5000)
+    assert metrics.js_divergence(x, x, 8) == pytest.approx(0, abs=1e-12)
+    assert metrics.wasserstein1(x, x) == pytest.approx(0, abs=1e-12)
+
+
+@pytest.mark.parametrize("shift", [0.25, 1.0, 3.0])
+def test_shifted_gaussians_have_w1_equal_to_the_shift(shift):
+    x = np.random.default_rng(1).normal(0, 1, 10000)
+    assert metrics.wasserstein1(x + shift, x) == pytest.approx(shift, rel=1e-9)
+    # independent samples of the two distributions: W1 close to the shift
+    y = np.random.default_rng(2).normal(shift, 1, 10000)
+    assert metrics.wasserstein1(y, x) == pytest.approx(shift, abs=0.05)
+
+
+def test_js_divergence_bounds_and_drifted_samples():
+    rng = np.random.default_rng(3)
+    real = rng.normal(3, 0.5, 10000)
+    assert metrics.js_divergence(rng.normal(3, 0.5, 10000), real, 8) < 0.02
+    assert metrics.js_divergence(real - 20, real, 8) == pytest.approx(1.0)  # all outside
+    half = metrics.js_divergence(np.concatenate([real[:5000], real[:5000] - 20]), real, 8)
+    assert 0.2 < half < 0.5
+
+
+def test_density_histogram_matches_numpy_and_is_zero_when_empty():
+    x = np.random.default_rng(4).normal(3, 0.5, 1000)
+    bins = np.linspace(-8, 8, 100)
+    expected, _ = np.histogram(x, bins=bins, density=True)
+    np.testing.assert_allclose(metrics.density_histogram(x, bins), expected)
+    assert not metrics.density_histogram(x + 100, bins).any()
+
+
+def test_distribution_metrics_keys():
+    x = np.arange(10.0)
+    m = metrics.distribution_metrics(x, x, 8)
+    assert m["gen_mean"] == pytest.approx(4.5) and m["gen_std"] == pytest.approx(np.std(x))
+    assert {"js_divergence", "wasserstein1", "real_mean", "real_std"} <= set(m)
+
+
+# -- run folders and files -----------------------------------------------------------------
+
+def test_run_dir_refuses_existing_run_and_overwrite_replaces_it(tmp_path):
+    out = tmp_path / "run"
+    rundir.prepare_run_dir(out)
+    (out / "config.json").write_text("{}")
+    (out / "old.png").write_text("x")
+    with pytest.raises(UsageError, match="--overwrite"):
+        rundir.prepare_run_dir(out)
+    assert (out / "old.png").exists()
+    rundir.prepare_run_dir(out, overwrite=True)
+    assert list(out.iterdir()) == []
+
+
+def test_overwrite_never_deletes_a_folder_that_is_not_a_run(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(UsageError, match="not a run folder"):
+        rundir.prepare_run_dir(tmp_path, overwrite=True)
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_unwritable_out_is_a_usage_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(UsageError, match="cannot write"):
+        rundir.prepare_run_dir(blocker / "run")
+
+
+def test_resume_needs_an_existing_run(tmp_path):
+    with pytest.raises(UsageError, match="no run to resume"):
+        rundir.prepare_run_dir(tmp_path, resume=True)
+
+
+def test_loss_log_keeps_rows_before_the_resume_step(tmp_path):
+    path = tmp_path / "losses.csv"
+    with rundir.LossLog(path, ["step", "loss"]) as log:
+        for step in range(5):
+            log.write(step=step, loss=step / 10)
+    with rundir.LossLog(path, ["step", "loss"], keep_until=3) as log:
+        log.write(step=3, loss=9.0)
+    losses = rundir.read_losses(path)
+    assert list(losses["step"]) == [0, 1, 2, 3] and losses["loss"][-1] == 9.0
+
+
+def test_write_json_is_atomic_and_readable(tmp_path):
+    rundir.write_json(tmp_path / "m.json", {"a": 1.5})
+    assert json.loads((tmp_path / "m.json").read_text()) == {"a": 1.5}
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_devices_and_versions():
+    assert rundir.devices()[0] == "CPU"
+    versions = rundir.library_versions()
+    assert versions["tensorflow"].startswith("2.") and versions["keras"].startswith("3.")
+
+
+# -- flags ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("parse, text", [
+    (cli.positive_int, "0"), (cli.positive_int, "-3"), (cli.positive_int, "x"),
+    (cli.non_negative_int, "-1"), (cli.positive_float, "0"), (cli.unit_interval, "1.5"),
+])
+def test_validators_reject_bad_values(parse, text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse(text)
+
+
+def test_parser_error_is_one_line_and_exit_code_2(capsys):
+    parser = cli.ArgumentParser(prog="prog")
+    parser.add_argument("--steps", type=cli.positive_int)
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args(["--steps", "0"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == "prog: error: argument --steps: '0' must be a positive integer\n"
+
+
+def test_launcher_turns_usage_errors_into_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = run("tf1_compat.gaussian_gan", ["--out", str(blocker / "run"), "--steps", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "cannot write" in err
+
+
+# -- quiet start-up ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line", [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "I0000 00:00:1795487920.908157    1999 port.cc:153] oneDNN custom operations are on.",
+    "I0000 00:00:1795487920.908520    1999 cudart_stub.cc:31] Could not find cuda drivers",
+    "E0000 00:00:1795487924.692936    1999 cuda_platform.cc:52] failed call to cuInit: INTERNAL",
+    "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow",
+])
+def test_startup_noise_is_recognised(line):
+    assert STARTUP_NOISE.search(line)
+
+
+@pytest.mark.parametrize("line", [
+    "E0000 00:00:1795487924.692936 1999 something.cc:52] Out of memory while allocating",
+    "UserWarning: this is a real warning",
+    "W0000 00:00:1795487924.692936 1999 op_kernel.cc:1] Invalid argument: bad shape",
+])
+def test_real_messages_are_kept(line):
+    assert not STARTUP_NOISE.search(line)
+
+
+# -- plots ---------------------------------------------------------------------------------
+
+def test_distribution_plot_frames_and_gif(tmp_path):
+    x = np.linspace(-8, 8, 99)
+    plot = plots.DistributionPlot(x, "GAN Visualization", "Value", "Probability Density")
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"{i}.png")
+        plot.save(paths[-1], np.exp(-x ** 2), np.exp(-(x - i) ** 2), caption=f"step {i}")
+    plots.write_gif(paths, tmp_path / "evolution.gif")
+    gif = Image.open(tmp_path / "evolution.gif")
+    assert gif.format == "GIF" and gif.n_frames == 3
+    assert Image.open(paths[0]).size == gif.size
