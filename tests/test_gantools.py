@@ -171,3 +171,11 @@ def test_distribution_plot_frames_and_gif(tmp_path):
     gif = Image.open(tmp_path / "evolution.gif")
     assert gif.format == "GIF" and gif.n_frames == 3
     assert Image.open(paths[0]).size == gif.size
+
+
+# -- the README and CI agree ---------------------------------------------------------------
+
+def test_ci_runs_the_readme_test_command():
+    from conftest import ROOT
+    ci = (ROOT / ".ci/run").read_text().strip().splitlines()[-1]
+    assert "pytest" in ci and ci in (ROOT / "README.md").read_text()
