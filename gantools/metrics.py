@@ -3,8 +3,9 @@
 - `density_histogram`: `np.histogram(..., density=True)` as the originals plot it, but zeros
   instead of NaN when no sample falls inside the bins (a generator that drifted away).
 - `js_divergence`: Jensen-Shannon divergence, base 2 (0 = same histogram, 1 = disjoint), of the
-  two histograms on the originals' bins (`num_bins` edges over [-range, range]) with one
-  extra bin each side for the samples outside, so a drifted generator scores 1, not NaN.
+  two histograms on the originals' bins (`num_bins` edges over [-range, range], or over
+  (low, high) when `value_range` is a pair) with one extra bin each side for the samples
+  outside, so a drifted generator scores 1, not NaN.
 - `wasserstein1`: the earth mover's distance between the sample sets (scipy.stats).
 """
 import numpy as np
@@ -28,7 +29,8 @@ def _mass(samples, bins):
 
 
 def js_divergence(generated, real, value_range, num_bins=100):
-    bins = np.linspace(-value_range, value_range, num_bins)
+    low, high = value_range if np.ndim(value_range) else (-value_range, value_range)
+    bins = np.linspace(low, high, num_bins)
     return float(jensenshannon(_mass(generated, bins), _mass(real, bins), base=2) ** 2)
 
 

@@ -35,6 +35,38 @@ class DistributionPlot:
         self.figure.savefig(path)
 
 
+class HistogramPlot:
+    """A histogram of generated values over the target density; `save` redraws the bars."""
+
+    def __init__(self, x_range, density, title, xlabel="value", ylabel="density",
+                 bins=100, ylim=None):
+        self.figure = Figure()
+        FigureCanvasAgg(self.figure)
+        self.ax = self.figure.subplots()
+        self.bins = bins
+        self.x_range, self.ylim = x_range, ylim
+        x = np.linspace(*x_range, 400)
+        self.ax.plot(x, density(x), color="C1", label="target density")
+        self.ax.set_title(title)
+        self.ax.set_xlabel(xlabel)
+        self.ax.set_ylabel(ylabel)
+        self.bars = None
+        self.caption = self.ax.text(0.02, 0.96, "", transform=self.ax.transAxes, va="top",
+                                    color="0.4")
+
+    def save(self, path, samples, caption=""):
+        if self.bars is not None:
+            self.bars.remove()
+        *_, self.bars = self.ax.hist(np.ravel(samples), bins=self.bins, density=True,
+                                     color="C0", alpha=0.7, label="generated")
+        self.ax.set_xlim(*self.x_range)
+        if self.ylim:
+            self.ax.set_ylim(*self.ylim)
+        self.ax.legend(loc="upper right")
+        self.caption.set_text(caption)
+        self.figure.savefig(path)
+
+
 def plot_losses(losses, path, columns, x="step", title="Training loss", xlabel="step",
                 ylabel="loss", logy=False):
     """Loss curves from read_losses() output; `columns` maps column name -> label."""

@@ -81,31 +81,40 @@ def seed_everything(seed, deterministic=False):
     random.seed(seed)
     np.random.seed(seed)
     tf.random.set_seed(seed)
+    if "keras" in sys.modules:  # also Keras's own global seed, used by its initialisers
+        sys.modules["keras"].utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
 
 
-def start_run(args, hparams, trainable_parameters, resume=False):
-    """Create the run folder, seed, print the devices and write config.json.
+def start_run(args, hparams=None, trainable_parameters=None, resume=False):
+    """Check the run folder, seed everything and print the devices; return the folder.
 
-    `hparams` holds every resolved hyper-parameter under its config.json name. Returns
-    the run folder.
+    Call it before building any model (Keras draws initial weights from the seeds), then
+    `write_config` once the model exists; or pass `hparams` and `trainable_parameters`
+    to write config.json at once (models that do not depend on the global seeds).
     """
     run_dir = prepare_run_dir(args.out, args.overwrite, resume)
     seed_everything(args.seed, args.deterministic)
-    used = devices()
-    print(f"Devices: {', '.join(used)}", flush=True)
+    print(f"Devices: {', '.join(devices())}", flush=True)
+    if hparams is not None:
+        write_config(run_dir, args, hparams, trainable_parameters)
+    return run_dir
+
+
+def write_config(run_dir, args, hparams, trainable_parameters):
+    """config.json: `hparams` (every resolved hyper-parameter under its config name), the
+    seed, determinism, trainable parameter counts, devices, versions and the command."""
     config = dict(hparams)
     config.update(
         seed=args.seed,
         deterministic=args.deterministic,
         trainable_parameters=trainable_parameters,
-        devices=used,
+        devices=devices(),
         versions=library_versions(),
         command=[Path(sys.argv[0]).name, *sys.argv[1:]],
     )
-    write_json(run_dir / "config.json", config)
-    return run_dir
+    write_json(Path(run_dir) / "config.json", config)
 
 
 class LossLog:

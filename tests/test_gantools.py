@@ -35,6 +35,8 @@ def test_js_divergence_bounds_and_drifted_samples():
     assert metrics.js_divergence(real - 20, real, 8) == pytest.approx(1.0)  # all outside
     half = metrics.js_divergence(np.concatenate([real[:5000], real[:5000] - 20]), real, 8)
     assert 0.2 < half < 0.5
+    assert metrics.js_divergence(real, real + 20, (-8, 8)) == pytest.approx(1.0)
+    assert metrics.js_divergence(real + 20, real + 20, (15, 30)) == pytest.approx(0, abs=1e-12)
 
 
 def test_density_histogram_matches_numpy_and_is_zero_when_empty():

@@ -49,7 +49,7 @@ import tensorflow.compat.v1 as tf
 from gantools.cli import (ArgumentParser, add_run_arguments, non_negative_float,
                           non_negative_int, positive_float, positive_int, unit_interval)
 from gantools.metrics import density_histogram, distribution_metrics
-from gantools.rundir import LossLog, read_losses, start_run, write_json
+from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
 
 CONVERGED_W1 = 0.5  # a run "converged" when W1(generated, data) is below this
 
@@ -405,8 +405,9 @@ def save_figures(gan, run_dir):
 
 
 def run_once(args):
+    run_dir = start_run(args)
     gan = make_gan(args, args.seed)
-    run_dir = start_run(args, hyperparameters(args), gan.trainable_parameters())
+    write_config(run_dir, args, hyperparameters(args), gan.trainable_parameters())
     start = time.perf_counter()
     metrics = gan.train(run_dir)
     metrics['train_seconds'] = round(time.perf_counter() - start, 3)
@@ -425,8 +426,9 @@ def run_sweep(args):
     if args.out == build_parser().get_default('out'):
         args.out = Path('runs/gaussian_gan_tf1_sweep')
     flags = hyperparameters(args)
-    run_dir = start_run(args, dict(flags, sweep=args.sweep),
-                        make_gan(args, 0, verbose=False).trainable_parameters())
+    run_dir = start_run(args)
+    write_config(run_dir, args, dict(flags, sweep=args.sweep),
+                 make_gan(args, 0, verbose=False).trainable_parameters())
     per_seed = []
     for seed in range(args.sweep):
         args_seed = argparse.Namespace(**vars(args))
