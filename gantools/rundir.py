@@ -120,8 +120,9 @@ def write_config(run_dir, args, hparams, trainable_parameters):
 class LossLog:
     """losses.csv: a header, then one row per (logged) step, flushed as it goes.
 
-    With `keep_until`, an existing file is kept up to (not including) that step, so a
-    resumed run continues it with no duplicated or missing rows.
+    The first field is the step (or epoch) column. With `keep_until`, an existing file is
+    kept up to (not including) that step, so a resumed run continues it with no duplicated
+    or missing rows.
     """
 
     def __init__(self, path, fieldnames, keep_until=None):
@@ -130,7 +131,8 @@ class LossLog:
         kept = []
         if keep_until is not None and self.path.exists():
             with self.path.open(newline="") as old:
-                kept = [row for row in csv.DictReader(old) if int(row["step"]) < keep_until]
+                kept = [row for row in csv.DictReader(old)
+                        if int(row[self.fieldnames[0]]) < keep_until]
         self._file = self.path.open("w", newline="")
         self._writer = csv.DictWriter(self._file, self.fieldnames)
         self._writer.writeheader()

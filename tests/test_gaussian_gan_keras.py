@@ -1,0 +1,177 @@
+"""The blog's 1-D N(4, 1.25) GAN in Keras 3 (S4)."""
+import json
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+from scipy import stats
+
+from keras_models import gaussian_gan as s4
+
+
+def make(*flags, seed=0):
+    return s4.make_gan(s4.build_parser().parse_args(list(flags)), seed)
+
+
+def weights(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def changed(before, model):
+    return any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+# -- models --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("preprocess, d_params", [
+    ("variances", 12651), ("diffs", 12651), ("raw", 7651), ("moments", 2851)])
+def test_parameter_counts(preprocess, d_params):
+    gan = make("--preprocess", preprocess)
+    assert gan.trainable_parameters() == {"generator": 2701, "discriminator": d_params}
+
+
+def test_layers_and_activations_follow_the_post():
+    gan = make()
+    assert [(l.name, l.units, l.activation.__name__) for l in gan.G.layers[1:]] == [
+        ("fc1", 50, "elu"), ("fc2", 50, "sigmoid"), ("fc3", 1, "linear")]
+    assert [(l.name, l.units, l.activation.__name__) for l in gan.D.layers[1:]] == [
+        ("fc1", 50, "elu"), ("fc2", 50, "elu"), ("fc3", 1, "sigmoid")]
+    assert gan.D.input_shape == (None, 200)
+
+
+def test_initialisation_matches_pytorch_linear():
+    """nn.Linear: weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), std bound/sqrt(3)."""
+    s4.keras.utils.set_random_seed(0)
+    layer = s4.torch_linear(200, 2000)
+    layer.build((None, 200))
+    bound = 1 / math.sqrt(200)
+    kernel, bias = (np.asarray(v) for v in layer.weights)
+    assert np.abs(kernel).max() <= bound and np.abs(kernel).max() > 0.99 * bound
+    assert kernel.std() == pytest.approx(bound / math.sqrt(3), rel=0.01)
+    assert abs(kernel.mean()) < 0.01 * bound
+    assert np.abs(bias).max() <= bound and bias.std() == pytest.approx(bound / math.sqrt(3),
+                                                                        rel=0.05)
+    gan = make()
+    for model in (gan.G, gan.D):
+        for layer in model.layers[1:]:
+            limit = 1 / math.sqrt(layer.kernel.shape[0])
+            assert np.abs(np.asarray(layer.kernel)).max() <= limit
+            assert np.abs(np.asarray(layer.bias)).max() <= limit
+            assert np.abs(np.asarray(layer.bias)).max() > 0  # not Keras's zero biases
+
+
+# -- preprocessing -------------------------------------------------------------------------
+
+def test_data_and_variances_and_diffs_on_known_input():
+    data = tf.constant([[1.0, 2.0, 6.0]])  # mean 3
+    np.testing.assert_allclose(s4.decorate_with_diffs(data, 2.0), [[1, 2, 6, 4, 1, 9]])
+    np.testing.assert_allclose(s4.decorate_with_diffs(data, 1.0), [[1, 2, 6, -2, -1, 3]])
+    preprocess, d_input_func = s4.PREPROCESS["raw"]
+    np.testing.assert_allclose(preprocess(data), data)
+    assert d_input_func(100) == 100 and s4.PREPROCESS["variances"][1](100) == 200
+
+
+def test_the_mean_in_data_and_variances_carries_no_gradient():
+    data = tf.Variable([[1.0, 2.0, 6.0]])
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(s4.decorate_with_diffs(data, 2.0))
+    # d/dx_i of x_i + (x_i - m)^2 with m held constant: 1 + 2 (x_i - m)
+    np.testing.assert_allclose(tape.gradient(total, data), [[1 - 4, 1 - 2, 1 + 6]])
+
+
+def test_four_moments_on_known_input():
+    x = np.random.default_rng(0).gamma(2.0, size=(1, 100)).astype(np.float32)
+    expected = [x.mean(), x.std(), stats.skew(x[0]), stats.kurtosis(x[0])]
+    np.testing.assert_allclose(s4.get_moments(tf.constant(x))[0], expected, rtol=1e-4)
+
+
+# -- training ------------------------------------------------------------------------------
+
+def test_a_d_step_changes_only_d_and_a_g_step_only_g():
+    gan = make()
+    g, d = weights(gan.G), weights(gan.D)
+    tf.function(gan.train_d)()
+    assert changed(d, gan.D) and not changed(g, gan.G)
+    d = weights(gan.D)
+    tf.function(gan.train_g)()
+    assert changed(g, gan.G) and not changed(d, gan.D)
+
+
+def test_smoothed_real_target_bounds_the_real_loss_from_below():
+    """With target 0.95, BCE cannot go below its entropy H(0.95) = 0.1985; with 1 it could."""
+    entropy = -(0.95 * math.log(0.95) + 0.05 * math.log(0.05))
+    gan = make()
+    real_errors = [gan.train_step().numpy()[0] for _ in range(600)]
+    assert min(real_errors) >= entropy - 1e-4
+    assert min(real_errors) < entropy + 0.01  # D did learn: its real output reached ~0.95
+    assert float(gan.criterion(gan.real, tf.constant([[0.95]]))) == pytest.approx(entropy, rel=1e-5)
+    assert float(gan.criterion(gan.fake, tf.constant([[0.0]]))) < 1e-6
+
+
+def small_run(tmp_path, name, *flags):
+    out = tmp_path / name
+    assert s4.main(["--out", str(out), "--epochs", "20", "--print-interval", "5",
+                    "--deterministic", *flags]) == 0
+    return out
+
+
+def test_resume_continues_exactly(tmp_path):
+    straight = small_run(tmp_path, "straight")
+    half = tmp_path / "half"
+    assert s4.main(["--out", str(half), "--epochs", "10", "--print-interval", "5",
+                    "--deterministic"]) == 0
+    assert s4.main(["--out", str(half), "--epochs", "20", "--print-interval", "5",
+                    "--deterministic", "--resume"]) == 0
+    assert (half / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+    np.testing.assert_allclose(json.loads((half / "metrics.json").read_text())["gen_mean"],
+                               json.loads((straight / "metrics.json").read_text())["gen_mean"])
+
+
+def test_resume_without_or_with_a_corrupt_checkpoint_is_a_usage_error(tmp_path):
+    out = small_run(tmp_path, "run")
+    for data in (out / "checkpoints").glob("*.data-*"):
+        data.write_bytes(b"garbage")
+    with pytest.raises(s4.UsageError, match="cannot read checkpoint"):
+        s4.main(["--out", str(out), "--epochs", "30", "--resume"])
+    assert (out / "losses.csv").exists()
+    with pytest.raises(s4.UsageError, match="no run to resume"):
+        s4.main(["--out", str(tmp_path / "empty"), "--resume"])
+
+
+def test_sweep_writes_per_seed_metrics(tmp_path):
+    out = tmp_path / "sweep"
+    assert s4.main(["--sweep", "2", "--epochs", "5", "--out", str(out)]) == 0
+    sweep = json.loads((out / "sweep.json").read_text())
+    assert sweep["runs"] == 2 and len(sweep["per_seed"]) == 2
+    assert {"gen_mean", "gen_std", "wasserstein1", "skew"} <= set(sweep["per_seed"][0])
+    assert sweep["per_seed"][0]["gen_mean"] != sweep["per_seed"][1]["gen_mean"]
+
+
+def test_script_end_to_end(tmp_path, script):
+    result = script("gaussian_gan_keras.py", "--epochs", "30", "--print-interval", "10",
+                    cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = tmp_path / "runs" / "gaussian_gan_keras"
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("0: D: ") and "(Real: [" in lines[1] and ", Fake: [" in lines[1]
+    for name in ["histogram.png", "losses.png"]:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(out / "evolution.gif").n_frames == 4  # epochs 0, 10, 20, 29
+    assert (out / "d.weights.h5").exists() and (out / "g.weights.h5").exists()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"gen_mean", "gen_std", "wasserstein1", "js_divergence"} <= set(metrics)
+    config = json.loads((out / "config.json").read_text())
+    assert config["trainable_parameters"] == {"generator": 2701, "discriminator": 12651}
+    assert config["epochs"] == 30 and config["lr"] == 2e-4 and config["betas"] == [0.9, 0.999]
+    assert len((out / "losses.csv").read_text().splitlines()) == 31
+
+
+@pytest.mark.parametrize("flags", [["--epochs", "0"], ["--preprocess", "cubes"],
+                                   ["--lr", "-1"], ["--eval-samples", "x"]])
+def test_bad_flags_exit_2_with_one_line(flags, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        s4.main(flags)
+    assert exit_info.value.code == 2 and capsys.readouterr().err.count("\n") == 1
