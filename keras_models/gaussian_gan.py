@@ -25,6 +25,9 @@ Deliberate differences (API migrations; the defaults compute what the post compu
 - Adam's epsilon is PyTorch's 1e-8 (Keras's default is 1e-7); Keras adds it before the
   bias correction, PyTorch after: a difference of order 1e-8 in each update.
 - The seed's `self.dim = dim` (a NameError) is dropped.
+- Frames, histogram.png and metrics.json evaluate G on one fixed draw of U[0, 1) noise,
+  apart from the training stream (the post drew fresh noise once, at the end): plotting
+  then never changes training, and a resumed run reports what an uninterrupted one does.
 - The post's d.pkl / g.pkl (state dicts saved every print interval) become `d.weights.h5`
   and `g.weights.h5`, plus a checkpoint with both optimisers and the random state for
   `--resume`. The post's final histogram (`plt.show()`) is saved as histogram.png.
