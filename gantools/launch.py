@@ -90,3 +90,7 @@ def run(module_name, argv=None):
 # One function per console script (setup.cfg [options.entry_points]).
 def gaussian_gan_tf1():
     return run("tf1_compat.gaussian_gan")
+
+
+def sine_gan():
+    return run("keras_models.sine_gan")
