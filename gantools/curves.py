@@ -8,7 +8,6 @@
   whether they collapsed onto one curve (diversity against the real curves').
 """
 import numpy as np
-from scipy.optimize import least_squares
 from scipy.spatial.distance import pdist
 
 from gantools.metrics import wasserstein1
@@ -16,51 +15,64 @@ from gantools.metrics import wasserstein1
 COLLAPSE_RATIO = 0.5  # "collapsed": generated diversity below half the real curves'
 
 
-def _grid_fit(curves, x, frequencies):
-    """For each row, the grid frequency with the least squared error and its linear fit.
-
-    At a fixed frequency f the model a*sin(fx) + b*cos(fx) + c is linear, so every grid
-    frequency is one small least-squares solve for all rows at once.
-    """
-    A = np.stack([np.sin(np.outer(frequencies, x)), np.cos(np.outer(frequencies, x)),
-                  np.ones((len(frequencies), len(x)))], axis=-1)        # (F, X, 3)
-    At_y = np.einsum("fxk,nx->fnk", A, curves)                          # (F, N, 3)
-    coef = np.einsum("fkl,fnl->fnk", np.linalg.inv(np.einsum("fxk,fxl->fkl", A, A)), At_y)
-    sse = np.sum(curves ** 2, axis=1) - np.sum(At_y * coef, axis=2)     # (F, N)
-    best = np.argmin(sse, axis=0)
-    return frequencies[best], coef[best, np.arange(len(curves))]
+def _design(frequencies, x):
+    """Columns sin(f x), cos(f x), 1 for each frequency: shape (F, X, 3)."""
+    fx = np.outer(frequencies, x)
+    return np.stack([np.sin(fx), np.cos(fx), np.ones_like(fx)], axis=-1)
 
 
-def fit_sines(curves, x, frequency_range=(0.25, 4.0), grid_step=0.01):
+def _linear_fit(curves, x, frequencies):
+    """For each row at its own frequency, the least-squares a, b, c of
+    a sin(fx) + b cos(fx) + c (linear once f is fixed) and the squared error."""
+    A = _design(frequencies, x)                                   # (N, X, 3)
+    At_y = np.einsum("nxk,nx->nk", A, curves)[..., None]
+    coef = np.linalg.solve(A.transpose(0, 2, 1) @ A, At_y)[..., 0]
+    residual = np.einsum("nxk,nk->nx", A, coef) - curves
+    return coef, np.sum(residual ** 2, axis=1)
+
+
+def _grid_search(curves, x, grid):
+    """For each row, the grid frequency with the least squared error (all rows at once)."""
+    A = _design(grid, x)                                          # (F, X, 3)
+    At_y = np.einsum("fxk,nx->fnk", A, curves)
+    coef = np.einsum("fkl,fnl->fnk", np.linalg.inv(A.transpose(0, 2, 1) @ A), At_y)
+    sse = np.sum(curves ** 2, axis=1) - np.sum(At_y * coef, axis=2)  # (F, N)
+    return grid[np.argmin(sse, axis=0)]
+
+
+def fit_sines(curves, x, frequency_range=(0.25, 4.0), grid_step=0.01, iterations=50):
     """Fit y = mean + amplitude * sin(offset + frequency * x) to each row of `curves`.
 
-    A grid search over `frequency_range` (solving the linear part exactly) gives the start,
-    then `scipy.optimize.least_squares` refines all four parameters, frequency kept in the
-    range. Returns a dict of arrays, one value per row: offset (in [0, 2 pi)), frequency,
-    amplitude (>= 0), mean, rmse (root mean squared residual).
+    Least squares over all four parameters: for a fixed frequency the model is linear
+    (a sin + b cos + c), so the error is a function of the frequency alone. A grid over
+    `frequency_range` finds each row's best neighbourhood, then a golden-section search
+    within one grid step either side pins the frequency down. Returns a dict of arrays,
+    one value per row: offset (in [0, 2 pi)), frequency, amplitude (>= 0), mean, rmse
+    (root mean squared residual).
     """
     curves = np.atleast_2d(np.asarray(curves, dtype=float))
     x = np.asarray(x, dtype=float)
     low, high = frequency_range
-    grid = np.linspace(low, high, int(round((high - low) / grid_step)) + 1)
-    frequencies, coef = _grid_fit(curves, x, grid)
-    out = {key: np.empty(len(curves)) for key in
-           ("offset", "frequency", "amplitude", "mean", "rmse")}
-    bounds = ([-np.inf, low, -np.inf, -np.inf], [np.inf, high, np.inf, np.inf])
-    for i, (y, f, (a, b, c)) in enumerate(zip(curves, frequencies, coef)):
-        # a sin(fx) + b cos(fx) = A sin(fx + phi) with A cos(phi) = a, A sin(phi) = b
-        start = [np.arctan2(b, a), f, np.hypot(a, b), c]
-        fit = least_squares(
-            lambda p: p[3] + p[2] * np.sin(p[0] + p[1] * x) - y, start, bounds=bounds)
-        offset, frequency, amplitude, mean = fit.x
-        if amplitude < 0:  # -A sin(t) = A sin(t + pi)
-            offset, amplitude = offset + np.pi, -amplitude
-        out["offset"][i] = offset % (2 * np.pi)
-        out["frequency"][i] = frequency
-        out["amplitude"][i] = amplitude
-        out["mean"][i] = mean
-        out["rmse"][i] = np.sqrt(np.mean(fit.fun ** 2))
-    return out
+    best = _grid_search(curves, x, np.linspace(low, high,
+                                               int(round((high - low) / grid_step)) + 1))
+    left, right = np.maximum(best - grid_step, low), np.minimum(best + grid_step, high)
+    ratio = (np.sqrt(5) - 1) / 2
+    for _ in range(iterations):  # shrinks the bracket by 0.618 each time
+        inner_left, inner_right = right - ratio * (right - left), left + ratio * (right - left)
+        go_left = _linear_fit(curves, x, inner_left)[1] < _linear_fit(curves, x, inner_right)[1]
+        right = np.where(go_left, inner_right, right)
+        left = np.where(go_left, left, inner_left)
+    frequency = (left + right) / 2
+    coef, sse = _linear_fit(curves, x, frequency)
+    a, b, c = coef.T
+    # a sin(fx) + b cos(fx) = A sin(fx + phi) with A cos(phi) = a, A sin(phi) = b
+    return {
+        "offset": np.arctan2(b, a) % (2 * np.pi),
+        "frequency": frequency,
+        "amplitude": np.hypot(a, b),
+        "mean": c,
+        "rmse": np.sqrt(sse / len(x)),
+    }
 
 
 def mean_pairwise_distance(curves):

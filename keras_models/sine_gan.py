@@ -57,7 +57,8 @@ from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, Reshape
 from keras.optimizers import SGD, Adam
 
 from gantools.cli import ArgumentParser, UsageError, add_run_arguments, positive_int
-from gantools.curves import COLLAPSE_RATIO, sine_curve_metrics
+from gantools.curves import COLLAPSE_RATIO, rolling_mean, sine_curve_metrics
+from gantools.launch import quiet_retracing_notices, quiet_runtime_noise
 from gantools.rundir import LossLog, read_losses, seed_everything, start_run, write_json
 
 X_VALS = np.arange(0, 5, .1)  # the 50 x values of every curve
@@ -266,8 +267,13 @@ def sine_metrics(G, samples):
 
 # -- checkpoints ---------------------------------------------------------------------------
 
+def dropout_states(D):
+    """The state of each Dropout's random-number generator, which .keras files leave out."""
+    return [layer.seed_generator.state for layer in D.layers if isinstance(layer, Dropout)]
+
+
 def save_checkpoint(run_dir, G, D, epoch, rng, pretrain_loss):
-    """generator.keras, discriminator.keras and checkpoint.json (epochs done, RNG state)."""
+    """generator.keras, discriminator.keras and checkpoint.json (epochs done, RNG states)."""
     frozen = not D.trainable
     set_trainability(D, True)  # saved trainable, so loading rebuilds Adam for its weights
     for model, name in [(G, 'generator'), (D, 'discriminator')]:
@@ -277,7 +283,8 @@ def save_checkpoint(run_dir, G, D, epoch, rng, pretrain_loss):
     set_trainability(D, not frozen)
     write_json(run_dir / 'checkpoint.json', {
         'epochs_done': epoch, 'pretrain_loss': pretrain_loss,
-        'rng_state': rng.bit_generator.state})
+        'rng_state': rng.bit_generator.state,
+        'dropout_states': [state.numpy().tolist() for state in dropout_states(D)]})
 
 
 def load_checkpoint(run_dir):
@@ -287,6 +294,8 @@ def load_checkpoint(run_dir):
     checkpoint = json.loads(path.read_text())
     G = keras.models.load_model(run_dir / 'generator.keras')
     D = keras.models.load_model(run_dir / 'discriminator.keras')
+    for state, saved in zip(dropout_states(D), checkpoint['dropout_states']):
+        state.assign(saved)
     return checkpoint, G, D
 
 
@@ -334,7 +343,6 @@ class Recorder:
 
 def save_figures(run_dir, G, samples):
     """real_curves.png, losses.png, generated_curves.png and evolution.gif."""
-    from gantools.curves import rolling_mean
     from gantools.plots import plot_curves, plot_losses, write_gif
     x = np.arange(50)
     plot_curves([('Real curves', x, samples['real_5'])], run_dir / 'real_curves.png')
@@ -385,8 +393,10 @@ def run_once(args):
     start = time.perf_counter()
     with LossLog(run_dir / 'losses.csv', LOSS_COLUMNS, keep_until=start_epoch) as log:
         if start_epoch == 0:
-            pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim, n_samples=args.n_samples,
-                                     batch_size=args.batch_size, rng=rng)
+            with quiet_runtime_noise(args.verbose):  # a tf.data notice under --deterministic
+                pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim,
+                                         n_samples=args.n_samples,
+                                         batch_size=args.batch_size, rng=rng)
         recorder = Recorder(run_dir, args, G, D, rng, samples, pretrain_loss, log)
         if start_epoch == 0:
             recorder.frame(0)
@@ -421,6 +431,7 @@ def run_sweep(args):
     if args.out == build_parser().get_default('out'):
         args.out = Path('runs/sine_gan_sweep')
     flags = hyperparameters(args)
+    quiet_retracing_notices(args.verbose)  # new models for every seed: their first traces
     GAN, G, D = build_models(args.noise_dim)
     run_dir = start_run(args, dict(flags, sweep=args.sweep), trainable_parameters(G, D))
     per_seed = []
@@ -430,8 +441,9 @@ def run_sweep(args):
         GAN, G, D = build_models(args.noise_dim)
         rng = training_rng(seed)
         start = time.perf_counter()
-        pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim, n_samples=args.n_samples,
-                                 batch_size=args.batch_size, rng=rng, verbose=0)
+        with quiet_runtime_noise(args.verbose):
+            pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim, n_samples=args.n_samples,
+                                     batch_size=args.batch_size, rng=rng, verbose=0)
         d_loss, g_loss = train(GAN, G, D, epochs=args.epochs, n_samples=args.n_samples,
                                noise_dim=args.noise_dim, rng=rng)
         metrics = dict(sine_metrics(G, evaluation_samples(seed, args.noise_dim)),
