@@ -20,8 +20,8 @@ again whenever new input shapes make TensorFlow retrace (D is traced for `fit`'s
 in `pretrain`, then for `train`'s 20,000 rows). So the post's `set_trainability(D, True)`
 before every D step and `set_trainability(D, False)` before every chained step is what makes
 a D step update only D and a chained step only G; the port keeps exactly that, and the tests
-check it (tests/test_sine_gan.py). For the same reason D is saved trainable: its Adam state is
-rebuilt on loading for the weights that are trainable then.
+check it (tests/test_sine_gan.py). For the same reason D is saved trainable: loading builds its
+Adam state for the weights that are trainable then.
 
 Deliberate differences from the post (the defaults compute what the post computes):
 - Keras 3 APIs: `keras.Input`, `keras.Model`, `keras.layers.*` instead of Keras 2.0's
@@ -268,19 +268,22 @@ def sine_metrics(G, samples):
 # -- checkpoints ---------------------------------------------------------------------------
 
 def dropout_states(D):
-    """The state of each Dropout's random-number generator, which .keras files leave out."""
+    """The state of each Dropout's random-number generator: .keras files leave it out
+    (keras-team/keras#19796), so checkpoint.json keeps it for an exact resume."""
     return [layer.seed_generator.state for layer in D.layers if isinstance(layer, Dropout)]
 
 
 def save_checkpoint(run_dir, G, D, epoch, rng, pretrain_loss):
     """generator.keras, discriminator.keras and checkpoint.json (epochs done, RNG states)."""
-    frozen = not D.trainable
-    set_trainability(D, True)  # saved trainable, so loading rebuilds Adam for its weights
+    was_trainable = D.trainable
+    # Saved trainable: loading builds Adam for the weights trainable then, and a frozen D
+    # would load without its Adam state ("Skipping variable loading for optimizer").
+    set_trainability(D, True)
     for model, name in [(G, 'generator'), (D, 'discriminator')]:
-        tmp = run_dir / f'{name}.tmp.keras'
+        tmp = run_dir / f'{name}.tmp.keras'  # never half a model file after a crash
         model.save(tmp)
         os.replace(tmp, run_dir / f'{name}.keras')
-    set_trainability(D, not frozen)
+    set_trainability(D, was_trainable)
     write_json(run_dir / 'checkpoint.json', {
         'epochs_done': epoch, 'pretrain_loss': pretrain_loss,
         'rng_state': rng.bit_generator.state,
