@@ -28,7 +28,7 @@ Deliberate differences from the post (the defaults compute what the post compute
   `keras.layers.core` etc.; `SGD(learning_rate=)`/`Adam(learning_rate=)` instead of `lr=`.
 - `G.predict(noise)` is `G.predict_on_batch(noise)`: the same numbers, but Keras 3's `predict`
   prints a progress bar per call (Keras 2.0's was silent) and runs 313 batches of 32
-  (0.7 s per call against 0.01 s on 2 CPU cores, which would double the run time).
+  (0.7 s per call against 0.01 s on 2 CPU cores: about 6 more minutes per run).
 - `sample_data` draws all offsets and multipliers at once instead of in a Python loop (the
   same formula and distributions).
 - Random draws come from a seeded NumPy generator (the post used the unseeded np.random);
@@ -41,7 +41,9 @@ Deliberate differences from the post (the defaults compute what the post compute
 - The post's inline pandas plots are saved as PNGs with matplotlib (same content: 5 real
   curves; the log-scale training loss; 2 generated curves raw and smoothed with a rolling
   mean of 5, the post's `rolling(5).mean()[5:]`, done in NumPy), beside 2 real ones. Added:
-  evolution.gif, losses.csv, metrics.json with the sine-fit metrics, the models as .keras.
+  evolution.gif, losses.csv, metrics.json with the sine-fit metrics, and checkpoints for
+  `--resume`: the models as .keras plus checkpoint.json (the NumPy generator's state and
+  the Dropout layer's random state, which .keras files leave out).
 - Unused as in the post: `train`'s `batch_size` and `get_discriminative`'s `leak`.
 """
 import argparse
