@@ -9,6 +9,15 @@ while TensorFlow is imported and its devices are listed, drops only the lines ma
 `STARTUP_NOISE`, and passes everything else through. It also drops the deprecation notices
 that `tf.compat.v1` prints: the graph-mode programs use that API on purpose. `--verbose`
 turns all of this off.
+
+`quiet_runtime_noise()` does the same around a later piece of a run that writes a known
+harmless C++ line (`RUNTIME_NOISE`): TensorFlow 2.21 logs "NodeDef mentions attribute
+use_unbounded_threadpool which is not in the op definition" (an E-level line) when op
+determinism (`--deterministic`) makes it rewrite the parallel map of Keras' `fit` input
+pipeline into a plain map (the node is checked against MapDataset's definition, which has
+no such attribute); TensorFlow ignores the attribute. `quiet_retracing_notices()` hides
+TensorFlow's "triggered tf.function retracing" warning in programs that build fresh models
+for every seed of a sweep: their first traces are counted as retracing.
 """
 import contextlib
 import importlib
@@ -26,6 +35,11 @@ STARTUP_NOISE = re.compile(
     r"|gpu_device\.cc|cuda_executor\.cc|TF-TRT Warning)"
     r"|^E\d{4} .*(failed call to cuInit|Unable to register cu(DNN|FFT|BLAS) factory)"
     r"|^To enable the following instructions:.*rebuild TensorFlow"
+)
+
+RUNTIME_NOISE = re.compile(
+    r"^E\d{4} .*node_def_util\.cc.*NodeDef mentions attribute use_unbounded_threadpool"
+    r" which is not in the op definition: Op<name=MapDataset;"
 )
 
 
@@ -71,6 +85,29 @@ def quiet_tensorflow(verbose=False):
         logger.addFilter(_DropDeprecations())
 
 
+class _DropRetracing(logging.Filter):
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def quiet_retracing_notices(verbose=False):
+    """Hide tf.function's retracing warning from here on (not with verbose)."""
+    import tensorflow as tf
+    logger = tf.get_logger()
+    if not verbose and not any(isinstance(f, _DropRetracing) for f in logger.filters):
+        logger.addFilter(_DropRetracing())
+
+
+@contextlib.contextmanager
+def quiet_runtime_noise(verbose=False):
+    """Drop the `RUNTIME_NOISE` lines written to stderr inside the block (not with verbose)."""
+    if verbose:
+        yield
+        return
+    with _filtered_stderr(RUNTIME_NOISE):
+        yield
+
+
 def run(module_name, argv=None):
     """Run `module_name.main(argv)` the way every script does; return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -94,3 +131,7 @@ def gaussian_gan_tf1():
 
 def gaussian_gan_keras():
     return run("keras_models.gaussian_gan")
+
+
+def sine_gan():
+    return run("keras_models.sine_gan")

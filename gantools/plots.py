@@ -1,4 +1,5 @@
-"""Figures every program saves: distribution frames, loss curves and `evolution.gif`.
+"""Figures every program saves: distribution frames, curve panels, loss curves and
+`evolution.gif`.
 
 Figures are drawn with matplotlib's object-oriented API on the Agg canvas: nothing is ever
 shown, no pyplot state is kept, and one figure is reused for all frames of a run, which keeps
@@ -63,6 +64,44 @@ class HistogramPlot:
         if self.ylim:
             self.ax.set_ylim(*self.ylim)
         self.ax.legend(loc="upper right")
+        self.caption.set_text(caption)
+        self.figure.savefig(path)
+
+
+def _draw_curves(ax, x, curves, title):
+    """One line per row of `curves`, labelled 0, 1, ... as pandas' DataFrame(curves.T).plot()."""
+    for i, curve in enumerate(curves):
+        ax.plot(x, curve, label=str(i))
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize="small")
+
+
+def plot_curves(panels, path, ylim=None):
+    """Panels side by side, each (title, x, curves) with one line per row; writes a PNG."""
+    figure = Figure(figsize=(5 * len(panels), 4), layout="constrained")
+    FigureCanvasAgg(figure)
+    for ax, (title, x, curves) in zip(np.atleast_1d(figure.subplots(1, len(panels))), panels):
+        _draw_curves(ax, x, curves, title)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+    figure.savefig(path)
+
+
+class CurvePlot:
+    """Frames of a few curves over fixed axes (for evolution.gif); `save` writes a PNG."""
+
+    def __init__(self, x, n_curves, title, ylim):
+        self.figure = Figure()
+        FigureCanvasAgg(self.figure)
+        ax = self.figure.subplots()
+        _draw_curves(ax, x, np.zeros((n_curves, len(x))), title)
+        ax.set_ylim(*ylim)
+        self.lines = ax.get_lines()
+        self.caption = ax.text(0.02, 0.96, "", transform=ax.transAxes, va="top", color="0.4")
+
+    def save(self, path, curves, caption=""):
+        for line, curve in zip(self.lines, curves):
+            line.set_ydata(curve)
         self.caption.set_text(caption)
         self.figure.savefig(path)
 

@@ -1,4 +1,4 @@
-"""The shared helpers: metrics on known inputs, run folders, flags, quieting, plots."""
+"""The shared helpers: metrics on known inputs, curves, run folders, flags, quieting, plots."""
 import argparse
 import json
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gantools import cli, metrics, plots, rundir
+from gantools import cli, curves, metrics, plots, rundir
 from gantools.cli import UsageError
-from gantools.launch import STARTUP_NOISE, run
+from gantools.launch import RUNTIME_NOISE, STARTUP_NOISE, quiet_runtime_noise, run
 
 
 # -- metrics -------------------------------------------------------------------------------
@@ -160,7 +160,57 @@ def test_real_messages_are_kept(line):
     assert not STARTUP_NOISE.search(line)
 
 
+NODEDEF_NOTICE = (
+    "E0000 00:00:1795489343.531315    7358 node_def_util.cc:682] NodeDef mentions attribute "
+    "use_unbounded_threadpool which is not in the op definition: Op<name=MapDataset; "
+    "signature=input_dataset:variant> This may be expected if your graph generating binary "
+    "is newer  than this binary. Unknown attributes will be ignored.")
+
+
+def test_runtime_noise_drops_only_the_tf_data_notice(capfd):
+    assert RUNTIME_NOISE.search(NODEDEF_NOTICE)
+    assert not RUNTIME_NOISE.search("E0000 00:00:1 node_def_util.cc:682] NodeDef mentions "
+                                    "attribute T which is not in the op definition: Op<name=Add;")
+    import os
+    with quiet_runtime_noise():
+        os.write(2, (NODEDEF_NOTICE + "\nreal warning\n").encode())
+    assert capfd.readouterr().err == "real warning\n"
+    with quiet_runtime_noise(verbose=True):
+        os.write(2, (NODEDEF_NOTICE + "\n").encode())
+    assert "use_unbounded_threadpool" in capfd.readouterr().err
+
+
+# -- curves --------------------------------------------------------------------------------
+
+def test_rolling_mean_is_pandas_rolling_without_leading_nans():
+    rows = np.array([np.arange(10.0), np.arange(10.0) ** 2])
+    expected = [[np.mean(row[j:j + 5]) for j in range(6)] for row in rows]
+    np.testing.assert_allclose(curves.rolling_mean(rows, 5), expected)
+    np.testing.assert_allclose(curves.rolling_mean(rows, 1), rows)
+
+
+def test_fit_sines_stays_in_the_frequency_range():
+    x = np.arange(0, 5, .1)
+    fit = curves.fit_sines([np.sin(6 * x), np.sin(0.1 * x)], x, frequency_range=(1, 2))
+    assert ((fit["frequency"] >= 1) & (fit["frequency"] <= 2)).all()
+    assert fit["rmse"][0] > 0.5  # a frequency-6 sine is no sine of frequency 1 to 2
+
+
 # -- plots ---------------------------------------------------------------------------------
+
+def test_curve_panels_and_curve_frames(tmp_path):
+    x = np.arange(50)
+    rows = np.sin(np.outer([1, 2], x / 10))
+    plots.plot_curves([("Real", x, rows), ("Smoothed", x[4:], rows[:, 4:])],
+                      tmp_path / "panels.png", ylim=(-1, 1))
+    assert Image.open(tmp_path / "panels.png").size[0] > 2 * Image.open(
+        tmp_path / "panels.png").size[1]
+    frame = plots.CurvePlot(x, 2, "Generated curves", (-1, 1))
+    frame.save(tmp_path / "f0.png", rows, caption="epoch 0")
+    frame.save(tmp_path / "f1.png", -rows, caption="epoch 50")
+    assert [line.get_ydata()[5] for line in frame.lines] == pytest.approx(-rows[:, 5])
+    assert Image.open(tmp_path / "f0.png").tobytes() != Image.open(tmp_path / "f1.png").tobytes()
+
 
 def test_distribution_plot_frames_and_gif(tmp_path):
     x = np.linspace(-8, 8, 99)

@@ -1,0 +1,11 @@
+#!/usr/bin/env python
+"""Train Robin Ricard's Keras sine-curve GAN (S9) and save the post's figures.
+
+The program is keras_models/sine_gan.py; `--help` lists its flags.
+"""
+import sys
+
+from gantools.launch import sine_gan
+
+if __name__ == "__main__":
+    sys.exit(sine_gan())

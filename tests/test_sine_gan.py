@@ -1,0 +1,307 @@
+"""The Keras sine-curve GAN (S9): models, the frozen discriminator, data, metric, runs."""
+import csv
+import json
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import keras
+from gantools.curves import fit_sines, mean_pairwise_distance, sine_curve_metrics
+from gantools.rundir import seed_everything
+from keras_models import sine_gan as s9
+
+SMALL = ["--n-samples", "64", "--v-freq", "2"]
+
+
+@pytest.fixture
+def models():
+    seed_everything(0)
+    return s9.build_models(10)
+
+
+def weights(model):
+    return [w.numpy().copy() for w in model.weights]
+
+
+def changed(before, model):
+    return [not np.array_equal(b, w.numpy()) for b, w in zip(before, model.weights)]
+
+
+def d_step(G, D, rng, n=64):
+    X, y = s9.sample_data_and_gen(G, n_samples=n, rng=rng)
+    s9.set_trainability(D, True)
+    return D.train_on_batch(X, y)
+
+
+def chained_step(GAN, G, D, rng, n=64):
+    X, y = s9.sample_noise(G, n_samples=n, rng=rng)
+    s9.set_trainability(D, False)
+    return GAN.train_on_batch(X, y)
+
+
+# -- the models ------------------------------------------------------------------------------
+
+def test_parameter_counts(models):
+    GAN, G, D = models
+    assert s9.trainable_parameters(G, D) == {"generator": 12250, "discriminator": 115452}
+    assert s9.count_trainable(GAN) == 12250  # D frozen by make_gan
+    assert GAN.count_params() == 127702
+    assert [w.shape for w in G.weights] == [(10, 200), (200,), (200, 50), (50,)]
+    assert [w.shape for w in D.weights] == [(5, 1, 50), (50,), (2300, 50), (50,), (50, 2), (2,)]
+    assert D.layers[-1].activation.__name__ == "sigmoid" and D.output.shape == (None, 2)
+    assert G.output.shape == (None, 50) and G.layers[-1].activation.__name__ == "tanh"
+
+
+def test_chained_model_shares_the_very_same_layers(models):
+    GAN, G, D = models
+    assert GAN.layers[1] is G and GAN.layers[2] is D
+    assert all(a is b for a, b in zip(GAN.weights, G.weights + D.weights))
+    assert GAN.optimizer is G.optimizer
+    assert isinstance(G.optimizer, keras.optimizers.SGD)
+    assert isinstance(D.optimizer, keras.optimizers.Adam)
+    assert float(G.optimizer.learning_rate) == pytest.approx(1e-3)
+    assert float(D.optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+def test_set_trainability_sets_the_model_and_every_layer(models):
+    _, _, D = models
+    s9.set_trainability(D, True)
+    assert D.trainable and all(layer.trainable for layer in D.layers)
+    assert len(D.trainable_weights) == 6
+    s9.set_trainability(D, False)
+    assert not D.trainable and not any(layer.trainable for layer in D.layers)
+    assert D.trainable_weights == []
+
+
+def test_a_d_step_changes_d_and_not_g(models):
+    GAN, G, D = models
+    rng = np.random.default_rng(0)
+    chained_step(GAN, G, D, rng)  # the chained model is traced first: D frozen
+    g, d = weights(G), weights(D)
+    d_step(G, D, rng)
+    assert all(changed(d, D)) and not any(changed(g, G))
+
+
+def test_a_chained_step_changes_g_and_not_d(models):
+    GAN, G, D = models
+    rng = np.random.default_rng(0)
+    d_step(G, D, rng)  # D is traced first: trainable
+    g, d = weights(G), weights(D)
+    chained_step(GAN, G, D, rng)
+    assert all(changed(g, G)) and not any(changed(d, D))
+
+
+def test_pretrain_and_train_keep_the_invariants(models):
+    GAN, G, D = models
+    rng = np.random.default_rng(0)
+    g = weights(G)
+    loss = s9.pretrain(G, D, n_samples=64, rng=rng, verbose=0)
+    assert np.isfinite(loss) and not any(changed(g, G))
+    seen = []
+    d_loss, g_loss = s9.train(GAN, G, D, epochs=3, n_samples=64, rng=rng,
+                              on_epoch_end=lambda *row: seen.append(row))
+    assert len(d_loss) == len(g_loss) == 3 and [row[0] for row in seen] == [0, 1, 2]
+    assert not D.trainable  # left frozen after the chained step, as in the post
+
+
+def test_keras_reads_trainable_when_a_step_is_traced(models):
+    """The Keras 3 behaviour the post's toggling relies on (see the module docstring)."""
+    GAN, G, D = models
+    rng = np.random.default_rng(0)
+    d_step(G, D, rng)                 # traced with D trainable
+    s9.set_trainability(D, False)
+    d = weights(D)
+    X, y = s9.sample_data_and_gen(G, n_samples=64, rng=rng)
+    D.train_on_batch(X, y)            # same shapes: no retrace, D still learns
+    assert all(changed(d, D))
+    d = weights(D)
+    X, y = s9.sample_data_and_gen(G, n_samples=65, rng=rng)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        D.train_on_batch(X, y)        # new shapes: retraced while frozen, nothing learns
+    assert not any(changed(d, D))
+    assert any("does not have any trainable weights" in str(w.message) for w in caught)
+
+
+# -- data ------------------------------------------------------------------------------------
+
+def test_sample_data_shape_range_and_family():
+    rng = np.random.default_rng(1)
+    X = s9.sample_data(300, rng=rng)
+    assert X.shape == (300, 50) and X.min() >= 0 and X.max() <= 1
+    np.testing.assert_array_equal(s9.X_VALS, np.arange(0, 5, .1))
+    fit = fit_sines(X, s9.X_VALS)
+    assert fit["rmse"].max() < 1e-6
+    assert 1 <= fit["frequency"].min() < 1.05 and 1.95 < fit["frequency"].max() <= 2
+    np.testing.assert_allclose(fit["amplitude"], .5, atol=1e-6)
+    np.testing.assert_allclose(fit["mean"], .5, atol=1e-6)
+
+
+def test_sample_data_and_gen_and_sample_noise_labels(models):
+    _, G, _ = models
+    rng = np.random.default_rng(2)
+    X, y = s9.sample_data_and_gen(G, n_samples=7, rng=rng)
+    assert X.shape == (14, 50) and y.shape == (14, 2)
+    assert (y[:7] == [0, 1]).all() and (y[7:] == [1, 0]).all()
+    assert X[:7].min() >= 0 and X[7:].min() >= -1 and X[7:].max() <= 1
+    Z, t = s9.sample_noise(G, n_samples=5, rng=rng)
+    assert Z.shape == (5, 10) and Z.min() >= 0 and Z.max() < 1 and (t == [0, 1]).all()
+
+
+# -- the sine-fit metric ---------------------------------------------------------------------
+
+def family_metrics(generated, real):
+    return sine_curve_metrics(generated, real, s9.X_VALS, **s9.DATA_FAMILY)
+
+
+def test_fit_recovers_known_sines():
+    x = s9.X_VALS
+    params = [(0.3, 1.25, 0.5, 0.5), (4.0, 1.9, 0.2, -0.1), (2.0, 0.6, 1.5, 0.3)]
+    curves = [m + a * np.sin(o + f * x) for o, f, a, m in params]
+    fit = fit_sines(curves, x)
+    for i, (o, f, a, m) in enumerate(params):
+        assert fit["frequency"][i] == pytest.approx(f, abs=1e-6)
+        assert fit["amplitude"][i] == pytest.approx(a, abs=1e-6)
+        assert fit["mean"][i] == pytest.approx(m, abs=1e-6)
+        assert np.exp(1j * fit["offset"][i]) == pytest.approx(np.exp(1j * o), abs=1e-6)
+    assert fit["rmse"].max() < 1e-8
+
+
+def test_real_curves_score_as_real():
+    rng = np.random.default_rng(3)
+    m = family_metrics(s9.sample_data(500, rng=rng), s9.sample_data(500, rng=rng))
+    assert m["fit_rmse_median"] < 1e-6 and m["real_fit_rmse_median"] < 1e-6
+    assert m["diversity_ratio"] == pytest.approx(1, abs=0.05) and not m["collapsed"]
+    assert m["frequency_w1"] < 0.05 and m["amplitude_error"] < 1e-6 and m["mean_error"] < 1e-6
+    assert 1 <= m["frequency_p05"] < 1.1 and 1.9 < m["frequency_p95"] <= 2
+
+
+def test_constant_and_single_curve_sets_score_as_collapsed():
+    rng = np.random.default_rng(4)
+    real = s9.sample_data(500, rng=rng)
+    constant = family_metrics(np.full((500, 50), 0.3), real)
+    assert constant["collapsed"] and constant["diversity"] == 0
+    assert constant["amplitude_error"] == pytest.approx(0.5, abs=1e-6)
+    assert constant["mean_error"] == pytest.approx(0.2, abs=1e-6)
+    one = family_metrics(np.repeat(s9.sample_data(1, rng=rng), 500, axis=0)
+                         + rng.normal(0, 0.01, (500, 50)), real)
+    assert one["collapsed"] and one["diversity_ratio"] < 0.05
+    assert one["fit_rmse_median"] < 0.02  # clean sines ...
+    assert one["frequency_p95"] - one["frequency_p05"] < 0.05  # ... of one frequency
+    assert one["frequency_w1"] > 0.2
+
+
+def test_mean_pairwise_distance_is_rms_difference():
+    assert mean_pairwise_distance([np.zeros(50), np.full(50, 0.2)]) == pytest.approx(0.2)
+    assert mean_pairwise_distance(np.ones((3, 50))) == 0
+
+
+# -- whole runs ------------------------------------------------------------------------------
+
+def run(tmp_path, name, *flags):
+    out = tmp_path / name
+    assert s9.main(["--out", str(out), *SMALL, *flags]) == 0
+    return out
+
+
+def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
+    result = script("sine_gan.py", "--epochs", "4", *SMALL, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no TensorFlow or Keras noise
+    out = tmp_path / "runs" / "sine_gan"
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Devices: CPU"
+    for epoch in (2, 4):
+        assert f"Epoch #{epoch}: Generative Loss: " in result.stdout
+    assert "Discriminative Loss: " in result.stdout and "epoch - g_loss: " in result.stdout
+    assert lines[-1].startswith("Wrote runs/sine_gan (")
+    for name in ["real_curves.png", "losses.png", "generated_curves.png"]:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    assert (out / "evolution.gif").read_bytes()[:6] == b"GIF89a"
+    assert Image.open(out / "evolution.gif").n_frames == 3  # epochs 0, 2, 4
+    config = json.loads((out / "config.json").read_text())
+    assert config["trainable_parameters"] == {"generator": 12250, "discriminator": 115452}
+    assert config["epochs"] == 4 and config["n_samples"] == 64 and config["noise_dim"] == 10
+    with (out / "losses.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows] == [0, 1, 2, 3] and set(rows[0]) == {
+        "step", "g_loss", "d_loss"}
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ["fit_rmse_median", "frequency_w1", "amplitude_error", "mean_error",
+                "diversity_ratio", "collapsed", "pretrain_loss", "final_g_loss"]:
+        assert key in metrics
+    assert metrics["final_g_loss"] == pytest.approx(float(rows[-1]["g_loss"]))
+    assert keras.models.load_model(out / "generator.keras").count_params() == 12250
+    again = script("sine_gan.py", "--epochs", "1", cwd=tmp_path)  # a run is there already
+    assert again.returncode == 2 and again.stdout == ""
+    assert again.stderr.splitlines() == [
+        "sine_gan.py: error: runs/sine_gan already holds files; pass --overwrite to replace "
+        "the run there, or choose another --out"]
+
+
+def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
+    flags = ["--deterministic", "--seed", "3"]
+    straight = run(tmp_path, "straight", "--epochs", "6", *flags)
+    resumed = run(tmp_path, "resumed", "--epochs", "4", *flags)
+    with (resumed / "losses.csv").open("a") as f:
+        f.write("4,9,9\n")  # a row written after the last checkpoint, before a crash
+    assert s9.main(["--out", str(resumed), "--epochs", "6", "--resume"]) == 0
+    assert (resumed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+    assert json.loads((resumed / "checkpoint.json").read_text())["epochs_done"] == 6
+    assert json.loads((resumed / "config.json").read_text())["epochs"] == 6
+    assert sorted(p.name for p in (resumed / "frames").iterdir()) == [
+        f"epoch_{e:04d}.png" for e in (0, 2, 4, 6)]
+    for key in ["pretrain_loss", "final_g_loss", "fit_rmse_median", "diversity"]:
+        assert json.loads((resumed / "metrics.json").read_text())[key] == \
+            json.loads((straight / "metrics.json").read_text())[key]
+
+
+def test_sweep_writes_sweep_json_and_matches_single_runs(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    assert s9.main(["--sweep", "2", "--epochs", "2", "--out", str(out), "--deterministic",
+                    *SMALL]) == 0
+    sweep = json.loads((out / "sweep.json").read_text())
+    assert sweep["runs"] == 2 and [r["seed"] for r in sweep["per_seed"]] == [0, 1]
+    assert sweep["collapsed"] == sum(r["collapsed"] for r in sweep["per_seed"])
+    assert sweep["flags"]["epochs"] == 2 and "frequency_w1" in sweep["per_seed"][0]
+    assert "seeds collapsed" in capsys.readouterr().out
+    single = run(tmp_path, "single", "--epochs", "2", "--seed", "1", "--deterministic")
+    metrics = json.loads((single / "metrics.json").read_text())
+    assert sweep["per_seed"][1]["final_g_loss"] == metrics["final_g_loss"]
+    assert sweep["per_seed"][1]["diversity"] == metrics["diversity"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--epochs", "0"], "--epochs"),
+    (["--n-samples", "-3"], "--n-samples"),
+    (["--v-freq", "often"], "--v-freq"),
+    (["--sweep", "2", "--resume"], "--resume cannot be combined with --sweep"),
+])
+def test_bad_flags_give_one_line_and_exit_code_2(flags, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        s9.main(flags)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
+
+
+def test_resume_refusals(tmp_path):
+    with pytest.raises(s9.UsageError, match="no run to resume"):
+        s9.main(["--out", str(tmp_path / "none"), "--resume"])
+    done = run(tmp_path, "done", "--epochs", "2")
+    with pytest.raises(s9.UsageError, match="already holds 2 epochs"):
+        s9.main(["--out", str(done), "--epochs", "2", "--resume"])
+    with pytest.raises(s9.UsageError, match="--n-samples 32 differs from the run's 64"):
+        s9.main(["--out", str(done), "--epochs", "3", "--resume", "--n-samples", "32"])
+
+
+# -- convergence -----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_generator_collapses_early(tmp_path):
+    """200 short epochs (about 40 s): the curves are not clean sines yet (median fit RMSE
+    0.25 here) but already nearly one curve; the default run's numbers are in the README."""
+    out = run(tmp_path, "collapse", "--epochs", "200", "--n-samples", "2000", "--v-freq", "50")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["collapsed"] and metrics["diversity_ratio"] < 0.3
