@@ -90,3 +90,15 @@ def run(module_name, argv=None):
 # One function per console script (setup.cfg [options.entry_points]).
 def gaussian_gan_tf1():
     return run("tf1_compat.gaussian_gan")
+
+
+def mnist_gan_tf1():
+    return run("tf1_compat.mnist_gan")
+
+
+def mnist_wgan_tf1():
+    return run("tf1_compat.mnist_wgan")
+
+
+def mnist_cgan_tf1():
+    return run("tf1_compat.mnist_cgan")

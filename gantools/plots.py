@@ -60,3 +60,46 @@ def write_gif(frame_paths, path, duration_ms=500):
         raise ValueError("write_gif needs at least one frame")
     frames[0].save(Path(path), save_all=True, append_images=frames[1:], duration=duration_ms,
                    loop=0)
+
+
+class DigitGrid:
+    """The originals' `plot(samples)`: a rows x cols GridSpec of 28x28 images in 'Greys_r'.
+
+    As wiseodd's helper: figsize (4, 4) for the 4x4 grid (one inch per cell), wspace and hspace
+    0.05, no axes, equal aspect, each image scaled to its own minimum and maximum (imshow's
+    default), saved with bbox_inches='tight'. One figure is reused for every grid of a run.
+    """
+
+    def __init__(self, rows=4, cols=4):
+        from matplotlib.gridspec import GridSpec
+        self.rows, self.cols = rows, cols
+        self.figure = Figure(figsize=(cols, rows))
+        FigureCanvasAgg(self.figure)
+        gs = GridSpec(rows, cols, figure=self.figure, wspace=0.05, hspace=0.05)
+        self.images = []
+        for i in range(rows * cols):
+            ax = self.figure.add_subplot(gs[i])
+            ax.axis("off")
+            ax.set_xticklabels([])
+            ax.set_yticklabels([])
+            ax.set_aspect("equal")
+            self.images.append(ax.imshow(np.zeros((28, 28)), cmap="Greys_r"))
+
+    def save(self, path, samples):
+        samples = np.asarray(samples).reshape(-1, 28, 28)
+        if len(samples) != len(self.images):
+            raise ValueError(f"a {self.rows}x{self.cols} grid needs {len(self.images)} samples, "
+                             f"got {len(samples)}")
+        for image, sample in zip(self.images, samples):
+            image.set_data(sample)
+            image.autoscale()
+        self.figure.savefig(path, bbox_inches="tight")
+
+
+def evenly_spaced(items, limit):
+    """At most `limit` items, evenly spaced, always keeping the first and the last."""
+    items = list(items)
+    if limit <= 0 or len(items) <= limit:
+        return items
+    keep = np.unique(np.linspace(0, len(items) - 1, limit).round().astype(int))
+    return [items[i] for i in keep]
