@@ -26,6 +26,7 @@ Keras (eager) is imported only when a classifier is built or loaded.
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -130,7 +131,13 @@ def load_or_train_classifier(mnist, cache_dir=None, epochs=EPOCHS, verbose=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=".keras", dir=path.parent)
         os.close(fd)
-        classifier.model.save(tmp)
+        with warnings.catch_warnings():
+            # Keras converts TensorFlow variables with np.array(x), and TensorFlow's
+            # __array__ lacks NumPy 2's `copy` keyword: a DeprecationWarning inside Keras
+            # on every save (keras-team/keras#21288), nothing this code can change.
+            warnings.filterwarnings("ignore", message=r"__array__ implementation doesn't "
+                                    r"accept a copy keyword", category=DeprecationWarning)
+            classifier.model.save(tmp)
         os.replace(tmp, path)
         info_tmp = info_path.with_name(info_path.name + ".tmp")
         info_tmp.write_text(json.dumps(classifier.info, indent=2) + "\n")
