@@ -215,7 +215,7 @@ def _read_config(run_dir):
         raise UsageError(f"--resume: {path} is not valid JSON") from None
 
 
-def _apply_previous_flags(args, given, config, parser):
+def _apply_previous_flags(args, given, config):
     """--resume: take the run's flags from config.json; a flag given again must agree."""
     for dest, previous in config.items():
         if dest in NOT_RECORDED or not hasattr(args, dest) or dest == "data_source":
@@ -270,14 +270,14 @@ def main(gan_class, settings, argv=None, add_program_arguments=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     if args.evaluate is not None:
-        return evaluate(gan_class, args)
+        return evaluate(gan_class, args, _given(parser, argv))
     if args.resume and args.overwrite:
         raise UsageError("--resume continues the run in --out and --overwrite replaces it: "
                          "choose one")
     checkpoint = previous = None
     if args.resume:
         previous = _read_config(args.out)
-        _apply_previous_flags(args, _given(parser, argv), previous, parser)
+        _apply_previous_flags(args, _given(parser, argv), previous)
         checkpoint = _latest_checkpoint(Path(args.out) / "checkpoints")
         if checkpoint is None:
             raise UsageError(f"--resume: {args.out} holds no checkpoint to resume from")
@@ -429,7 +429,9 @@ def generate(gan, session, n, rng):
 
 # -- --evaluate ----------------------------------------------------------------------------
 
-def evaluate(gan_class, args):
+def evaluate(gan_class, args, given=()):
+    """--evaluate: the metrics of a checkpoint's generator, with the run's seed and options
+    (from its config.json) unless given on the command line."""
     from gantools import mnist_metrics
     checkpoint = _latest_checkpoint(args.evaluate)
     if checkpoint is None:
@@ -439,8 +441,8 @@ def evaluate(gan_class, args):
     config = {}
     if (run_dir / "config.json").is_file():
         config = json.loads((run_dir / "config.json").read_text())
-    for name in gan_class.options:  # the generator's own settings (the CGAN's digit)
-        if name in config:
+    for name in ("seed", *gan_class.options):  # the metrics' noise, the CGAN's digit
+        if name in config and name not in given:
             setattr(args, name, config[name])
     data = args.data
     if data is None and config.get("data") and Path(config["data"]).exists():
