@@ -26,6 +26,7 @@ Keras (eager) is imported only when a classifier is built or loaded.
 import json
 import os
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -81,9 +82,14 @@ class DigitClassifier:
         return self.info["test_accuracy"]
 
     def predict(self, images, batch_size=1000):
-        features, probabilities = self._both.predict(_as_batch(images), batch_size=batch_size,
-                                                     verbose=0)
-        return features.astype(np.float64), probabilities.astype(np.float64)
+        x = _as_batch(images)
+        features, probabilities = [], []
+        for start in range(0, len(x), batch_size):  # no tf.data pipeline: see train_classifier
+            f, p = self._both.predict_on_batch(x[start:start + batch_size])
+            features.append(f)
+            probabilities.append(p)
+        return (np.concatenate(features).astype(np.float64),
+                np.concatenate(probabilities).astype(np.float64))
 
     def accuracy(self, images, labels):
         _, probabilities = self.predict(images)
@@ -91,15 +97,32 @@ class DigitClassifier:
 
 
 def train_classifier(mnist, epochs=EPOCHS, seed=0, verbose=True):
-    """Fit the classifier on mnist's training set; its accuracy on the test set goes in info."""
+    """Fit the classifier on mnist's training set; its accuracy on the test set goes in info.
+
+    The batches are fed with `train_on_batch` from a seeded NumPy shuffle rather than by
+    `fit`, whose tf.data pipeline makes TensorFlow log C++ errors about a MapDataset
+    attribute when op determinism is on (`--deterministic`).
+    """
     import keras
     keras.utils.set_random_seed(seed)
     model = build_classifier(seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x = _as_batch(mnist.x_train / np.float32(255))
-    model.fit(x, mnist.y_train.astype(np.int64), batch_size=BATCH_SIZE, epochs=epochs,
-              shuffle=True, verbose=2 if verbose else 0)
+    y = mnist.y_train.astype(np.int64)
+    rng = np.random.default_rng(seed)
+    for epoch in range(epochs):
+        began = time.perf_counter()
+        order = rng.permutation(len(x))
+        totals = np.zeros(2)
+        for start in range(0, len(x), BATCH_SIZE):
+            batch = order[start:start + BATCH_SIZE]
+            # per-batch loss and accuracy (train_on_batch resets the metrics each call)
+            totals += np.array(model.train_on_batch(x[batch], y[batch])) * len(batch)
+        if verbose:
+            loss, accuracy = totals / len(x)
+            print(f"Epoch {epoch + 1}/{epochs}: mean loss {loss:.4f}, training accuracy "
+                  f"{accuracy:.4f} ({time.perf_counter() - began:.0f} s)", flush=True)
     classifier = DigitClassifier(model, {"checksum": mnist.checksum, "epochs": epochs,
                                          "train_images": len(mnist.x_train)})
     classifier.info["test_accuracy"] = classifier.accuracy(mnist.x_test / np.float32(255),
