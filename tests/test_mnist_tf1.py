@@ -193,6 +193,15 @@ def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthet
     # the same steps again: nothing to train, the outputs are written again
     assert mnist_gan.main(["--out", str(out), "--resume"]) == 0
     assert len(rows(out / "losses.csv")) == 1  # iteration 0 (logged every 1000)
+    with pytest.raises(mnist_training.UsageError, match="not a checkpoint of this program"):
+        mnist_cgan.main(["--evaluate", str(out)])
+    # a damaged latest checkpoint is reported before anything is written
+    data = out / "checkpoints" / "ckpt-12.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:1000])
+    config = (out / "config.json").read_bytes()
+    with pytest.raises(mnist_training.UsageError, match="cannot read the checkpoint .*ckpt-12"):
+        mnist_gan.main(["--out", str(out), "--resume", "--steps", "14"])
+    assert (out / "config.json").read_bytes() == config
 
 
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic, script):

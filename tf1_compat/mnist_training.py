@@ -117,7 +117,18 @@ class GraphGAN:
                         write_meta_graph=False)
 
     def restore(self, session, checkpoint):
-        """Load a checkpoint; return (iteration, data_position)."""
+        """Load a checkpoint; return (iteration, data_position).
+
+        Raises UsageError if the checkpoint does not hold this graph's variables with the
+        same shapes (resource variables would otherwise take a wrong shape silently)."""
+        shapes = tf.train.load_checkpoint(str(checkpoint)).get_variable_to_shape_map()
+        with self.graph.as_default():
+            for variable in tf.global_variables():
+                name, shape = variable.op.name, variable.get_shape().as_list()
+                if shapes.get(name) != shape:
+                    found = "missing" if name not in shapes else f"shape {shapes[name]}"
+                    raise UsageError(f"{checkpoint} is not a checkpoint of this program "
+                                     f"({name}: expected shape {shape}, {found})")
         self.saver.restore(session, str(checkpoint))
         return tuple(int(v) for v in session.run([self.iteration, self.data_position]))
 
@@ -249,6 +260,20 @@ def _latest_checkpoint(path):
     return None
 
 
+def _checked_iteration(checkpoint):
+    """Read every tensor of a checkpoint (a damaged one fails here, before anything is
+    written); return its iteration."""
+    try:
+        reader = tf.train.load_checkpoint(str(checkpoint))
+        for name in reader.get_variable_to_shape_map():
+            reader.get_tensor(name)
+        return int(reader.get_tensor("run/iteration"))
+    except (tf.errors.OpError, ValueError, IndexError, OSError, RuntimeError) as error:
+        raise UsageError(f"--resume: cannot read the checkpoint {checkpoint} "
+                         f"({_first_line(error)}); delete it to resume from an earlier "
+                         f"one") from None
+
+
 # -- training ------------------------------------------------------------------------------
 
 def _make_gan(gan_class, args):
@@ -281,7 +306,7 @@ def main(gan_class, settings, argv=None, add_program_arguments=None):
         checkpoint = _latest_checkpoint(Path(args.out) / "checkpoints")
         if checkpoint is None:
             raise UsageError(f"--resume: {args.out} holds no checkpoint to resume from")
-        done = int(tf.train.load_variable(str(checkpoint), "run/iteration"))
+        done = _checked_iteration(checkpoint)
         if done > args.steps:
             raise UsageError(f"--resume: the checkpoint is at iteration {done}, past "
                              f"--steps {args.steps}")
@@ -453,8 +478,10 @@ def evaluate(gan_class, args, given=()):
     with gan.session() as session:
         try:
             iteration, _ = gan.restore(session, checkpoint)
-        except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError) as error:
-            raise UsageError(f"--evaluate: {checkpoint} is not a checkpoint of this program "
+        except UsageError as error:
+            raise UsageError(f"--evaluate: {error}") from None
+        except (tf.errors.OpError, ValueError, IndexError, OSError, RuntimeError) as error:
+            raise UsageError(f"--evaluate: cannot read the checkpoint {checkpoint} "
                              f"({_first_line(error)})") from None
         samples, labels = generate(gan, session, n, stream_rng(args.seed, METRICS_STREAM, 0))
     classifier = mnist_metrics.load_or_train_classifier(mnist)
