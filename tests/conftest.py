@@ -30,6 +30,8 @@ def script():
 
 # -- MNIST (S5-S8): synthetic data only, never real MNIST, never the network --------------
 
+USER_KERAS_HOME = os.environ.get("KERAS_HOME")  # before the fixture below changes it
+
 @pytest.fixture(scope="session")
 def keras_home(tmp_path_factory):
     """A private Keras cache for the whole session (the metrics classifier is cached there)."""

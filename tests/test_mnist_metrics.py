@@ -90,10 +90,15 @@ def test_label_accuracy_for_a_conditional_generator(classifier, synthetic):
 
 
 @pytest.mark.slow
-def test_real_mnist_accuracy(tmp_path):
+def test_real_mnist_accuracy(tmp_path, monkeypatch):
     """The classifier's promise on real MNIST: >= 98.5% test accuracy. Runs only where
-    the Keras cache holds the real mnist.npz (it cannot be downloaded in the tests)."""
+    the user's Keras cache holds the real mnist.npz (the tests never download it)."""
+    from conftest import USER_KERAS_HOME
     from gantools.mnist import default_npz_path, load_mnist
+    if USER_KERAS_HOME is None:
+        monkeypatch.delenv("KERAS_HOME", raising=False)
+    else:
+        monkeypatch.setenv("KERAS_HOME", USER_KERAS_HOME)
     if not default_npz_path().is_file():
         pytest.skip(f"real MNIST not present at {default_npz_path()}")
     data = load_mnist()

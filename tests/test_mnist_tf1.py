@@ -310,3 +310,23 @@ def test_bad_flags(module, flags, message, capsys):
 def test_evaluate_needs_a_checkpoint(tmp_path):
     with pytest.raises(mnist_training.UsageError, match="no checkpoint"):
         mnist_gan.main(["--evaluate", str(tmp_path)])
+
+
+# -- convergence (slow) --------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_cgan_learns_the_requested_digits(tmp_path, monkeypatch):
+    """10,000 iterations of S8 on 20,000 synthetic digits (about 2-3 minutes with the
+    classifier's training). Measured: 61.0% of the samples classified as the requested
+    digit (chance: 10%), 10 of 10 digits, Fréchet distance 33.5."""
+    from gantools.mnist import write_npz
+    from synthetic_mnist import synthetic_mnist
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    data = synthetic_mnist(20000, 2000, seed=11)
+    write_npz(tmp_path / "digits.npz", data.x_train, data.y_train, data.x_test, data.y_test)
+    out = tmp_path / "run"
+    assert mnist_cgan.main(["--data", str(tmp_path / "digits.npz"), "--out", str(out),
+                            "--steps", "10000", "--seed", "0"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["label_accuracy"] > 0.4 and metrics["modes_covered"] == 10
+    assert metrics["frechet_distance"] < 100
