@@ -3,8 +3,13 @@
 - `cli`: the argument parser every script uses, flag validators and `UsageError`.
 - `launch`: script entry points; quiets TensorFlow's start-up noise before importing it.
 - `rundir`: run folders, `config.json`, `losses.csv`, `metrics.json`, seeding, devices.
-- `plots`: distribution plots, loss curves and the `evolution.gif` writer.
+- `plots`: distribution plots, loss curves, digit grids and the `evolution.gif` writer.
 - `metrics`: distances between one-dimensional sample sets.
+- `mnist`: the one MNIST loader (`--data`, the Keras cache, `--download`) and a resumable
+  `next_batch` stream.
+- `mnist_metrics`: quality of generated digits (a cached MNIST classifier, Fréchet distance,
+  Inception Score, class histogram and mode coverage, label accuracy).
+- `training`: a progress bar with ETA, and Ctrl-C deferred to the end of an iteration.
 
 Nothing here imports TensorFlow at module level, so `launch` can set up logging first.
 """

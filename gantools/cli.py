@@ -40,6 +40,7 @@ non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
 positive_float = _number(float, lambda v: v > 0, "a positive number")
 non_negative_float = _number(float, lambda v: v >= 0, "a number >= 0")
 unit_interval = _number(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+digit_label = _number(int, lambda v: 0 <= v <= 9, "a digit 0-9")
 
 
 def add_run_arguments(parser, script_name):

@@ -135,3 +135,14 @@ def gaussian_gan_keras():
 
 def sine_gan():
     return run("keras_models.sine_gan")
+
+def mnist_gan_tf1():
+    return run("tf1_compat.mnist_gan")
+
+
+def mnist_wgan_tf1():
+    return run("tf1_compat.mnist_wgan")
+
+
+def mnist_cgan_tf1():
+    return run("tf1_compat.mnist_cgan")

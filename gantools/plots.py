@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 
@@ -131,3 +132,67 @@ def write_gif(frame_paths, path, duration_ms=500):
         raise ValueError("write_gif needs at least one frame")
     frames[0].save(Path(path), save_all=True, append_images=frames[1:], duration=duration_ms,
                    loop=0)
+
+
+class DigitGrid:
+    """The originals' `plot(samples)`: a rows x cols GridSpec of 28x28 images in 'Greys_r'.
+
+    As wiseodd's helper: one inch of figure per cell (figsize (4, 4) for the 4x4 grid), a
+    GridSpec with wspace and hspace 0.05 and the default subplot margins, square cells
+    (`set_aspect('equal')`), no axes, each image scaled to its own minimum and maximum
+    (imshow's default), saved with bbox_inches='tight'.
+
+    The cells are placed where the GridSpec puts its subplots, but drawn as images in one
+    invisible full-figure Axes instead of one Axes per cell: the same pixels (checked
+    against the one-Axes-per-cell version at 100 dpi), several
+    times faster to create and save (a 10x10 grid of Axes takes seconds). One figure is
+    reused for every grid of a run.
+    """
+
+    def __init__(self, rows=4, cols=4):
+        from matplotlib.gridspec import GridSpec
+        self.rows, self.cols = rows, cols
+        self.figure = Figure(figsize=(cols, rows))
+        FigureCanvasAgg(self.figure)
+        gs = GridSpec(rows, cols, figure=self.figure, wspace=0.05, hspace=0.05)
+        bottoms, tops, lefts, rights = gs.get_grid_positions(self.figure)
+        width, height = self.figure.get_size_inches()
+        ax = self.figure.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, width)
+        ax.set_ylim(0, height)
+        ax.axis("off")
+        self.images = []
+        corners = []
+        for row in range(rows):
+            for col in range(cols):
+                # the cell in inches, shrunk to a centred square as set_aspect('equal') does
+                left, right = lefts[col] * width, rights[col] * width
+                bottom, top = bottoms[row] * height, tops[row] * height
+                side = min(right - left, top - bottom)
+                x0 = (left + right - side) / 2
+                y0 = (bottom + top - side) / 2
+                self.images.append(ax.imshow(np.zeros((28, 28)), cmap="Greys_r",
+                                             extent=(x0, x0 + side, y0, y0 + side)))
+                corners += [(x0, y0), (x0 + side, y0 + side)]
+        # bbox_inches='tight' of the cells: their union plus the default 0.1 inch padding
+        (x_min, y_min), (x_max, y_max) = np.min(corners, axis=0), np.max(corners, axis=0)
+        self.bbox = Bbox.from_extents(x_min - 0.1, y_min - 0.1, x_max + 0.1, y_max + 0.1)
+
+    def save(self, path, samples):
+        samples = np.asarray(samples).reshape(-1, 28, 28)
+        if len(samples) != len(self.images):
+            raise ValueError(f"a {self.rows}x{self.cols} grid needs {len(self.images)} samples, "
+                             f"got {len(samples)}")
+        for image, sample in zip(self.images, samples):
+            image.set_data(sample)
+            image.autoscale()
+        self.figure.savefig(path, bbox_inches=self.bbox)
+
+
+def evenly_spaced(items, limit):
+    """At most `limit` items, evenly spaced, always keeping the first and the last."""
+    items = list(items)
+    if limit <= 0 or len(items) <= limit:
+        return items
+    keep = np.unique(np.linspace(0, len(items) - 1, limit).round().astype(int))
+    return [items[i] for i in keep]

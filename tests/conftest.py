@@ -26,3 +26,39 @@ def run_script(name, *args, cwd, timeout=300):
 @pytest.fixture
 def script():
     return run_script
+
+
+# -- MNIST (S5-S8): synthetic data only, never real MNIST, never the network --------------
+
+USER_KERAS_HOME = os.environ.get("KERAS_HOME")  # before the fixture below changes it
+
+@pytest.fixture(scope="session")
+def keras_home(tmp_path_factory):
+    """A private Keras cache for the whole session (the metrics classifier is cached there)."""
+    home = tmp_path_factory.mktemp("keras_home")
+    previous = os.environ.get("KERAS_HOME")
+    os.environ["KERAS_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("KERAS_HOME", None)
+    else:
+        os.environ["KERAS_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory):
+    """(Mnist, path of its mnist.npz): 4000 training and 1000 test images of drawn digits."""
+    from gantools.mnist import write_npz
+    from synthetic_mnist import synthetic_mnist
+    data = synthetic_mnist(4000, 1000)
+    path = tmp_path_factory.mktemp("mnist") / "mnist.npz"
+    write_npz(path, data.x_train, data.y_train, data.x_test, data.y_test)
+    return data, path
+
+
+@pytest.fixture(scope="session")
+def classifier(synthetic, keras_home):
+    """The metrics classifier trained (once, cached in keras_home) on the synthetic set."""
+    from gantools.mnist import load_mnist
+    from gantools.mnist_metrics import load_or_train_classifier
+    return load_or_train_classifier(load_mnist(synthetic[1]), verbose=False)

@@ -231,3 +231,49 @@ def test_ci_runs_the_readme_test_command():
     from conftest import ROOT
     ci = (ROOT / ".ci/run").read_text().strip().splitlines()[-1]
     assert "pytest" in ci and ci in (ROOT / "README.md").read_text()
+
+
+# -- long-run helpers ----------------------------------------------------------------------
+
+class _Terminal:
+    def __init__(self, tty):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_bar_on_a_terminal_and_lines_elsewhere():
+    from gantools.training import Progress
+    terminal, out = _Terminal(True), _Terminal(False)
+    bar = Progress(100, start=20, stream=terminal, out=out, redraw_seconds=0)
+    bar.update(60)
+    assert "\r" in terminal.text and "60/100" in terminal.text and "ETA" in terminal.text
+    bar.clear()
+    assert terminal.text.endswith("\r\x1b[K")
+    bar.update(100)
+    bar.close()
+    assert terminal.text.endswith("\n") and out.text == ""
+    piped, log = _Terminal(False), _Terminal(False)
+    lines = Progress(100, stream=piped, out=log, line_seconds=0)
+    lines.update(50)
+    assert piped.text == "" and log.text.startswith("progress:  50/100")
+
+
+def test_first_ctrl_c_is_deferred_and_the_second_stops():
+    import signal
+    from gantools.training import DeferredInterrupt
+    before = signal.getsignal(signal.SIGINT)
+    with DeferredInterrupt() as stop:
+        assert not stop.requested
+        signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+        assert stop.requested
+        with pytest.raises(KeyboardInterrupt):
+            signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+    assert signal.getsignal(signal.SIGINT) is before

@@ -1,0 +1,178 @@
+"""The conditional GAN MLP on MNIST in TensorFlow graph mode (program S8).
+
+The CGAN of the WGAN/CGAN post (seed 003), wiseodd's `GAN/conditional_gan/cgan_tensorflow.py`:
+the vanilla GAN with the digit's one-hot label y concatenated to the inputs of both nets.
+D([x, y]) 794-128-1 (ReLU, a logit), G([z, y]) 110-128-784 (ReLU, sigmoid), `xavier_init`,
+noise U(-1, 1) of dimension 100, the sigmoid cross-entropy loss on logits, Adam with
+TensorFlow's defaults, batches of 64 with their labels, one noise batch Z_sample shared by the
+D and the G update of an iteration, 1,000,000 iterations. Trainable parameters: D 101,889,
+G 115,344. Every 1000 iterations, before that iteration's updates, it prints the losses and
+saves a 4x4 grid of samples all conditioned on the digit 7.
+
+Read it beside the original: mb_size, Z_dim, X_dim, y_dim, h_dim, xavier_init, X, y, the D
+variables, theta_D, discriminator, Z, the G variables, theta_G, generator, sample_Z, plot
+(`gantools.plots.DigitGrid`), G_sample, D_real/D_fake, the losses, the solvers and the loop's
+body (`train_step`).
+
+Deliberate differences from the original (the defaults compute what it computes):
+- The loss is the code's sigmoid cross-entropy on the logits D_logit_real/D_logit_fake. The
+  post's "PS" version passes the probabilities D_real/D_fake as `logits=`, a slip.
+- `--digit N` (default 7, as the code; the post's comment says 5 but its code sets index 7)
+  picks the label of the grids. At the end, `digits.png` adds a 10x10 grid with one row per
+  digit, 0 to 9, and the metrics report how often the classifier reads the requested digit.
+- `tf.concat(concat_dim=1, values=...)` of TF 0.12 (the post) is `tf.concat(values, axis=1)`.
+- As in S6 (`tf1_compat/mnist_gan.py`): the project's MNIST loader instead of the removed
+  `tensorflow.examples.tutorials.mnist` (with its 55,000-image training split and
+  `next_batch` behaviour), an explicit `tf.Graph` with named variables, NumPy generators
+  derived from (--seed, iteration) instead of the unseeded `np.random`, grids in
+  `samples/` plus `evolution.gif`, `losses.csv`/`losses.png`, checkpoints, a progress bar
+  and quality metrics. The console lines are the original's.
+"""
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from gantools.cli import digit_label
+from gantools.mnist import one_hot
+from tf1_compat.mnist_training import GraphGAN, Settings, main as train_main
+
+mb_size = 64
+Z_dim = 100
+X_dim = 784
+y_dim = 10
+h_dim = 128
+
+
+def xavier_init(size):
+    in_dim = size[0]
+    xavier_stddev = 1. / tf.sqrt(in_dim / 2.)
+    return tf.random_normal(shape=size, stddev=xavier_stddev)
+
+
+def discriminator(x, y, theta_D):
+    D_W1, D_W2, D_b1, D_b2 = theta_D
+    inputs = tf.concat([x, y], axis=1)
+    D_h1 = tf.nn.relu(tf.matmul(inputs, D_W1) + D_b1)
+    D_logit = tf.matmul(D_h1, D_W2) + D_b2
+    D_prob = tf.nn.sigmoid(D_logit)
+
+    return D_prob, D_logit
+
+
+def generator(z, y, theta_G):
+    G_W1, G_W2, G_b1, G_b2 = theta_G
+    inputs = tf.concat([z, y], axis=1)
+    G_h1 = tf.nn.relu(tf.matmul(inputs, G_W1) + G_b1)
+    G_log_prob = tf.matmul(G_h1, G_W2) + G_b2
+    G_prob = tf.nn.sigmoid(G_log_prob)
+
+    return G_prob
+
+
+def sample_Z(m, n, rng):
+    return rng.uniform(-1., 1., size=[m, n])
+
+
+class CGAN(GraphGAN):
+    conditional = True
+    options = ('digit',)
+    digit = 7
+
+    def _create_model(self):
+        # Discriminator Net model
+        self.X = X = tf.placeholder(tf.float32, shape=[None, X_dim], name='X')
+        self.y = y = tf.placeholder(tf.float32, shape=[None, y_dim], name='y')
+
+        D_W1 = tf.Variable(xavier_init([X_dim + y_dim, h_dim]), name='D_W1')
+        D_b1 = tf.Variable(tf.zeros(shape=[h_dim]), name='D_b1')
+
+        D_W2 = tf.Variable(xavier_init([h_dim, 1]), name='D_W2')
+        D_b2 = tf.Variable(tf.zeros(shape=[1]), name='D_b2')
+
+        self.theta_D = theta_D = [D_W1, D_W2, D_b1, D_b2]
+
+        # Generator Net model
+        self.Z = Z = tf.placeholder(tf.float32, shape=[None, Z_dim], name='Z')
+
+        G_W1 = tf.Variable(xavier_init([Z_dim + y_dim, h_dim]), name='G_W1')
+        G_b1 = tf.Variable(tf.zeros(shape=[h_dim]), name='G_b1')
+
+        G_W2 = tf.Variable(xavier_init([h_dim, X_dim]), name='G_W2')
+        G_b2 = tf.Variable(tf.zeros(shape=[X_dim]), name='G_b2')
+
+        self.theta_G = theta_G = [G_W1, G_W2, G_b1, G_b2]
+
+        self.G_sample = G_sample = generator(Z, y, theta_G)
+        self.D_real, D_logit_real = discriminator(X, y, theta_D)
+        self.D_fake, D_logit_fake = discriminator(G_sample, y, theta_D)
+
+        D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
+        D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=D_logit_fake, labels=tf.zeros_like(D_logit_fake)))
+        self.D_loss = D_loss = D_loss_real + D_loss_fake
+        self.G_loss = G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=D_logit_fake, labels=tf.ones_like(D_logit_fake)))
+
+        self.D_solver = tf.train.AdamOptimizer(self.learning_rate).minimize(
+            D_loss, var_list=theta_D)
+        self.G_solver = tf.train.AdamOptimizer(self.learning_rate).minimize(
+            G_loss, var_list=theta_G)
+
+    def train_step(self, sess, mnist, rng):
+        X_mb, y_mb = mnist.next_batch(self.mb_size)
+        y_mb = one_hot(y_mb, y_dim)  # read_data_sets(..., one_hot=True)
+
+        Z_sample = sample_Z(self.mb_size, Z_dim, rng)
+        _, D_loss_curr = sess.run([self.D_solver, self.D_loss],
+                                  feed_dict={self.X: X_mb, self.Z: Z_sample, self.y: y_mb})
+        _, G_loss_curr = sess.run([self.G_solver, self.G_loss],
+                                  feed_dict={self.Z: Z_sample, self.y: y_mb})
+        return D_loss_curr, G_loss_curr
+
+    def print_losses(self, it, D_loss_curr, G_loss_curr):
+        print('Iter: {}'.format(it))
+        print('D loss: {:.4}'.format(D_loss_curr))
+        print('G_loss: {:.4}'.format(G_loss_curr))
+        print()
+
+    def grid_labels(self):
+        return np.full(16, self.digit)
+
+    def sample(self, sess, n, rng, labels=None):
+        """n samples of the digits `labels` (default: all --digit, as the original's y_sample)."""
+        Z_sample = sample_Z(n, Z_dim, rng)
+        y_sample = one_hot(np.full(n, self.digit) if labels is None else labels, y_dim)
+        return sess.run(self.G_sample, feed_dict={self.Z: Z_sample, self.y: y_sample})
+
+    def save_final_figures(self, sess, run_dir, rng):
+        """digits.png: 10x10 samples, row d conditioned on digit d."""
+        from gantools.plots import DigitGrid
+        samples = self.sample(sess, 100, rng, np.repeat(np.arange(10), 10))
+        DigitGrid(10, 10).save(run_dir / 'digits.png', samples)
+
+
+SETTINGS = Settings(
+    script='mnist_cgan_tf1',
+    description="The conditional MLP GAN on MNIST of the WGAN/CGAN post (wiseodd's "
+                "cgan_tensorflow.py) in TensorFlow graph mode. Saves a 4x4 grid of samples of "
+                "--digit every 1000 iterations, a 10x10 grid of all digits at the end, "
+                "evolution.gif, losses and quality metrics into --out.",
+    batch_size=mb_size,
+    learning_rate=1e-3,  # AdamOptimizer()'s default
+    log_every=1000,
+    sample_before_step=True,
+)
+
+
+def add_arguments(group):
+    group.add_argument('--digit', type=digit_label, default=CGAN.digit,
+                       help='the digit of the 4x4 sample grids (y_sample[:, 7] = 1)')
+
+
+def build_parser():
+    from tf1_compat.mnist_training import build_parser as parser_for
+    return parser_for(SETTINGS, add_arguments)
+
+
+def main(argv=None):
+    return train_main(CGAN, SETTINGS, argv, add_arguments)

@@ -1,0 +1,151 @@
+"""The vanilla GAN on MNIST in TensorFlow graph mode (program S6).
+
+The "Vanilla GAN" that the WGAN/CGAN post (seed 003) starts from: wiseodd's
+`GAN/vanilla_gan/gan_tensorflow.py`. Two one-hidden-layer MLPs: D 784-128-1 (ReLU, a logit),
+G 100-128-784 (ReLU, sigmoid output in [0, 1] like the MNIST pixels), weights from
+`xavier_init` (a normal with std sqrt(2 / fan_in), not truncated), zero biases, noise
+U(-1, 1), the sigmoid cross-entropy loss on logits (D: real -> 1, fake -> 0; G: fake -> 1,
+the non-saturating form of the post's log loss), Adam with TensorFlow's defaults
+(lr 1e-3), batches of 128, one D update then one G update per iteration, each with fresh
+noise, 1,000,000 iterations. Trainable parameters: D 100,609, G 114,064.
+
+Read it beside the original: the names and their order are wiseodd's (xavier_init, X, the
+D variables and theta_D, Z, the G variables and theta_G, sample_Z, generator, discriminator,
+G_sample, D_real/D_fake, the losses, D_solver/G_solver, the loop). The loop around
+`train_step` (checkpoints, grids, logging, metrics) is shared by S6-S8 and lives in
+`tf1_compat/mnist_training.py`; `plot` is `gantools.plots.DigitGrid`.
+
+Deliberate differences from the original (the defaults compute what it computes):
+- MNIST comes from the project's loader (`--data`, the Keras cache, or `--download`) instead
+  of `tensorflow.examples.tutorials.mnist`, which TensorFlow 2 no longer has. As its
+  `read_data_sets`, the first 5,000 training images are held out (`--validation-size`) and
+  the other 55,000 are served by a reader with `next_batch`'s behaviour (a shuffled order,
+  reshuffled every epoch, batches running across epoch ends).
+- `tf.disable_v2_behavior()`/the default graph are replaced by one explicit `tf.Graph` per
+  model; the variables carry names (D_W1, ...), so checkpoints are readable.
+- `tf.initialize_all_variables()` (removed) is `tf.global_variables_initializer()`; the
+  positional `sigmoid_cross_entropy_with_logits(logits, labels)` of TF 0.12 is written with
+  keywords.
+- Random draws come from NumPy generators derived from (--seed, iteration) instead of the
+  unseeded global `np.random`, so a run can be resumed exactly; the grids draw their noise
+  from a separate stream, so plotting does not change training.
+- The grids are saved under the run folder (`samples/000.png`, ...) instead of `out/`, as
+  `evolution.gif` too; losses go to `losses.csv` (a row per printed iteration) and
+  `losses.png`; checkpoints, a progress bar with ETA and quality metrics (`metrics.json`,
+  `--evaluate`) are added. The console lines are the original's.
+"""
+import tensorflow.compat.v1 as tf
+
+from tf1_compat.mnist_training import GraphGAN, Settings, main as train_main
+
+X_dim = 784
+Z_dim = 100
+h_dim = 128
+mb_size = 128
+
+
+def xavier_init(size):
+    in_dim = size[0]
+    xavier_stddev = 1. / tf.sqrt(in_dim / 2.)
+    return tf.random_normal(shape=size, stddev=xavier_stddev)
+
+
+def sample_Z(m, n, rng):
+    return rng.uniform(-1., 1., size=[m, n])
+
+
+def generator(z, theta_G):
+    G_W1, G_W2, G_b1, G_b2 = theta_G
+    G_h1 = tf.nn.relu(tf.matmul(z, G_W1) + G_b1)
+    G_log_prob = tf.matmul(G_h1, G_W2) + G_b2
+    G_prob = tf.nn.sigmoid(G_log_prob)
+
+    return G_prob
+
+
+def discriminator(x, theta_D):
+    D_W1, D_W2, D_b1, D_b2 = theta_D
+    D_h1 = tf.nn.relu(tf.matmul(x, D_W1) + D_b1)
+    D_logit = tf.matmul(D_h1, D_W2) + D_b2
+    D_prob = tf.nn.sigmoid(D_logit)
+
+    return D_prob, D_logit
+
+
+class GAN(GraphGAN):
+    def _create_model(self):
+        self.X = X = tf.placeholder(tf.float32, shape=[None, X_dim], name='X')
+
+        D_W1 = tf.Variable(xavier_init([X_dim, h_dim]), name='D_W1')
+        D_b1 = tf.Variable(tf.zeros(shape=[h_dim]), name='D_b1')
+
+        D_W2 = tf.Variable(xavier_init([h_dim, 1]), name='D_W2')
+        D_b2 = tf.Variable(tf.zeros(shape=[1]), name='D_b2')
+
+        self.theta_D = theta_D = [D_W1, D_W2, D_b1, D_b2]
+
+        self.Z = Z = tf.placeholder(tf.float32, shape=[None, Z_dim], name='Z')
+
+        G_W1 = tf.Variable(xavier_init([Z_dim, h_dim]), name='G_W1')
+        G_b1 = tf.Variable(tf.zeros(shape=[h_dim]), name='G_b1')
+
+        G_W2 = tf.Variable(xavier_init([h_dim, X_dim]), name='G_W2')
+        G_b2 = tf.Variable(tf.zeros(shape=[X_dim]), name='G_b2')
+
+        self.theta_G = theta_G = [G_W1, G_W2, G_b1, G_b2]
+
+        self.G_sample = G_sample = generator(Z, theta_G)
+        self.D_real, D_logit_real = discriminator(X, theta_D)
+        self.D_fake, D_logit_fake = discriminator(G_sample, theta_D)
+
+        D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
+        D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=D_logit_fake, labels=tf.zeros_like(D_logit_fake)))
+        self.D_loss = D_loss = D_loss_real + D_loss_fake
+        self.G_loss = G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=D_logit_fake, labels=tf.ones_like(D_logit_fake)))
+
+        self.D_solver = tf.train.AdamOptimizer(self.learning_rate).minimize(
+            D_loss, var_list=theta_D)
+        self.G_solver = tf.train.AdamOptimizer(self.learning_rate).minimize(
+            G_loss, var_list=theta_G)
+
+    def train_step(self, sess, mnist, rng):
+        X_mb, _ = mnist.next_batch(self.mb_size)
+
+        _, D_loss_curr = sess.run([self.D_solver, self.D_loss], feed_dict={
+            self.X: X_mb, self.Z: sample_Z(self.mb_size, Z_dim, rng)})
+        _, G_loss_curr = sess.run([self.G_solver, self.G_loss], feed_dict={
+            self.Z: sample_Z(self.mb_size, Z_dim, rng)})
+        return D_loss_curr, G_loss_curr
+
+    def print_losses(self, it, D_loss_curr, G_loss_curr):
+        print('Iter: {}'.format(it))
+        print('D loss: {:.4}'.format(D_loss_curr))
+        print('G_loss: {:.4}'.format(G_loss_curr))
+        print()
+
+    def sample(self, sess, n, rng, labels=None):
+        return sess.run(self.G_sample, feed_dict={self.Z: sample_Z(n, Z_dim, rng)})
+
+
+SETTINGS = Settings(
+    script='mnist_gan_tf1',
+    description="The vanilla MLP GAN on MNIST (wiseodd's gan_tensorflow.py, the start of the "
+                "WGAN/CGAN post) in TensorFlow graph mode. Saves a 4x4 grid of samples every "
+                "1000 iterations, evolution.gif, losses and quality metrics into --out.",
+    batch_size=mb_size,
+    learning_rate=1e-3,  # AdamOptimizer()'s default
+    log_every=1000,
+    sample_before_step=True,
+)
+
+
+def main(argv=None):
+    return train_main(GAN, SETTINGS, argv)
+
+
+def build_parser():
+    from tf1_compat.mnist_training import build_parser as parser_for
+    return parser_for(SETTINGS)
