@@ -41,6 +41,7 @@ positive_float = _number(float, lambda v: v > 0, "a positive number")
 non_negative_float = _number(float, lambda v: v >= 0, "a number >= 0")
 unit_interval = _number(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
 digit_label = _number(int, lambda v: 0 <= v <= 9, "a digit 0-9")
+fraction = _number(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
 def add_run_arguments(parser, script_name):
@@ -57,3 +58,9 @@ def add_run_arguments(parser, script_name):
     group.add_argument("--verbose", action="store_true",
                        help="show TensorFlow's own start-up logs and deprecation warnings")
     return group
+
+
+def first_line(error):
+    """The first line of an exception's message (or its type's name), for one-line errors."""
+    text = str(getattr(error, "message", error)).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -136,6 +136,11 @@ def gaussian_gan_keras():
 def sine_gan():
     return run("keras_models.sine_gan")
 
+
+def mnist_gan_keras():
+    return run("keras_models.mnist_gan")
+
+
 def mnist_gan_tf1():
     return run("tf1_compat.mnist_gan")
 

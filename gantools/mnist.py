@@ -249,7 +249,10 @@ def stream_rng(seed, stream, index):
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, index)))
 
 
-DATA_STREAM = 0  # stream number of the epoch orders (the programs use others for noise)
+# Stream numbers for stream_rng: the epoch orders, the training noise, the sample figures
+# and the final metrics' samples. Plotting and measuring draw from their own streams, so they
+# never change training.
+DATA_STREAM, NOISE_STREAM, GRID_STREAM, METRICS_STREAM = 0, 1, 2, 3
 
 
 class Batches:

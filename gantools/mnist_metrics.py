@@ -19,7 +19,9 @@ say nothing about quality, answered with a digit classifier.
   KL divergence of the histogram from uniform (0 = every digit equally often; ln 10 = 2.30
   when one digit takes all).
 - `quality_metrics`: all of the above for N generated images against the MNIST test set, and
-  for a conditional generator (S8) the fraction classified as the requested digit.
+  for a conditional generator (S8) the fraction classified as the requested digit;
+  `score` does it with the cached classifier of an `Mnist`, `report_evaluation` prints and
+  saves the result of `--evaluate`.
 
 Keras (eager) is imported only when a classifier is built or loaded.
 """
@@ -32,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gantools.mnist import keras_cache_dir
+from gantools.mnist import images, keras_cache_dir
+from gantools.rundir import write_json
 
 CLASSIFIER_VERSION = "v1"  # change when the architecture or training changes
 EPOCHS = 3
@@ -257,6 +260,25 @@ def quality_metrics(generated, classifier, reference, requested_labels=None):
             round(float(hits[requested_labels == d].mean()), 6)
             if np.any(requested_labels == d) else None for d in range(10)]
     return metrics
+
+
+def score(generated, mnist, requested_labels=None):
+    """quality_metrics of `generated` ([0, 1], N x 784) against mnist's test images, with
+    the classifier cached for mnist's training set (trained on first use)."""
+    classifier = load_or_train_classifier(mnist)
+    return quality_metrics(generated, classifier, images(mnist.x_test), requested_labels)
+
+
+def report_evaluation(path, metrics):
+    """--evaluate's result: the summary line, and the metrics written to `path` if the run
+    folder is writable."""
+    try:
+        write_json(path, metrics)
+    except OSError:
+        path = None
+    print(summary(metrics))
+    if path is not None:
+        print(f"Wrote {path}")
 
 
 def summary(metrics):

@@ -1,5 +1,6 @@
-"""Figures every program saves: distribution frames, curve panels, loss curves and
-`evolution.gif`.
+"""Figures every program saves: distribution frames, curve panels, loss curves, grids of
+generated digits (`DigitGrid`, wiseodd's 4x4 `plot`; `SubplotGrid`, the blog's 5x5
+`show_sample_img`) and `evolution.gif`.
 
 Figures are drawn with matplotlib's object-oriented API on the Agg canvas: nothing is ever
 shown, no pyplot state is kept, and one figure is reused for all frames of a run, which keeps
@@ -134,7 +135,27 @@ def write_gif(frame_paths, path, duration_ms=500):
                    loop=0)
 
 
-class DigitGrid:
+class _ImageGrid:
+    """rows x cols images of 28x28 in one reused figure; `save(path, samples)` redraws them,
+    each scaled to its own minimum and maximum (imshow's default), and writes a PNG.
+
+    A subclass sets `figure`, `rows`, `cols`, `images` (one AxesImage per cell, row by
+    row) and `bbox` (the saved area; None for the whole figure)."""
+
+    bbox = None
+
+    def save(self, path, samples):
+        samples = np.asarray(samples).reshape(-1, 28, 28)
+        if len(samples) != len(self.images):
+            raise ValueError(f"a {self.rows}x{self.cols} grid needs {len(self.images)} samples, "
+                             f"got {len(samples)}")
+        for image, sample in zip(self.images, samples):
+            image.set_data(sample)
+            image.autoscale()
+        self.figure.savefig(path, bbox_inches=self.bbox)
+
+
+class DigitGrid(_ImageGrid):
     """The originals' `plot(samples)`: a rows x cols GridSpec of 28x28 images in 'Greys_r'.
 
     As wiseodd's helper: one inch of figure per cell (figsize (4, 4) for the 4x4 grid), a
@@ -178,15 +199,24 @@ class DigitGrid:
         (x_min, y_min), (x_max, y_max) = np.min(corners, axis=0), np.max(corners, axis=0)
         self.bbox = Bbox.from_extents(x_min - 0.1, y_min - 0.1, x_max + 0.1, y_max + 0.1)
 
-    def save(self, path, samples):
-        samples = np.asarray(samples).reshape(-1, 28, 28)
-        if len(samples) != len(self.images):
-            raise ValueError(f"a {self.rows}x{self.cols} grid needs {len(self.images)} samples, "
-                             f"got {len(samples)}")
-        for image, sample in zip(self.images, samples):
-            image.set_data(sample)
-            image.autoscale()
-        self.figure.savefig(path, bbox_inches=self.bbox)
+
+class SubplotGrid(_ImageGrid):
+    """The blog's `show_sample_img` (seed 002): `plt.subplots(figsize=(7, 7), nrows=5,
+    ncols=5, sharex=True, sharey=True)`, each Axes' x and y axis hidden (the frames stay,
+    as `ax.xaxis.set_visible(False)` leaves them), `imshow(img.reshape((28, 28)),
+    cmap='Greys_r')` in every cell; matplotlib's default margins and spacing, saved whole
+    at the figure's size (700 x 700 pixels at 100 dpi). One Axes per cell, as the
+    original: 25 are quick to draw, and the figure is reused for every epoch."""
+
+    def __init__(self, rows=5, cols=5, figsize=(7, 7)):
+        self.rows, self.cols = rows, cols
+        self.figure = Figure(figsize=figsize)
+        FigureCanvasAgg(self.figure)
+        self.images = []
+        for ax in self.figure.subplots(rows, cols, sharex=True, sharey=True).flat:
+            ax.xaxis.set_visible(False)
+            ax.yaxis.set_visible(False)
+            self.images.append(ax.imshow(np.zeros((28, 28)), cmap="Greys_r"))
 
 
 def evenly_spaced(items, limit):

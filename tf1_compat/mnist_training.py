@@ -35,8 +35,6 @@ sample grids made after it, are dropped and made again.
 its config.json); a flag given again must have the same value, except `--steps` (the new
 total), `--checkpoint-every`, `--metric-samples`, `--gif-frames` and `--deterministic`.
 """
-import argparse
-import json
 import sys
 import time
 from dataclasses import dataclass
@@ -45,13 +43,16 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, non_negative_int,
-                          positive_float, positive_int)
-from gantools.mnist import Batches, add_data_arguments, images, load_mnist, stream_rng
+from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, first_line,
+                          non_negative_int, positive_float, positive_int)
+from gantools.mnist import (GRID_STREAM, METRICS_STREAM, NOISE_STREAM, Batches,
+                            add_data_arguments, images, load_mnist, stream_rng)
+from gantools.resume import (apply_previous_flags, check_training_set,
+                             checked_checkpoint_value, evaluation_config, given_flags,
+                             latest_checkpoint, read_config)
 from gantools.rundir import LossLog, read_losses, start_run, write_json
 
 KEEP_CHECKPOINTS = 3
-NOISE_STREAM, GRID_STREAM, METRICS_STREAM = 1, 2, 3
 GRID_SIZE = 16  # the originals' 4x4 grid
 # Flags that may differ between a run and its --resume; every other flag must match.
 FREE_ON_RESUME = {"steps", "checkpoint_every", "metric_samples", "gif_frames", "deterministic"}
@@ -199,14 +200,6 @@ def build_parser(settings, add_program_arguments=None):
     return parser
 
 
-def _given(parser, argv):
-    """The dests of the flags present on the command line (not left at their defaults)."""
-    unset = object()
-    names = {a.dest for a in parser._actions if a.dest != "help"}
-    seen = parser.parse_args(argv, argparse.Namespace(**{n: unset for n in names}))
-    return {n for n in names if getattr(seen, n) is not unset}
-
-
 def hyperparameters(args, gan_class):
     keys = ["steps", "batch_size", "learning_rate", "log_every", "sample_every",
             "checkpoint_every", "validation_size", "metric_samples", "gif_frames",
@@ -214,64 +207,6 @@ def hyperparameters(args, gan_class):
     hparams = {key: getattr(args, key) for key in keys}
     hparams["data"] = str(Path(args.data).expanduser().resolve()) if args.data else None
     return hparams
-
-
-def _read_config(run_dir):
-    path = Path(run_dir) / "config.json"
-    if not path.is_file():
-        raise UsageError(f"--resume: {run_dir} holds no run to resume (no config.json)")
-    try:
-        return json.loads(path.read_text())
-    except ValueError:
-        raise UsageError(f"--resume: {path} is not valid JSON") from None
-
-
-def _apply_previous_flags(args, given, config):
-    """--resume: take the run's flags from config.json; a flag given again must agree."""
-    for dest, previous in config.items():
-        if dest in NOT_RECORDED or not hasattr(args, dest) or dest == "data_source":
-            continue
-        if dest in given:
-            current = getattr(args, dest)
-            if dest == "data":
-                current = str(Path(current).expanduser().resolve()) if current else None
-            if dest not in FREE_ON_RESUME and current != previous:
-                flag = "--" + dest.replace("_", "-")
-                if dest == "learning_rate":
-                    flag = "--lr"
-                raise UsageError(f"--resume: {flag} {current} differs from the run's "
-                                 f"{previous}; resume with the run's flags (or start a new "
-                                 f"run)")
-        else:
-            setattr(args, dest, Path(previous) if dest == "data" and previous else previous)
-
-
-def _latest_checkpoint(path):
-    """A checkpoint prefix from a prefix, a checkpoints folder or a run folder, else None."""
-    path = Path(path).expanduser()
-    if path.is_dir():
-        for folder in (path, path / "checkpoints"):
-            latest = tf.train.latest_checkpoint(str(folder))
-            if latest:
-                return Path(latest)
-        return None
-    if Path(str(path) + ".index").is_file():
-        return path
-    return None
-
-
-def _checked_iteration(checkpoint):
-    """Read every tensor of a checkpoint (a damaged one fails here, before anything is
-    written); return its iteration."""
-    try:
-        reader = tf.train.load_checkpoint(str(checkpoint))
-        for name in reader.get_variable_to_shape_map():
-            reader.get_tensor(name)
-        return int(reader.get_tensor("run/iteration"))
-    except (tf.errors.OpError, ValueError, IndexError, OSError, RuntimeError) as error:
-        raise UsageError(f"--resume: cannot read the checkpoint {checkpoint} "
-                         f"({_first_line(error)}); delete it to resume from an earlier "
-                         f"one") from None
 
 
 # -- training ------------------------------------------------------------------------------
@@ -295,27 +230,25 @@ def main(gan_class, settings, argv=None, add_program_arguments=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     if args.evaluate is not None:
-        return evaluate(gan_class, args, _given(parser, argv))
+        return evaluate(gan_class, args, given_flags(parser, argv))
     if args.resume and args.overwrite:
         raise UsageError("--resume continues the run in --out and --overwrite replaces it: "
                          "choose one")
     checkpoint = previous = None
     if args.resume:
-        previous = _read_config(args.out)
-        _apply_previous_flags(args, _given(parser, argv), previous)
-        checkpoint = _latest_checkpoint(Path(args.out) / "checkpoints")
+        previous = read_config(args.out)
+        apply_previous_flags(args, given_flags(parser, argv), previous, FREE_ON_RESUME,
+                             NOT_RECORDED, {"learning_rate": "--lr"})
+        checkpoint = latest_checkpoint(Path(args.out) / "checkpoints")
         if checkpoint is None:
             raise UsageError(f"--resume: {args.out} holds no checkpoint to resume from")
-        done = _checked_iteration(checkpoint)
+        done = checked_checkpoint_value(checkpoint, "run/iteration")
         if done > args.steps:
             raise UsageError(f"--resume: the checkpoint is at iteration {done}, past "
                              f"--steps {args.steps}")
     mnist = load_mnist(args.data, args.download)
-    if previous is not None and previous.get("data_source", {}).get("checksum") not in (
-            None, mnist.checksum):
-        raise UsageError(f"--resume: the MNIST training set at {mnist.source} is not the one "
-                         f"the run was trained on (checksum {mnist.checksum}, run "
-                         f"{previous['data_source']['checksum']})")
+    if previous is not None:
+        check_training_set(previous, mnist)
     train_x, train_y = _training_set(mnist, args)
     gan = _make_gan(gan_class, args)
     hparams = hyperparameters(args, gan_class)
@@ -383,9 +316,7 @@ class Trainer:
                    "seconds_per_iteration": round(seconds / max(done - start, 1), 6)}
         if samples is not None:
             from gantools import mnist_metrics
-            classifier = mnist_metrics.load_or_train_classifier(self.mnist)
-            quality = mnist_metrics.quality_metrics(samples[0], classifier,
-                                                    images(self.mnist.x_test), samples[1])
+            quality = mnist_metrics.score(samples[0], self.mnist, samples[1])
             print(mnist_metrics.summary(quality))
             metrics.update(quality)
         write_json(self.run_dir / "metrics.json", metrics)
@@ -458,20 +389,13 @@ def evaluate(gan_class, args, given=()):
     """--evaluate: the metrics of a checkpoint's generator, with the run's seed and options
     (from its config.json) unless given on the command line."""
     from gantools import mnist_metrics
-    checkpoint = _latest_checkpoint(args.evaluate)
+    checkpoint = latest_checkpoint(args.evaluate)
     if checkpoint is None:
         raise UsageError(f"--evaluate: no checkpoint at {args.evaluate} (give a prefix such "
                          f"as runs/x/checkpoints/ckpt-5000, or a run folder)")
     run_dir = checkpoint.parent.parent
-    config = {}
-    if (run_dir / "config.json").is_file():
-        config = json.loads((run_dir / "config.json").read_text())
-    for name in ("seed", *gan_class.options):  # the metrics' noise, the CGAN's digit
-        if name in config and name not in given:
-            setattr(args, name, config[name])
-    data = args.data
-    if data is None and config.get("data") and Path(config["data"]).exists():
-        data = Path(config["data"])
+    # the metrics' noise, the CGAN's digit
+    data = evaluation_config(args, run_dir, given, ("seed", *gan_class.options))
     mnist = load_mnist(data, args.download)
     gan = _make_gan(gan_class, args)
     n = args.metric_samples or 10_000
@@ -482,24 +406,11 @@ def evaluate(gan_class, args, given=()):
             raise UsageError(f"--evaluate: {error}") from None
         except (tf.errors.OpError, ValueError, IndexError, OSError, RuntimeError) as error:
             raise UsageError(f"--evaluate: cannot read the checkpoint {checkpoint} "
-                             f"({_first_line(error)})") from None
+                             f"({first_line(error)})") from None
         samples, labels = generate(gan, session, n, stream_rng(args.seed, METRICS_STREAM, 0))
-    classifier = mnist_metrics.load_or_train_classifier(mnist)
-    metrics = dict(checkpoint=str(checkpoint), iteration=iteration,
-                   **mnist_metrics.quality_metrics(samples, classifier,
-                                                   images(mnist.x_test), labels))
-    out = run_dir / f"evaluation-{checkpoint.name}.json"
-    try:
-        write_json(out, metrics)
-    except OSError:
-        out = None
     print(f"Checkpoint {checkpoint} (iteration {iteration})")
-    print(mnist_metrics.summary(metrics))
-    if out is not None:
-        print(f"Wrote {out}")
+    mnist_metrics.report_evaluation(
+        run_dir / f"evaluation-{checkpoint.name}.json",
+        dict(checkpoint=str(checkpoint), iteration=iteration,
+             **mnist_metrics.score(samples, mnist, labels)))
     return 0
-
-
-def _first_line(error):
-    text = str(getattr(error, "message", error)).strip().splitlines()
-    return text[0] if text else type(error).__name__
