@@ -284,7 +284,8 @@ def build_parser():
                                      "silent)")
     post.add_argument('--epochs', type=positive_int, default=num_epoch,
                       help='num_epoch (with --resume: still the total)')
-    post.add_argument('--batch-size', type=positive_int, default=batch_size)
+    post.add_argument('--batch-size', type=positive_int, default=batch_size,
+                      help='batch_size (real images per batch, and noise vectors)')
     post.add_argument('--lr', type=positive_float, default=d_lr,
                       help='Adam learning rate of both nets (d_lr, g_lr)')
     post.add_argument('--smooth', type=fraction, default=smooth,
@@ -299,7 +300,7 @@ def build_parser():
     post.add_argument('--no-sample-dropout', dest='sample_dropout', action='store_false',
                       help="draw the figures' and metrics' samples without dropout (Keras's "
                            "inference mode); by default dropout stays active when sampling, "
-                           "as the post's F.dropout did")
+                           "as the post's F.dropout did (sample_dropout: %(default)s)")
     run = parser.add_argument_group('long runs and metrics')
     run.add_argument('--resume', action='store_true',
                      help='continue the run in --out from its last checkpoint (after the '
