@@ -553,5 +553,6 @@ def evaluate(args, given=()):
         print(f'Checkpoint {checkpoint} ({where} epochs trained)')
     else:
         print(f'Generator {path}')
-    mnist_metrics.report_evaluation(run_dir / f'evaluation-{name}.json', metrics)
+    mode = '' if args.sample_dropout else '-no-sample-dropout'
+    mnist_metrics.report_evaluation(run_dir / f'evaluation-{name}{mode}.json', metrics)
     return 0
