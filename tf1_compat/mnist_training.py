@@ -50,6 +50,19 @@ from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, non_neg
 from gantools.mnist import Batches, add_data_arguments, images, load_mnist, stream_rng
 from gantools.rundir import LossLog, read_losses, start_run, write_json
 
+
+# -- wiseodd's helpers, the same in all three programs -------------------------------------
+
+def xavier_init(size):
+    in_dim = size[0]
+    xavier_stddev = 1. / tf.sqrt(in_dim / 2.)
+    return tf.random_normal(shape=size, stddev=xavier_stddev)
+
+
+def sample_Z(m, n, rng):
+    return rng.uniform(-1., 1., size=[m, n])
+
+
 KEEP_CHECKPOINTS = 3
 NOISE_STREAM, GRID_STREAM, METRICS_STREAM = 1, 2, 3
 GRID_SIZE = 16  # the originals' 4x4 grid
