@@ -36,7 +36,6 @@ code ("variances" is the post's); `--d-steps`, `--g-steps`.
 """
 import math
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -44,8 +43,8 @@ import tensorflow as tf
 from keras import layers
 from scipy import stats as scipy_stats
 
-from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, positive_float,
-                          positive_int)
+from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, add_sweep_argument,
+                          positive_float, positive_int)
 from gantools.metrics import distribution_metrics
 from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
 
@@ -254,9 +253,7 @@ def build_parser():
                       help='generated values in histogram.png and metrics.json (post: 1000)')
     parser.add_argument('--resume', action='store_true',
                         help='continue the run in --out from its last checkpoint')
-    parser.add_argument('--sweep', type=positive_int, metavar='N',
-                        help='train seeds 0..N-1 without figures and write sweep.json '
-                             '(default --out runs/gaussian_gan_keras_sweep)')
+    add_sweep_argument(parser, 'gaussian_gan_keras')
     add_run_arguments(parser, 'gaussian_gan_keras')
     parser.set_defaults(seed=DEFAULT_SEED)
     return parser
@@ -395,8 +392,6 @@ def run_once(args):
 
 
 def run_sweep(args):
-    if args.out == build_parser().get_default('out'):
-        args.out = Path('runs/gaussian_gan_keras_sweep')
     run_dir = start_run(args)
     flags = hyperparameters(args)
     write_config(run_dir, args, dict(flags, sweep=args.sweep),

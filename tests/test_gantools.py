@@ -130,6 +130,15 @@ def test_parser_error_is_one_line_and_exit_code_2(capsys):
     assert capsys.readouterr().err == "prog: error: argument --steps: '0' must be a positive integer\n"
 
 
+def test_a_sweep_has_its_own_default_folder():
+    parser = cli.ArgumentParser(prog="prog")
+    cli.add_run_arguments(parser, "prog")
+    cli.add_sweep_argument(parser, "prog")
+    assert str(parser.parse_args([]).out) == "runs/prog"
+    assert str(parser.parse_args(["--sweep", "3"]).out) == "runs/prog_sweep"
+    assert str(parser.parse_args(["--sweep", "3", "--out", "x"]).out) == "x"
+
+
 def test_launcher_turns_usage_errors_into_one_line(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
