@@ -94,3 +94,11 @@ def gaussian_gan_tf1():
 
 def gaussian_gan_keras():
     return run("keras_models.gaussian_gan")
+
+
+def dcgan_anime():
+    return run("keras_models.dcgan")
+
+
+def wgan_anime():
+    return run("keras_models.wgan")

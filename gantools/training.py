@@ -1,0 +1,189 @@
+"""Pieces of the long training loops: checkpoints, resume checks, stopping cleanly, progress.
+
+- `Checkpoints`: a `tf.train.CheckpointManager` that keeps the last few checkpoints. TensorFlow
+  writes each checkpoint under a temporary name and renames it when complete, and only then
+  rewrites the small `checkpoint` index file (atomically), so a crash mid-write leaves the
+  previous checkpoint in use. `restore()` turns a missing or damaged checkpoint into a
+  one-line `UsageError`.
+- `save_weights`: Keras `.weights.h5` files written through a temporary file.
+- `check_resume`: `--resume` refuses settings that differ from the run's config.json.
+- `StopRequest`: Ctrl-C (SIGINT) or SIGTERM asks the loop to stop at the next safe point,
+  where it saves a checkpoint; a second Ctrl-C stops at once.
+- `ProgressBar` and `eta`: progress of a long epoch or run on the console.
+- `run_without_side_effects`: call a model in training mode (BatchNorm on batch statistics)
+  without changing its BatchNorm moving averages, for sampling and evaluation.
+"""
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+from gantools.cli import UsageError
+
+
+class Checkpoints:
+    """The last `keep` checkpoints of `checkpoint` (a tf.train.Checkpoint) in `directory`."""
+
+    def __init__(self, checkpoint, directory, keep=3):
+        import tensorflow as tf
+        self.checkpoint = checkpoint
+        self.directory = Path(directory)
+        self.manager = tf.train.CheckpointManager(checkpoint, str(self.directory), keep)
+
+    def save(self, number):
+        return self.manager.save(checkpoint_number=number)
+
+    @property
+    def latest(self):
+        return self.manager.latest_checkpoint
+
+    def restore(self, partial=False):
+        """Restore the latest checkpoint; UsageError if there is none or it cannot be read.
+
+        With `partial`, objects that are in the checkpoint but not in `checkpoint` (e.g. the
+        optimisers, when only evaluating) are allowed.
+        """
+        latest = self.latest
+        if latest is None:
+            raise UsageError(f"no checkpoint in {self.directory}")
+        try:
+            status = self.checkpoint.restore(latest)
+            if partial:
+                status.expect_partial()
+                status.assert_existing_objects_matched()
+            else:
+                status.assert_consumed()
+        except Exception as error:  # whatever a damaged file raises: one line, nothing lost
+            raise UsageError(f"cannot read checkpoint {latest}: "
+                             f"{str(error).strip().splitlines()[0]}") from None
+        return latest
+
+
+def save_weights(model, path):
+    """model.save_weights(path) through a temporary file: a crash leaves the old file."""
+    path = Path(path)
+    tmp = path.with_name(path.name.replace(".weights.h5", ".tmp.weights.h5"))
+    model.save_weights(tmp)
+    tmp.replace(path)
+
+
+def check_resume(run_dir, hparams, may_change=()):
+    """UsageError if a setting in `hparams` differs from the run's config.json (except the
+    keys in `may_change`, e.g. the number of epochs, which a resumed run may extend)."""
+    config = json.loads((Path(run_dir) / "config.json").read_text())
+    for key, value in hparams.items():
+        if key in may_change or key not in config:
+            continue
+        old = config[key]
+        if json.loads(json.dumps(value)) != old:
+            flag = "--" + key.replace("_", "-")
+            raise UsageError(f"--resume: {flag} {value} differs from the run's {old} "
+                             f"({Path(run_dir) / 'config.json'}); resume with the run's "
+                             f"settings or start a new run")
+    if "seed" in config and config["seed"] != hparams.get("seed", config["seed"]):
+        raise UsageError(f"--resume: --seed {hparams['seed']} differs from the run's "
+                         f"{config['seed']}")
+    return config
+
+
+class StopRequest:
+    """Context manager: SIGINT/SIGTERM set `requested` instead of killing the loop at once.
+
+    The loop checks `requested` at safe points (between steps), saves a checkpoint and stops.
+    A second Ctrl-C raises KeyboardInterrupt immediately. Outside the main thread (where
+    signal handlers cannot be installed) it does nothing.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = {}
+
+    def _handle(self, signum, frame):
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nStopping after this step (Ctrl-C again to stop at once) ...", flush=True)
+
+    def __enter__(self):
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        except ValueError:  # not the main thread
+            self._previous.clear()
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        return False
+
+
+def eta(started, done, total):
+    """' [ETA 1:02:03]' after the first unit of work (which includes tracing), else ''."""
+    if done <= 0 or total <= done:
+        return ""
+    return " [ETA %s]" % format_seconds((time.perf_counter() - started) * (total - done) / done)
+
+
+def format_seconds(seconds):
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return "%d:%02d:%02d" % (hours, rest // 60, rest % 60) if hours else \
+        "%d:%02d" % (rest // 60, rest % 60)
+
+
+class ProgressBar:
+    """A one-line progress bar like tqdm's: redrawn in place on a terminal; on a pipe or in a
+    log file, one line at every tenth of the way and at the end."""
+
+    def __init__(self, total, width=30, stream=None):
+        self.total, self.width = total, width
+        self.stream = stream or sys.stdout
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.done = 0
+        self.started = time.perf_counter()
+        self._last_draw = 0.0
+        self._next_tenth = 1
+
+    def update(self, n, description=""):
+        self.done = min(self.total, self.done + n)
+        finished = self.done >= self.total
+        if self.tty:
+            now = time.perf_counter()
+            if finished or now - self._last_draw >= 0.1:
+                self._last_draw = now
+                self.stream.write("\r" + self._line(description) + ("\n" if finished else ""))
+                self.stream.flush()
+        elif finished or self.done * 10 >= self._next_tenth * self.total:
+            self._next_tenth = self.done * 10 // self.total + 1
+            self.stream.write(self._line(description) + "\n")
+            self.stream.flush()
+
+    def close(self, description=""):
+        """End the line on a terminal if the bar did not reach its total (interrupted)."""
+        if self.tty and self.done < self.total:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def _line(self, description):
+        filled = int(self.width * self.done / self.total) if self.total else self.width
+        elapsed = time.perf_counter() - self.started
+        rate = (" %s<%s" % (format_seconds(elapsed), format_seconds(
+            elapsed * (self.total - self.done) / self.done))) if self.done else ""
+        return "%s |%s%s| %d/%d%s" % (description, "#" * filled, " " * (self.width - filled),
+                                      self.done, self.total, rate)
+
+
+def run_without_side_effects(model, inputs, batch_size=64, training=True):
+    """model(inputs) in batches of `batch_size`, as numpy, leaving its BatchNorm moving
+    averages (and any other non-trainable variable) exactly as they were."""
+    import numpy as np
+    saved = [v.numpy() for v in model.non_trainable_variables]
+    try:
+        outputs = [np.asarray(model(inputs[i:i + batch_size], training=training))
+                   for i in range(0, len(inputs), batch_size)]
+    finally:
+        for variable, value in zip(model.non_trainable_variables, saved):
+            variable.assign(value)
+    return np.concatenate(outputs)
