@@ -65,13 +65,12 @@ from keras import layers
 
 from gantools.cli import ArgumentParser, UsageError, add_run_arguments, positive_float, \
     positive_int
-from gantools.images import CACHE_CHOICES, ImageFolder
+from gantools.images import CACHE_CHOICES, ImageFolder, list_images
 from gantools.losses import torch_bce
-from gantools.metrics import sliced_wasserstein_distance
 from gantools.rundir import LossLog, read_config, read_losses, start_run, write_config, \
     write_json
 from gantools.training import Checkpoints, ProgressBar, StopRequest, check_resume, \
-    run_without_side_effects, save_weights
+    describe_swd, run_without_side_effects, save_weights, swd_against_data
 
 IMAGE_SIZE = 96
 input_dim = 100          # Generate(input_dim=100)
@@ -279,12 +278,8 @@ LOSS_COLUMNS = ["epoch", "loss_d", "loss_g", "loss_d_mean", "loss_g_mean", "swd"
 
 def swd(gan, folder, n, seed, sample_bn):
     """SWD x 1e3 (per level and 'avg') between n generated and n real images."""
-    n = min(n, len(folder))
-    fake = gan.sample(gan.evaluation_noise(n), sample_bn)
-    real = folder.sample(n, seed)
-    result = sliced_wasserstein_distance(fake, real, seed=seed)
-    result["images"] = n
-    return result
+    return swd_against_data(gan.sample(gan.evaluation_noise(min(n, len(folder))), sample_bn),
+                            folder, seed)
 
 
 def save(gan, run_dir, epoch, args, folder):
@@ -294,9 +289,7 @@ def save(gan, run_dir, epoch, args, folder):
                      run_dir / "samples" / ("epoch_%03d.png" % epoch),
                      bytescale=args.bytescale_grids)
     distance = swd(gan, folder, args.swd_images, args.seed, args.sample_bn)
-    print("SWD x1e3 {:.2f} (levels {})".format(distance["avg"], ", ".join(
-        "%s: %.2f" % (k, v) for k, v in distance.items() if k not in ("avg", "images"))),
-        flush=True)
+    print(describe_swd(distance), flush=True)
     save_weights(gan.generate, run_dir / "generate.weights.h5")
     save_weights(gan.discriminator, run_dir / "discriminator.weights.h5")
     return distance
@@ -384,8 +377,8 @@ def evaluate(args):
     metrics.update(swd_x1e3=distance, evaluated_checkpoint=latest,
                    evaluated_epochs=int(gan.epoch.numpy()), evaluated_data=str(folder.root))
     write_json(metrics_path, metrics)
-    print("SWD x1e3 of {} (epoch {}) against {} images of {}: {:.2f}".format(
-        latest, int(gan.epoch.numpy()), distance["images"], folder.root, distance["avg"]))
+    print("{} after {} epochs ({}), against {}".format(
+        describe_swd(distance), int(gan.epoch.numpy()), latest, folder.root))
     return 0
 
 
@@ -394,6 +387,7 @@ def main(argv=None):
     if args.evaluate:
         return evaluate(args)
     args.data = args.data or DEFAULT_DATA
+    list_images(args.data)  # a missing dataset is reported before anything is written
     hparams = hyperparameters(args)
     run_dir = start_run(args, resume=args.resume)
     if args.resume:
