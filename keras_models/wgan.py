@@ -28,6 +28,10 @@ Deliberate differences (API migrations and fixes; the defaults train what the sc
   Keras 3's RMSprop divides by sqrt(a + 1e-7) instead, a much smaller step for the tiny
   gradients of a clipped critic. (Keras 2.1.3 and later used K.epsilon() = 1e-7 outside the
   square root: `--rmsprop-epsilon 1e-7`.)
+- `conv_init` and `gamma_init` make one initialiser per layer: a Keras 3 initialiser without
+  a seed fixes one at construction and returns the same values at every call, so the
+  original's shared instances would give related weights to every layer (Keras 2 drew new
+  values at every call).
 - `BatchNormalization(..., gamma_init=...)(x, training=1)`: Keras 3 has no `gamma_init`
   (`gamma_initializer`), and a Keras 3 functional model passes its caller's `training` to
   every layer, overriding `training=1`; the layer `TrainingBatchNorm` therefore always
@@ -74,8 +78,15 @@ from gantools.rundir import LossLog, read_config, read_losses, start_run, write_
 from gantools.training import Checkpoints, StopRequest, check_resume, describe_swd, eta, \
     run_without_side_effects, save_weights, swd_against_data
 
-conv_init = keras.initializers.RandomNormal(0, 0.02)
-gamma_init = keras.initializers.RandomNormal(1., 0.02)
+
+
+def conv_init():
+    return keras.initializers.RandomNormal(0, 0.02)
+
+
+def gamma_init():
+    return keras.initializers.RandomNormal(1., 0.02)
+
 
 nc = 3
 nz = 100
@@ -106,23 +117,24 @@ class TrainingBatchNorm(layers.BatchNormalization):
 
 
 def batch_norm():
-    return TrainingBatchNorm(epsilon=1.01e-5, gamma_initializer=gamma_init)
+    return TrainingBatchNorm(epsilon=1.01e-5, gamma_initializer=gamma_init())
 
 
 def DCGAN_D(isize, nc, ndf):
     inputs = keras.Input(shape=(isize, isize, nc))
     x = layers.ZeroPadding2D()(inputs)
     x = layers.Conv2D(ndf, kernel_size=4, strides=2, use_bias=False,
-                      kernel_initializer=conv_init)(x)
+                      kernel_initializer=conv_init())(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
     for _ in range(4):
         x = layers.ZeroPadding2D()(x)
         x = layers.Conv2D(ndf * 2, kernel_size=4, strides=2, use_bias=False,
-                          kernel_initializer=conv_init)(x)
+                          kernel_initializer=conv_init())(x)
         x = batch_norm()(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
         ndf *= 2
-    x = layers.Conv2D(1, kernel_size=3, strides=1, use_bias=False, kernel_initializer=conv_init)(x)
+    x = layers.Conv2D(1, kernel_size=3, strides=1, use_bias=False,
+                      kernel_initializer=conv_init())(x)
     outputs = layers.Flatten()(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="DCGAN_D")
 
@@ -131,16 +143,16 @@ def DCGAN_G(isize, nz, ngf):
     inputs = keras.Input(shape=(nz,))
     x = layers.Reshape((1, 1, nz))(inputs)
     x = layers.Conv2DTranspose(filters=ngf, kernel_size=3, strides=2, use_bias=False,
-                               kernel_initializer=conv_init)(x)
+                               kernel_initializer=conv_init())(x)
     for _ in range(4):
         x = layers.Conv2DTranspose(filters=int(ngf / 2), kernel_size=4, strides=2,
-                                   use_bias=False, kernel_initializer=conv_init)(x)
+                                   use_bias=False, kernel_initializer=conv_init())(x)
         x = layers.Cropping2D(cropping=1)(x)
         x = batch_norm()(x)
         x = layers.Activation("relu")(x)
         ngf = int(ngf / 2)
     x = layers.Conv2DTranspose(filters=3, kernel_size=4, strides=2, use_bias=False,
-                               kernel_initializer=conv_init)(x)
+                               kernel_initializer=conv_init())(x)
     x = layers.Cropping2D(cropping=1)(x)
     outputs = layers.Activation("tanh")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="DCGAN_G")
