@@ -38,15 +38,13 @@ class Checkpoints:
     def latest(self):
         return self.manager.latest_checkpoint
 
-    def restore(self, partial=False):
-        """Restore the latest checkpoint; UsageError if there is none or it cannot be read.
-
-        With `partial`, objects that are in the checkpoint but not in `checkpoint` (e.g. the
-        optimisers, when only evaluating) are allowed.
-        """
+    def restore(self, partial=False, flag="--resume"):
+        """Restore the latest checkpoint; UsageError (naming `flag`) if there is none or it
+        cannot be read. With `partial`, parts of the checkpoint that `checkpoint` does not
+        use are allowed."""
         latest = self.latest
         if latest is None:
-            raise UsageError(f"no checkpoint in {self.directory}")
+            raise UsageError(f"{flag}: no checkpoint in {self.directory}")
         try:
             status = self.checkpoint.restore(latest)
             if partial:
@@ -55,7 +53,7 @@ class Checkpoints:
             else:
                 status.assert_consumed()
         except Exception as error:  # whatever a damaged file raises: one line, nothing lost
-            raise UsageError(f"cannot read checkpoint {latest}: "
+            raise UsageError(f"{flag}: cannot read checkpoint {latest}: "
                              f"{str(error).strip().splitlines()[0]}") from None
         return latest
 

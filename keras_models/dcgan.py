@@ -223,15 +223,16 @@ def build_parser():
         description="The blog's DCGAN (seed 001, FangYang970206/Anime_GAN, PyTorch) in Keras 3: "
                     "96x96 anime faces from 100 N(0, 1) values.")
     original = parser.add_argument_group("the original's settings (main.py)")
-    original.add_argument("--data", "--dataset", type=str, default=None,
-                          help="folder of face images, every JPEG/PNG below it (default "
-                               "faces; with --evaluate, the run's)")
+    original.add_argument("--data", "--dataset", type=str, default=DEFAULT_DATA,
+                          help="folder of face images (every JPEG/PNG below it)")
     original.add_argument("--lr", type=positive_float, default=lr,
                           help="Adam learning rate of generate and discriminator")
     original.add_argument("--beta1", type=positive_float, default=beta1,
                           help="Adam beta1 (beta2 is 0.999)")
-    original.add_argument("--batch-size", type=positive_int, default=batch_size)
-    original.add_argument("--epochs", type=positive_int, default=epochs)
+    original.add_argument("--batch-size", type=positive_int, default=batch_size,
+                          help="images per batch")
+    original.add_argument("--epochs", type=positive_int, default=epochs,
+                          help="passes over the data")
     original.add_argument("--size-per-dataset", type=positive_int, default=None,
                           help="use only the first N images in natural order (the original "
                                "read faces/0.jpg ... faces/29999.jpg); default all")
@@ -368,9 +369,9 @@ def evaluate(args):
     config = read_config(run_dir)
     seed, sample_bn = config["seed"], config.get("sample_bn", "batch")
     gan = DCGAN(seed=seed)
-    latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore(partial=True)
+    latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore(partial=True, flag="--evaluate")
     args.size_per_dataset = config.get("size_per_dataset")
-    folder = load_data(args, args.data or config.get("data", DEFAULT_DATA))
+    folder = load_data(args, args.data)
     distance = swd(gan, folder, args.swd_images, seed, sample_bn)
     metrics_path = run_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
@@ -386,7 +387,6 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.evaluate:
         return evaluate(args)
-    args.data = args.data or DEFAULT_DATA
     list_images(args.data)  # a missing dataset is reported before anything is written
     hparams = hyperparameters(args)
     run_dir = start_run(args, resume=args.resume)

@@ -25,9 +25,10 @@ Deliberate differences (API migrations and fixes; the defaults train what the sc
   step (5 critic updates with their clipping, then the generator update), with GradientTape
   and `optimizer.apply_gradients`.
 - RMSprop is Keras 2.1.2's update, p -= lr g / (sqrt(a) + 1e-8) (class `Keras2RMSprop`):
-  Keras 3's RMSprop divides by sqrt(a + 1e-7) instead, a much smaller step for the tiny
-  gradients of a clipped critic. (Keras 2.1.3 and later used K.epsilon() = 1e-7 outside the
-  square root: `--rmsprop-epsilon 1e-7`.)
+  Keras 3's RMSprop divides by sqrt(a + 1e-7) instead, steps several to a hundred times
+  smaller for gradients well below 3e-4, as most of these networks' are. (Keras after
+  2.1.2, keras-team/keras#8710, used K.epsilon() = 1e-7 outside the square root:
+  `--rmsprop-epsilon 1e-7`.)
 - `conv_init` and `gamma_init` make one initialiser per layer: a Keras 3 initialiser without
   a seed fixes one at construction and returns the same values at every call, so the
   original's shared instances would give related weights to every layer (Keras 2 drew new
@@ -273,18 +274,19 @@ def build_parser():
         description="The blog's WGAN (seed 001, FangYang970206/Anime_GAN WGAN_keras, weight "
                     "clipping and RMSprop) in Keras 3: 96x96 anime faces.")
     original = parser.add_argument_group("the original's settings (wgan_keras.py)")
-    original.add_argument("--data", type=str, default=None,
-                          help="folder of face images, every JPEG/PNG below it (default "
-                               "faces; with --evaluate, the run's)")
+    original.add_argument("--data", type=str, default=DEFAULT_DATA,
+                          help="folder of face images (every JPEG/PNG below it)")
     original.add_argument("--steps", type=positive_int, default=steps,
                           help="generator steps")
-    original.add_argument("--batch-size", type=positive_int, default=batchSize)
+    original.add_argument("--batch-size", type=positive_int, default=batchSize,
+                          help="images per batch (batchSize)")
     original.add_argument("--lr-d", type=positive_float, default=lrD, help="critic RMSprop lr")
     original.add_argument("--lr-g", type=positive_float, default=lrG,
                           help="generator RMSprop lr")
     original.add_argument("--n-critic", type=positive_int, default=n_critic,
                           help="critic updates per generator step")
-    original.add_argument("--clamp-lower", type=float, default=clamp_lower)
+    original.add_argument("--clamp-lower", type=float, default=clamp_lower,
+                          help="critic weights are clipped to [lower, upper]")
     original.add_argument("--clamp-upper", type=float, default=clamp_upper)
     original.add_argument("--nz", type=positive_int, default=nz, help="noise size")
     original.add_argument("--ngf", type=positive_int, default=ngf,
@@ -427,8 +429,8 @@ def evaluate(args):
         setattr(args, key, config[key])
     args.size_per_dataset = config.get("size_per_dataset")
     gan = make_wgan(args, config["seed"])
-    latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore(partial=True)
-    folder = load_data(args, args.data or config.get("data", DEFAULT_DATA))
+    latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore(partial=True, flag="--evaluate")
+    folder = load_data(args, args.data)
     distance = swd(gan, folder, args.swd_images, config["seed"])
     metrics_path = run_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
@@ -445,7 +447,6 @@ def main(argv=None):
     check_flags(args)
     if args.evaluate:
         return evaluate(args)
-    args.data = args.data or DEFAULT_DATA
     list_images(args.data)  # a missing dataset is reported before anything is written
     hparams = hyperparameters(args)
     run_dir = start_run(args, resume=args.resume)

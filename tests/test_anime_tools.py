@@ -88,7 +88,7 @@ def test_checkpoints_restore_the_latest_complete_one_and_reject_damaged_ones(tmp
     v = tf.Variable(1.0)
     checkpoint = tf.train.Checkpoint(v=v)
     store = Checkpoints(checkpoint, tmp_path / "ckpt", keep=2)
-    with pytest.raises(UsageError, match="no checkpoint in"):
+    with pytest.raises(UsageError, match="--resume: no checkpoint in"):
         store.restore()
     for value in (2.0, 3.0, 4.0):
         v.assign(value)
@@ -100,7 +100,7 @@ def test_checkpoints_restore_the_latest_complete_one_and_reject_damaged_ones(tmp
     assert store.restore().endswith("ckpt-4") and float(v) == 4.0
     for data in (tmp_path / "ckpt").glob("ckpt-4.data-*"):
         data.write_bytes(b"garbage")
-    with pytest.raises(UsageError, match="cannot read checkpoint") as error:
+    with pytest.raises(UsageError, match="--resume: cannot read checkpoint") as error:
         Checkpoints(checkpoint, tmp_path / "ckpt").restore()
     assert "\n" not in str(error.value)
 

@@ -250,7 +250,8 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
         np.testing.assert_array_equal(actual[name], expected[name], err_msg=name)
     # --evaluate recomputes the metric of the last checkpoint: the same as at the end
     before = json.loads((out / "metrics.json").read_text())["swd_x1e3"]
-    assert s2.main(["--evaluate", "--out", str(out), "--swd-images", "4"]) == 0
+    assert s2.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+                    "--swd-images", "4"]) == 0
     after = json.loads((out / "metrics.json").read_text())
     assert after["swd_x1e3"] == before and after["evaluated_epochs"] == 3
 

@@ -238,7 +238,8 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     assert expected.keys() == actual.keys() and len(actual) > 40
     for name in expected:
         np.testing.assert_array_equal(actual[name], expected[name], err_msg=name)
-    assert s3.main(["--evaluate", "--out", str(out), "--swd-images", "4"]) == 0
+    assert s3.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+                    "--swd-images", "4"]) == 0
     after = json.loads((out / "metrics.json").read_text())
     assert after["evaluated_steps"] == 4
     assert after["swd_x1e3"] == json.loads((straight / "metrics.json").read_text())["swd_x1e3"]
