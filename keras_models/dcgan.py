@@ -31,6 +31,7 @@ Deliberate differences (bug fixes and API migrations; the defaults train what ma
   (`--size_per_dataset` 30000, here `--size-per-dataset`, default all images). Images that
   are not 96x96 are resized (the original would crash); unreadable files are skipped and
   counted. The per-epoch order is a seeded permutation, so `--resume` continues exactly.
+  `--loaders` (ignored by the original, which hard-coded 4 workers) is not ported.
 - BCE is PyTorch's BCELoss, forward and backward (gantools.losses.torch_bce), not Keras's
   clipped binary_crossentropy. Adam's epsilon is PyTorch's 1e-8; Keras adds it to sqrt(v)
   before the bias correction, PyTorch after (a difference of order 1e-8 per update).
@@ -49,6 +50,10 @@ Deliberate differences (bug fixes and API migrations; the defaults train what ma
   type=bool flag that also re-initialised the loaded weights with weight_init: not here).
   Grid, weights and checkpoint are also written after the last epoch, and Ctrl-C saves a
   checkpoint at the current batch.
+- tqdm's progress bar becomes gantools' ProgressBar with the same `D:..., G:...` text (one
+  line per tenth of the epoch when the output is not a terminal).
+- BatchNorm's moving variance is updated with the biased batch variance (Keras) rather than
+  the unbiased one (PyTorch); nothing reads it unless `--sample-bn moving`.
 - The grids and the quality metric sample G in training mode (batch statistics, as the
   original), in batches of 64, without changing BatchNorm's moving averages (which are never
   used); `--sample-bn moving` samples in inference mode instead.

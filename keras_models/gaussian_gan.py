@@ -41,8 +41,8 @@ import tensorflow as tf
 from keras import layers
 from scipy import stats as scipy_stats
 
-from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, positive_float,
-                          positive_int)
+from gantools.cli import (ArgumentParser, UsageError,  # noqa: F401 (raised via Checkpoints)
+                          add_run_arguments, positive_float, positive_int)
 from gantools.metrics import distribution_metrics
 from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
 from gantools.training import Checkpoints, eta, save_weights
