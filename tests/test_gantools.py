@@ -277,12 +277,15 @@ def test_progress_bar_on_a_terminal_and_lines_elsewhere():
 
 def test_first_ctrl_c_is_deferred_and_the_second_stops():
     import signal
-    from gantools.training import DeferredInterrupt
-    before = signal.getsignal(signal.SIGINT)
-    with DeferredInterrupt() as stop:
+    from gantools.training import StopRequest
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with StopRequest() as stop:
         assert not stop.requested
         signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
         assert stop.requested
         with pytest.raises(KeyboardInterrupt):
             signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
-    assert signal.getsignal(signal.SIGINT) is before
+    with StopRequest() as stop:
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        assert stop.requested
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

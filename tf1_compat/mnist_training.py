@@ -346,7 +346,7 @@ class Trainer:
         self.grid = None
 
     def run(self, checkpoint=None):
-        from gantools.training import DeferredInterrupt, Progress
+        from gantools.training import Progress, StopRequest
         args, gan = self.args, self.gan
         self.checkpoint_dir.mkdir(exist_ok=True)
         self.samples_dir.mkdir(exist_ok=True)
@@ -365,7 +365,7 @@ class Trainer:
             began = time.perf_counter()
             done = start
             try:
-                with DeferredInterrupt() as interrupt:
+                with StopRequest() as interrupt:
                     for it in range(start, args.steps):
                         self._iteration(session, it, batches, log, progress)
                         done = it + 1
