@@ -21,6 +21,13 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        # A sweep writes to its own default folder (see add_sweep_argument).
+        if getattr(parsed, "sweep", None) and parsed.out == self.get_default("out"):
+            parsed.out = self.get_default("sweep_out")
+        return parsed
+
 
 def _number(kind, test, requirement):
     def parse(text):
@@ -58,6 +65,15 @@ def add_run_arguments(parser, script_name):
     group.add_argument("--verbose", action="store_true",
                        help="show TensorFlow's own start-up logs and deprecation warnings")
     return group
+
+
+def add_sweep_argument(parser, script_name):
+    """--sweep N: train seeds 0..N-1 and write sweep.json, by default into runs/<script>_sweep."""
+    sweep_out = Path("runs") / f"{script_name}_sweep"
+    parser.add_argument("--sweep", type=positive_int, metavar="N",
+                        help="train seeds 0..N-1 without figures and write sweep.json "
+                             f"(default --out {sweep_out})")
+    parser.set_defaults(sweep_out=sweep_out)
 
 
 def first_line(error):

@@ -151,3 +151,10 @@ def mnist_wgan_tf1():
 
 def mnist_cgan_tf1():
     return run("tf1_compat.mnist_cgan")
+
+def dcgan_anime():
+    return run("keras_models.dcgan")
+
+
+def wgan_anime():
+    return run("keras_models.wgan")

@@ -1,6 +1,6 @@
 """Figures every program saves: distribution frames, curve panels, loss curves, grids of
 generated digits (`DigitGrid`, wiseodd's 4x4 `plot`; `SubplotGrid`, the blog's 5x5
-`show_sample_img`) and `evolution.gif`.
+`show_sample_img`), image grids and `evolution.gif`.
 
 Figures are drawn with matplotlib's object-oriented API on the Agg canvas: nothing is ever
 shown, no pyplot state is kept, and one figure is reused for all frames of a run, which keeps
@@ -109,13 +109,15 @@ class CurvePlot:
 
 
 def plot_losses(losses, path, columns, x="step", title="Training loss", xlabel="step",
-                ylabel="loss", logy=False):
-    """Loss curves from read_losses() output; `columns` maps column name -> label."""
+                ylabel="loss", logy=False, colors=None):
+    """Loss curves from read_losses() output; `columns` maps column name -> label and
+    `colors`, if given, column name -> matplotlib colour."""
     figure = Figure()
     FigureCanvasAgg(figure)
     ax = figure.subplots()
     for column, label in columns.items():
-        ax.plot(losses[x], losses[column], label=label, linewidth=0.8)
+        ax.plot(losses[x], losses[column], label=label, linewidth=0.8,
+                color=(colors or {}).get(column))
     if logy:
         ax.set_yscale("log")
     ax.set_title(title)
@@ -226,3 +228,32 @@ def evenly_spaced(items, limit):
         return items
     keep = np.unique(np.linspace(0, len(items) - 1, limit).round().astype(int))
     return [items[i] for i in keep]
+
+
+def image_grid(images, rows=8, cols=8, bytescale=False):
+    """An (rows*H, cols*W, 3) uint8 grid of `images` (N, H, W, 3) in [-1, 1].
+
+    Cell (row j, column k) holds image k + cols*j, as the originals' display_grid. By default
+    pixels are (img + 1) / 2 scaled to [0, 255] and clipped. With `bytescale`, the grid is
+    instead stretched to its own minimum and maximum, as the originals' `scipy.misc.imsave`
+    of a float array did (bytescale: (x - min) * 255 / (max - min), rounded half up).
+    """
+    images = np.asarray(images, dtype=np.float32)
+    n, height, width, channels = images.shape
+    if n < rows * cols:
+        raise ValueError(f"a {rows}x{cols} grid needs {rows * cols} images, got {n}")
+    grid = (images[:rows * cols].reshape(rows, cols, height, width, channels)
+            .transpose(0, 2, 1, 3, 4).reshape(rows * height, cols * width, channels))
+    if bytescale:
+        low, high = float(grid.min()), float(grid.max())
+        scaled = (grid - low) * (255.0 / (high - low)) if high > low else grid * 0
+        return (np.clip(scaled, 0, 255) + 0.5).astype(np.uint8)
+    return np.round(np.clip((grid + 1) / 2, 0, 1) * 255).astype(np.uint8)
+
+
+def write_image_grid(images, path, rows=8, cols=8, bytescale=False):
+    """Save image_grid() as a PNG (768x768 for 64 images of 96x96), through a temporary file."""
+    path = Path(path)
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    Image.fromarray(image_grid(images, rows, cols, bytescale), "RGB").save(tmp)
+    tmp.replace(path)

@@ -11,12 +11,15 @@
 - `evaluation_config`: `--evaluate` takes the seed (and other named settings) and the data
   path from the run's config.json unless the command line gives them.
 
+(S2 and S3 check a resumed run's flags with `training.check_resume` instead: they take
+them from the command line and refuse the ones that differ.)
+
 TensorFlow is imported only inside the checkpoint functions.
 """
 import argparse
-import json
 from pathlib import Path
 
+from gantools import rundir
 from gantools.cli import UsageError, first_line
 
 
@@ -28,14 +31,18 @@ def given_flags(parser, argv):
     return {n for n in names if getattr(seen, n) is not unset}
 
 
-def read_config(run_dir):
+def read_config(run_dir, flag="--resume", required=True):
+    """The run's config.json (rundir.read_config); a missing (when `required`) or
+    unreadable one is a UsageError naming `flag`. Not required and missing: {}."""
     path = Path(run_dir) / "config.json"
     if not path.is_file():
-        raise UsageError(f"--resume: {run_dir} holds no run to resume (no config.json)")
+        if not required:
+            return {}
+        raise UsageError(f"{flag}: {run_dir} holds no run to resume (no config.json)")
     try:
-        return json.loads(path.read_text())
+        return rundir.read_config(run_dir)
     except ValueError:
-        raise UsageError(f"--resume: {path} is not valid JSON") from None
+        raise UsageError(f"{flag}: {path} is not valid JSON") from None
 
 
 def _resolved(data):
@@ -108,13 +115,7 @@ def checked_checkpoint_value(checkpoint, name, what="--resume"):
 def evaluation_config(args, run_dir, given, names=("seed",)):
     """--evaluate: set `names` from the run's config.json unless given; return the data
     path to use (--data, else the run's data file if it still exists, else None)."""
-    config = {}
-    path = Path(run_dir) / "config.json"
-    if path.is_file():
-        try:
-            config = json.loads(path.read_text())
-        except ValueError:
-            raise UsageError(f"--evaluate: {path} is not valid JSON") from None
+    config = read_config(run_dir, "--evaluate", required=False)
     for name in names:
         if name in config and name not in given:
             setattr(args, name, config[name])

@@ -156,9 +156,15 @@ class LossLog:
 
 
 def read_losses(path):
-    """losses.csv as a dict of column name -> float array."""
+    """losses.csv as a dict of column name -> float array (an empty cell is NaN)."""
     with Path(path).open(newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows:
         return {}
-    return {key: np.array([float(row[key]) for row in rows]) for key in rows[0]}
+    return {key: np.array([float(row[key]) if row[key] != "" else np.nan for row in rows])
+            for key in rows[0]}
+
+
+def read_config(run_dir):
+    """The run's config.json as a dict."""
+    return json.loads((Path(run_dir) / "config.json").read_text())

@@ -36,7 +36,6 @@ code ("variances" is the post's); `--d-steps`, `--g-steps`.
 """
 import math
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -44,10 +43,11 @@ import tensorflow as tf
 from keras import layers
 from scipy import stats as scipy_stats
 
-from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, positive_float,
-                          positive_int)
+from gantools.cli import (ArgumentParser, add_run_arguments, add_sweep_argument,
+                          positive_float, positive_int)
 from gantools.metrics import distribution_metrics
 from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
+from gantools.training import Checkpoints, eta, save_weights
 
 # Data params
 data_mean = 4
@@ -254,9 +254,7 @@ def build_parser():
                       help='generated values in histogram.png and metrics.json (post: 1000)')
     parser.add_argument('--resume', action='store_true',
                         help='continue the run in --out from its last checkpoint')
-    parser.add_argument('--sweep', type=positive_int, metavar='N',
-                        help='train seeds 0..N-1 without figures and write sweep.json '
-                             '(default --out runs/gaussian_gan_keras_sweep)')
+    add_sweep_argument(parser, 'gaussian_gan_keras')
     add_run_arguments(parser, 'gaussian_gan_keras')
     parser.set_defaults(seed=DEFAULT_SEED)
     return parser
@@ -301,7 +299,7 @@ def train(gan, num_epochs, run_dir=None, print_interval=print_interval, eval_sam
     if run_dir is not None:
         from gantools.plots import HistogramPlot
         log = LossLog(run_dir / 'losses.csv', LOSS_COLUMNS, keep_until=start_epoch)
-        manager = tf.train.CheckpointManager(gan.checkpoint, run_dir / 'checkpoints', 3)
+        manager = Checkpoints(gan.checkpoint, run_dir / 'checkpoints', 3)
         (run_dir / 'frames').mkdir(exist_ok=True)
         density = lambda x: scipy_stats.norm.pdf(x, gan.mu, gan.sigma)
         plot = HistogramPlot((gan.mu - 5 * gan.sigma, gan.mu + 5 * gan.sigma), density,
@@ -317,7 +315,7 @@ def train(gan, num_epochs, run_dir=None, print_interval=print_interval, eval_sam
                 if verbose:
                     print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
                         epoch, values[0], values[1], values[2], values[3:5].tolist(),
-                        values[5:7].tolist()) + eta(started, epoch - start_epoch,
+                        values[5:7].tolist()) + eta(started, epoch + 1 - start_epoch,
                                                     num_epochs - start_epoch), flush=True)
                 if run_dir is not None:
                     saved = save_state(gan, run_dir, manager, log)
@@ -331,34 +329,18 @@ def train(gan, num_epochs, run_dir=None, print_interval=print_interval, eval_sam
     return final_metrics(gan, eval_samples)
 
 
-def eta(started, done, total):
-    """' [ETA 42s]' after the first step (which includes tracing), else ''."""
-    if done == 0:
-        return ''
-    return ' [ETA %ds]' % ((time.perf_counter() - started) * (total - done - 1) / done)
-
-
 def save_state(gan, run_dir, manager, log):
     """The post's d.pkl / g.pkl as Keras weights, and a checkpoint for --resume."""
     log.flush()
     for model, name in [(gan.D, 'd'), (gan.G, 'g')]:
-        tmp = run_dir / '{}.tmp.weights.h5'.format(name)
-        model.save_weights(tmp)
-        tmp.replace(run_dir / '{}.weights.h5'.format(name))
+        save_weights(model, run_dir / '{}.weights.h5'.format(name))
     epoch = int(gan.epoch.numpy())
-    manager.save(checkpoint_number=epoch)
+    manager.save(epoch)
     return epoch
 
 
 def restore(gan, run_dir):
-    manager = tf.train.CheckpointManager(gan.checkpoint, run_dir / 'checkpoints', 3)
-    if manager.latest_checkpoint is None:
-        raise UsageError('--resume: no checkpoint in {}'.format(run_dir / 'checkpoints'))
-    try:
-        gan.checkpoint.restore(manager.latest_checkpoint).assert_consumed()
-    except Exception as error:  # whatever a damaged file raises: one line, nothing lost
-        raise UsageError('--resume: cannot read checkpoint {}: {}'.format(
-            manager.latest_checkpoint, str(error).splitlines()[0])) from None
+    Checkpoints(gan.checkpoint, run_dir / 'checkpoints', 3).restore()
     print('Resuming at epoch {}'.format(int(gan.epoch.numpy())))
 
 
@@ -395,8 +377,6 @@ def run_once(args):
 
 
 def run_sweep(args):
-    if args.out == build_parser().get_default('out'):
-        args.out = Path('runs/gaussian_gan_keras_sweep')
     run_dir = start_run(args)
     flags = hyperparameters(args)
     write_config(run_dir, args, dict(flags, sweep=args.sweep),

@@ -65,8 +65,8 @@ Deliberate differences from the post (the defaults compute what the post compute
   0-based epoch the post passes (009, 019, ...). The post's `build_model` calls
   `load_model()`; here `--resume` restores a checkpoint instead.
 - Added: a progress bar with ETA, a checkpoint after every epoch (both optimisers, the
-  dropout state; the last 3 kept) for `--resume`, Ctrl-C finishing the current epoch and
-  saving it, losses.csv (a row per printed line), losses.png, evolution.gif,
+  dropout state; the last 3 kept) for `--resume`, Ctrl-C (or SIGTERM) finishing the
+  current epoch and saving it, losses.csv (a row per printed line), losses.png, evolution.gif,
   metrics.json (the shared MNIST quality metrics of generated images mapped to [0, 1]),
   config.json, and `--evaluate` for a saved generator.
 """
@@ -88,6 +88,7 @@ from gantools.resume import (apply_previous_flags, check_training_set,
                              checked_checkpoint_value, evaluation_config, given_flags,
                              latest_checkpoint, read_config)
 from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
+from gantools.training import Checkpoints, Progress, StopRequest
 from keras_models.gaussian_gan import torch_linear
 
 # Model params (SPEC S5: the post's values are lost)
@@ -336,16 +337,6 @@ def make_gan(args):
                sample_dropout=args.sample_dropout)
 
 
-def restore(gan, checkpoint, what='--resume'):
-    """Load a checkpoint into gan; a damaged or foreign one is one UsageError line."""
-    try:
-        gan.checkpoint.restore(str(checkpoint)).assert_consumed()
-    except Exception as error:  # whatever a damaged or foreign file raises
-        raise UsageError(f'{what}: cannot read the checkpoint {checkpoint} '
-                         f'({first_line(error)})') from None
-    return int(gan.epoch.numpy())
-
-
 class Run:
     """One training run in a run folder: the post's `fit` with the files around it."""
 
@@ -355,12 +346,11 @@ class Run:
         self.n_batches = len(self.real_x) // args.batch_size
         self.samples_dir = run_dir / 'samples'
         self.models_dir = run_dir / 'models'
-        self.manager = tf.train.CheckpointManager(gan.checkpoint, run_dir / 'checkpoints',
-                                                  KEEP_CHECKPOINTS)
+        self.checkpoints = Checkpoints(gan.checkpoint, run_dir / 'checkpoints',
+                                       KEEP_CHECKPOINTS)
         self.grid = None
 
     def fit(self):
-        from gantools.training import DeferredInterrupt, Progress
         gan, args = self.gan, self.args
         start = int(gan.epoch.numpy())
         self.samples_dir.mkdir(exist_ok=True)
@@ -372,8 +362,7 @@ class Run:
         progress = Progress(args.epochs * self.n_batches, start * self.n_batches)
         began = time.perf_counter()
         try:
-            with DeferredInterrupt('Interrupted: finishing this epoch and saving a checkpoint '
-                                   '(Ctrl-C again to stop at once)') as interrupt:
+            with StopRequest('epoch') as interrupt:
                 for epoch in range(start, args.epochs):
                     self.train_epoch(epoch, log, progress)
                     self.save_sample_img(epoch)
@@ -381,7 +370,7 @@ class Run:
                         self.save_model(epoch)
                     gan.epoch.assign(epoch + 1)
                     log.flush()
-                    self.manager.save(checkpoint_number=epoch + 1)
+                    self.checkpoints.save(epoch + 1)
                     if interrupt.requested and epoch + 1 < args.epochs:
                         progress.close()
                         print(f'Stopped after epoch {epoch} ({epoch + 1} of {args.epochs} '
@@ -397,6 +386,7 @@ class Run:
         gan, args = self.gan, self.args
         noise_rng = stream_rng(args.seed, NOISE_STREAM, epoch)
         sums = np.zeros(3)
+        status = 'epoch %d' % epoch
         batches = gen_batch(self.real_x, args.batch_size, stream_rng(args.seed, DATA_STREAM,
                                                                     epoch))
         for i, d_real_data in enumerate(batches):
@@ -412,7 +402,8 @@ class Run:
                           d_real_error=d_real_error, d_fake_error=d_fake_error,
                           g_error=g_error)
                 sums[:] = 0
-            progress.update(epoch * self.n_batches + i + 1)
+                status = 'D: %.3f/%.3f G: %.3f' % (d_real_error, d_fake_error, g_error)
+            progress.update(epoch * self.n_batches + i + 1, status)
 
     def save_sample_img(self, epoch):
         """After each epoch, the post's figure of sample_size samples from fresh noise."""
@@ -487,7 +478,8 @@ def main(argv=None):
     run_dir = start_run(args, resume=args.resume)  # seeds before the models are built
     gan = make_gan(args)
     if checkpoint is not None:
-        start = restore(gan, checkpoint)
+        Checkpoints(gan.checkpoint, checkpoint.parent).restore(path=checkpoint)
+        start = int(gan.epoch.numpy())
         print(f'Resuming {run_dir} at epoch {start} of {args.epochs}')
     hparams = hyperparameters(args)
     hparams['data_source'] = dict(mnist.describe(), training_images_used=len(mnist.x_train),
@@ -539,7 +531,9 @@ def evaluate(args, given=()):
                              f'runs/x/checkpoints/ckpt-5, a run folder or a '
                              f'models/generator_epoch_NNN.keras file)')
         gan = make_gan(args)
-        epoch = restore(gan, checkpoint, '--evaluate')
+        Checkpoints(gan.checkpoint, checkpoint.parent).restore(flag='--evaluate',
+                                                               path=checkpoint)
+        epoch = int(gan.epoch.numpy())
         G, name, run_dir = gan.G, checkpoint.name, checkpoint.parent.parent
         where = epoch
     data = evaluation_config(args, run_dir, given, ('seed', 'sample_dropout'))

@@ -58,7 +58,8 @@ from keras import Input, Model
 from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, Reshape
 from keras.optimizers import SGD, Adam
 
-from gantools.cli import ArgumentParser, UsageError, add_run_arguments, positive_int
+from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, add_sweep_argument,
+                          positive_int)
 from gantools.curves import COLLAPSE_RATIO, rolling_mean, sine_curve_metrics
 from gantools.launch import quiet_retracing_notices, quiet_runtime_noise
 from gantools.rundir import LossLog, read_losses, seed_everything, start_run, write_json
@@ -201,9 +202,7 @@ def build_parser():
     parser.add_argument('--resume', action='store_true',
                         help='continue the run in --out from its last checkpoint, up to '
                              '--epochs (its other settings are kept)')
-    parser.add_argument('--sweep', type=positive_int, metavar='N',
-                        help='train seeds 0..N-1 without figures and write sweep.json '
-                             '(default --out runs/sine_gan_sweep)')
+    add_sweep_argument(parser, 'sine_gan')
     add_run_arguments(parser, 'sine_gan')
     return parser
 
@@ -433,8 +432,6 @@ def summary(metrics):
 # -- a sweep over seeds --------------------------------------------------------------------
 
 def run_sweep(args):
-    if args.out == build_parser().get_default('out'):
-        args.out = Path('runs/sine_gan_sweep')
     flags = hyperparameters(args)
     quiet_retracing_notices(args.verbose)  # new models for every seed: their first traces
     GAN, G, D = build_models(args.noise_dim)

@@ -130,6 +130,15 @@ def test_parser_error_is_one_line_and_exit_code_2(capsys):
     assert capsys.readouterr().err == "prog: error: argument --steps: '0' must be a positive integer\n"
 
 
+def test_a_sweep_has_its_own_default_folder():
+    parser = cli.ArgumentParser(prog="prog")
+    cli.add_run_arguments(parser, "prog")
+    cli.add_sweep_argument(parser, "prog")
+    assert str(parser.parse_args([]).out) == "runs/prog"
+    assert str(parser.parse_args(["--sweep", "3"]).out) == "runs/prog_sweep"
+    assert str(parser.parse_args(["--sweep", "3", "--out", "x"]).out) == "x"
+
+
 def test_launcher_turns_usage_errors_into_one_line(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -266,14 +275,19 @@ def test_progress_bar_on_a_terminal_and_lines_elsewhere():
     assert piped.text == "" and log.text.startswith("progress:  50/100")
 
 
-def test_first_ctrl_c_is_deferred_and_the_second_stops():
+def test_first_ctrl_c_is_deferred_and_the_second_stops(capsys):
     import signal
-    from gantools.training import DeferredInterrupt
-    before = signal.getsignal(signal.SIGINT)
-    with DeferredInterrupt() as stop:
+    from gantools.training import StopRequest
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with StopRequest() as stop:
         assert not stop.requested
         signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
         assert stop.requested
+        assert "Stopping after this step" in capsys.readouterr().out
         with pytest.raises(KeyboardInterrupt):
             signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
-    assert signal.getsignal(signal.SIGINT) is before
+    with StopRequest("epoch") as stop:
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        assert stop.requested
+        assert "Stopping after this epoch" in capsys.readouterr().out
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

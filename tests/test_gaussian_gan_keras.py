@@ -8,6 +8,7 @@ import tensorflow as tf
 from PIL import Image
 from scipy import stats
 
+from gantools.cli import UsageError
 from keras_models import gaussian_gan as s4
 
 
@@ -133,10 +134,10 @@ def test_resume_without_or_with_a_corrupt_checkpoint_is_a_usage_error(tmp_path):
     out = small_run(tmp_path, "run")
     for data in (out / "checkpoints").glob("*.data-*"):
         data.write_bytes(b"garbage")
-    with pytest.raises(s4.UsageError, match="cannot read checkpoint"):
+    with pytest.raises(UsageError, match="cannot read checkpoint"):
         s4.main(["--out", str(out), "--epochs", "30", "--resume"])
     assert (out / "losses.csv").exists()
-    with pytest.raises(s4.UsageError, match="no run to resume"):
+    with pytest.raises(UsageError, match="no run to resume"):
         s4.main(["--out", str(tmp_path / "empty"), "--resume"])
 
 

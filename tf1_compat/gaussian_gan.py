@@ -46,8 +46,9 @@ import numpy as np
 from scipy.stats import norm
 import tensorflow.compat.v1 as tf
 
-from gantools.cli import (ArgumentParser, add_run_arguments, non_negative_float,
-                          non_negative_int, positive_float, positive_int, unit_interval)
+from gantools.cli import (ArgumentParser, add_run_arguments, add_sweep_argument,
+                          non_negative_float, non_negative_int, positive_float, positive_int,
+                          unit_interval)
 from gantools.metrics import density_histogram, distribution_metrics
 from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
 
@@ -357,9 +358,7 @@ def build_parser():
                          help='fraction of the steps at which the noise reaches 0')
     changes.add_argument('--book-sampling', action='store_true',
                          help="keep the book's quirk of generating 9996 of 10000 plot points")
-    parser.add_argument('--sweep', type=positive_int, metavar='N',
-                        help='train seeds 0..N-1 without figures and write sweep.json '
-                             '(default --out runs/gaussian_gan_tf1_sweep)')
+    add_sweep_argument(parser, 'gaussian_gan_tf1')
     add_run_arguments(parser, 'gaussian_gan_tf1')
     parser.set_defaults(seed=DEFAULT_SEED)
     return parser
@@ -423,8 +422,6 @@ def run_once(args):
 
 
 def run_sweep(args):
-    if args.out == build_parser().get_default('out'):
-        args.out = Path('runs/gaussian_gan_tf1_sweep')
     flags = hyperparameters(args)
     run_dir = start_run(args)
     write_config(run_dir, args, dict(flags, sweep=args.sweep),

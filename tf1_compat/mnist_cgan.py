@@ -33,19 +33,14 @@ import tensorflow.compat.v1 as tf
 
 from gantools.cli import digit_label
 from gantools.mnist import one_hot
-from tf1_compat.mnist_training import GraphGAN, Settings, main as train_main
+from tf1_compat.mnist_training import (GraphGAN, Settings, main as train_main,
+                                     xavier_init, sample_Z)
 
 mb_size = 64
 Z_dim = 100
 X_dim = 784
 y_dim = 10
 h_dim = 128
-
-
-def xavier_init(size):
-    in_dim = size[0]
-    xavier_stddev = 1. / tf.sqrt(in_dim / 2.)
-    return tf.random_normal(shape=size, stddev=xavier_stddev)
 
 
 def discriminator(x, y, theta_D):
@@ -66,10 +61,6 @@ def generator(z, y, theta_G):
     G_prob = tf.nn.sigmoid(G_log_prob)
 
     return G_prob
-
-
-def sample_Z(m, n, rng):
-    return rng.uniform(-1., 1., size=[m, n])
 
 
 class CGAN(GraphGAN):

@@ -36,22 +36,13 @@ Deliberate differences from the original (the defaults compute what it computes)
 """
 import tensorflow.compat.v1 as tf
 
-from tf1_compat.mnist_training import GraphGAN, Settings, main as train_main
+from tf1_compat.mnist_training import (GraphGAN, Settings, main as train_main,
+                                     xavier_init, sample_Z)
 
 X_dim = 784
 Z_dim = 100
 h_dim = 128
 mb_size = 128
-
-
-def xavier_init(size):
-    in_dim = size[0]
-    xavier_stddev = 1. / tf.sqrt(in_dim / 2.)
-    return tf.random_normal(shape=size, stddev=xavier_stddev)
-
-
-def sample_Z(m, n, rng):
-    return rng.uniform(-1., 1., size=[m, n])
 
 
 def generator(z, theta_G):

@@ -52,6 +52,19 @@ from gantools.resume import (apply_previous_flags, check_training_set,
                              latest_checkpoint, read_config)
 from gantools.rundir import LossLog, read_losses, start_run, write_json
 
+
+# -- wiseodd's helpers, the same in all three programs -------------------------------------
+
+def xavier_init(size):
+    in_dim = size[0]
+    xavier_stddev = 1. / tf.sqrt(in_dim / 2.)
+    return tf.random_normal(shape=size, stddev=xavier_stddev)
+
+
+def sample_Z(m, n, rng):
+    return rng.uniform(-1., 1., size=[m, n])
+
+
 KEEP_CHECKPOINTS = 3
 GRID_SIZE = 16  # the originals' 4x4 grid
 # Flags that may differ between a run and its --resume; every other flag must match.
@@ -266,7 +279,7 @@ class Trainer:
         self.grid = None
 
     def run(self, checkpoint=None):
-        from gantools.training import DeferredInterrupt, Progress
+        from gantools.training import Progress, StopRequest
         args, gan = self.args, self.gan
         self.checkpoint_dir.mkdir(exist_ok=True)
         self.samples_dir.mkdir(exist_ok=True)
@@ -285,7 +298,7 @@ class Trainer:
             began = time.perf_counter()
             done = start
             try:
-                with DeferredInterrupt() as interrupt:
+                with StopRequest() as interrupt:
                     for it in range(start, args.steps):
                         self._iteration(session, it, batches, log, progress)
                         done = it + 1

@@ -36,22 +36,13 @@ The critic's 5 updates and the clip value are flags (`--n-critic`, `--clip`).
 import tensorflow.compat.v1 as tf
 
 from gantools.cli import positive_float, positive_int
-from tf1_compat.mnist_training import GraphGAN, Settings, main as train_main
+from tf1_compat.mnist_training import (GraphGAN, Settings, main as train_main,
+                                     xavier_init, sample_Z as sample_z)
 
 mb_size = 32
 X_dim = 784
 z_dim = 10
 h_dim = 128
-
-
-def xavier_init(size):
-    in_dim = size[0]
-    xavier_stddev = 1. / tf.sqrt(in_dim / 2.)
-    return tf.random_normal(shape=size, stddev=xavier_stddev)
-
-
-def sample_z(m, n, rng):
-    return rng.uniform(-1., 1., size=[m, n])
 
 
 def generator(z, theta_G):

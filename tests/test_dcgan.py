@@ -1,0 +1,278 @@
+"""The blog's DCGAN on anime faces in Keras 3 (S2)."""
+import csv
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from conftest import make_faces
+from gantools import launch
+from gantools.cli import UsageError
+from keras_models import dcgan as s2
+
+
+@pytest.fixture(scope="module")
+def gan():
+    s2.keras.utils.set_random_seed(0)
+    return s2.DCGAN(seed=0)
+
+
+# -- the networks --------------------------------------------------------------------------
+
+def test_parameter_counts(gan):
+    assert gan.trainable_parameters() == {"generator": 4600704, "discriminator": 2770176}
+
+
+def output_shapes(model):
+    return [(layer.name, tuple(layer.output.shape[1:])) for layer in model.layers[1:]]
+
+
+def test_generator_layers_and_output_sizes(gan):
+    assert output_shapes(gan.generate) == [
+        ("reshape", (1, 1, 100)),
+        ("convtrans1", (6, 6, 512)), ("convtrans1_bn", (6, 6, 512)),
+        ("convtrans1_relu", (6, 6, 512)),
+        ("convtrans2", (14, 14, 256)), ("convtrans2_crop", (12, 12, 256)),
+        ("convtrans2_bn", (12, 12, 256)), ("convtrans2_relu", (12, 12, 256)),
+        ("convtrans3", (26, 26, 128)), ("convtrans3_crop", (24, 24, 128)),
+        ("convtrans3_bn", (24, 24, 128)), ("convtrans3_relu", (24, 24, 128)),
+        ("convtrans4", (50, 50, 64)), ("convtrans4_crop", (48, 48, 64)),
+        ("convtrans4_bn", (48, 48, 64)), ("convtrans4_relu", (48, 48, 64)),
+        ("convtrans5", (98, 98, 3)), ("convtrans5_crop", (96, 96, 3)),
+        ("convtrans5_tanh", (96, 96, 3))]
+
+
+def test_discriminator_layers_and_output_sizes(gan):
+    assert output_shapes(gan.discriminator) == [
+        ("conv1_pad", (98, 98, 3)), ("conv1", (48, 48, 64)), ("conv1_lrelu", (48, 48, 64)),
+        ("conv2_pad", (50, 50, 64)), ("conv2", (24, 24, 128)), ("conv2_bn", (24, 24, 128)),
+        ("conv2_lrelu", (24, 24, 128)),
+        ("conv3_pad", (26, 26, 128)), ("conv3", (12, 12, 256)), ("conv3_bn", (12, 12, 256)),
+        ("conv3_lrelu", (12, 12, 256)),
+        ("conv4_pad", (14, 14, 256)), ("conv4", (6, 6, 512)), ("conv4_bn", (6, 6, 512)),
+        ("conv4_lrelu", (6, 6, 512)),
+        ("conv5", (1, 1, 1)), ("conv5_sigmoid", (1, 1, 1)), ("squeeze", (1,))]
+    assert all(not getattr(layer, "use_bias", False) for layer in gan.discriminator.layers)
+    assert all(not getattr(layer, "use_bias", False) for layer in gan.generate.layers)
+    for model in (gan.generate, gan.discriminator):
+        for layer in model.layers:
+            if "lrelu" in layer.name:
+                assert layer.negative_slope == pytest.approx(0.2)
+
+
+def torch_conv_transpose2d(x, weight, stride, padding):
+    """PyTorch's ConvTranspose2d (NCHW, weight (in, out, k, k)) by its definition."""
+    n, _, height, width = x.shape
+    k = weight.shape[2]
+    full = np.zeros((n, weight.shape[1], (height - 1) * stride + k, (width - 1) * stride + k))
+    for i in range(height):
+        for j in range(width):
+            full[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += np.einsum(
+                "nc,cokl->nokl", x[:, :, i, j], weight)
+    return full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
+
+
+def torch_conv2d(x, weight, stride, padding):
+    """PyTorch's Conv2d (NCHW, weight (out, in, k, k)), a cross-correlation."""
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    k = weight.shape[2]
+    out_h, out_w = (x.shape[2] - k) // stride + 1, (x.shape[3] - k) // stride + 1
+    out = np.zeros((x.shape[0], weight.shape[0], out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            patch = x[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+            out[:, :, i, j] = np.einsum("nckl,ockl->no", patch, weight)
+    return out
+
+
+def nchw(x):
+    return np.transpose(np.asarray(x), (0, 3, 1, 2))
+
+
+@pytest.mark.parametrize("block, in_size, padding", [("convtrans1", 1, 0), ("convtrans4", 5, 1)])
+def test_transposed_convolutions_compute_what_pytorch_computes(gan, block, in_size, padding):
+    layer = gan.generate.get_layer(block)
+    x = np.random.default_rng(0).standard_normal(
+        (2, in_size, in_size, layer.kernel.shape[3])).astype(np.float32)
+    y = layer(x)
+    if padding:
+        y = gan.generate.get_layer(block + "_crop")(y)
+    torch_weight = np.transpose(np.asarray(layer.kernel), (3, 2, 0, 1))  # (in, out, k, k)
+    expected = torch_conv_transpose2d(nchw(x), torch_weight, 2, padding)
+    np.testing.assert_allclose(nchw(y), expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("block, in_size, padding", [("conv2", 8, 1), ("conv5", 6, 0)])
+def test_convolutions_compute_what_pytorch_computes(gan, block, in_size, padding):
+    layer = gan.discriminator.get_layer(block)
+    x = np.random.default_rng(1).standard_normal(
+        (2, in_size, in_size, layer.kernel.shape[2])).astype(np.float32)
+    y = layer(np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0))))
+    torch_weight = np.transpose(np.asarray(layer.kernel), (3, 2, 0, 1))  # (out, in, k, k)
+    np.testing.assert_allclose(nchw(y), torch_conv2d(nchw(x), torch_weight, 2, padding),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_weight_init_and_pytorch_batchnorm_settings(gan):
+    kernels = np.concatenate([np.ravel(layer.kernel) for model in (gan.generate,
+                                                                   gan.discriminator)
+                              for layer in model.layers if hasattr(layer, "kernel")])
+    assert abs(kernels.mean()) < 1e-4 and kernels.std() == pytest.approx(0.01, rel=0.01)
+    norms = [layer for model in (gan.generate, gan.discriminator) for layer in model.layers
+             if "_bn" in layer.name]
+    assert len(norms) == 7
+    gammas = np.concatenate([np.ravel(layer.gamma) for layer in norms])
+    assert gammas.mean() == pytest.approx(1.0, abs=1e-3) and gammas.std() == pytest.approx(
+        0.01, rel=0.1)
+    assert all(np.all(np.asarray(layer.beta) == 0) for layer in norms)
+    assert all(layer.epsilon == 1e-5 and layer.momentum == 0.9 for layer in norms)
+
+
+def weights(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def changed(before, model):
+    return [not np.array_equal(a, b) for a, b in zip(before, model.get_weights())]
+
+
+def test_d_step_changes_only_d_and_g_step_only_g():
+    s2.keras.utils.set_random_seed(0)
+    gan = s2.DCGAN(seed=0)
+    real = tf.random.uniform((2, 96, 96, 3), -1, 1)
+    noise = tf.random.normal((2, 100))
+    g, d = gan.generate.trainable_variables, gan.discriminator.trainable_variables
+    g0, d0 = [v.numpy() for v in g], [v.numpy() for v in d]
+    tf.function(gan.train_d)(real, noise)
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(g0, g))
+    assert all(not np.array_equal(a, v.numpy()) for a, v in zip(d0, d))
+    d1 = [v.numpy() for v in d]
+    tf.function(gan.train_g)(noise)
+    assert all(not np.array_equal(a, v.numpy()) for a, v in zip(g0, g))
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(d1, d))
+
+
+# -- the program ---------------------------------------------------------------------------
+
+FLAGS = ["--epochs", "3", "--batch-size", "2", "--save-every", "2", "--swd-images", "4",
+         "--deterministic"]
+
+
+def read_rows(path):
+    with open(path, newline="") as f:
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
+
+
+def checkpoint_values(run_dir):
+    reader = tf.train.load_checkpoint(str(run_dir / "checkpoints"))
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if "save_counter" not in name and "OBJECT_GRAPH" not in name}
+
+
+@pytest.fixture(scope="module")
+def small_faces(tmp_path_factory):
+    return make_faces(tmp_path_factory.mktemp("data") / "faces", n=5)
+
+
+@pytest.fixture(scope="module")
+def straight_run(tmp_path_factory, small_faces):
+    """The script as a user runs it, in a fresh process: 3 epochs of 3 batches."""
+    from conftest import run_script
+    cwd = tmp_path_factory.mktemp("straight")
+    result = run_script("dcgan_anime.py", "--data", small_faces, *FLAGS, cwd=cwd)
+    return result, cwd / "runs" / "dcgan_anime"
+
+
+def test_script_end_to_end(straight_run):
+    result, out = straight_run
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Devices: CPU")
+    assert any("Skipped 1 unreadable files" in line for line in lines)
+    assert [line for line in lines if line.startswith("Main epoch")] == [
+        "Main epoch0:", "Main epoch1:", "Main epoch2:"]
+    assert any(line.startswith("progress: D:") and ", G:" in line and " 5/5 " in line
+               for line in lines)
+    for name in ["losses.png", "samples/epoch_000.png", "samples/epoch_002.png"]:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(out / "samples" / "epoch_000.png").size == (768, 768)
+    assert (out / "evolution.gif").read_bytes()[:6] == b"GIF89a"
+    assert Image.open(out / "evolution.gif").n_frames == 2
+    assert (out / "generate.weights.h5").exists() and (out / "discriminator.weights.h5").exists()
+    rows = read_rows(out / "losses.csv")
+    assert [row["epoch"] for row in rows] == ["0", "1", "2"]
+    assert rows[0]["swd"] and not rows[1]["swd"] and rows[2]["swd"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 3 and metrics["swd_x1e3"]["images"] == 4
+    assert set(metrics["swd_x1e3"]) == {"96", "48", "24", "avg", "images"}
+    config = json.loads((out / "config.json").read_text())
+    assert config["trainable_parameters"] == {"generator": 4600704, "discriminator": 2770176}
+    assert config["lr"] == 1e-4 and config["betas"] == [0.5, 0.999]
+    assert config["dataset"]["images"] == 5 and config["dataset"]["unreadable"] == 1
+
+
+def interrupt_after(monkeypatch, batches):
+    """Send this process a real SIGINT during the given batch (counted over the run)."""
+    seen = {"n": 0}
+    original = s2.Progress.update
+
+    def update(self, done, description=""):
+        if description:  # a training batch, not the initial position of a resumed epoch
+            seen["n"] += 1
+            if seen["n"] == batches:
+                os.kill(os.getpid(), signal.SIGINT)
+        return original(self, done, description)
+    monkeypatch.setattr(s2.Progress, "update", update)
+
+
+def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
+        tmp_path, small_faces, straight_run, monkeypatch, capsys):
+    out = tmp_path / "run"
+    flags = ["--data", str(small_faces), "--out", str(out), *FLAGS]
+    interrupt_after(monkeypatch, 5)  # inside epoch 1, after its second batch
+    with pytest.raises(KeyboardInterrupt):
+        s2.main(flags)
+    assert "checkpoint saved at epoch 1 batch 2" in capsys.readouterr().out
+    monkeypatch.undo()
+    with pytest.raises(UsageError, match="--batch-size 4 differs from the run's 2"):
+        s2.main(flags[:-1] + ["--batch-size", "4", "--resume"])
+    assert s2.main(flags + ["--resume"]) == 0
+    assert "Resuming" in capsys.readouterr().out
+    _, straight = straight_run
+    assert read_rows(out / "losses.csv") == read_rows(straight / "losses.csv")
+    expected, actual = checkpoint_values(straight), checkpoint_values(out)
+    assert expected.keys() == actual.keys() and len(actual) > 40
+    for name in expected:
+        np.testing.assert_array_equal(actual[name], expected[name], err_msg=name)
+    # --evaluate recomputes the metric of the last checkpoint: the same as at the end
+    before = json.loads((out / "metrics.json").read_text())["swd_x1e3"]
+    assert s2.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+                    "--swd-images", "4"]) == 0
+    after = json.loads((out / "metrics.json").read_text())
+    assert after["swd_x1e3"] == before and after["evaluated_epochs"] == 3
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--epochs", "0"], "--epochs: '0' must be a positive integer"),
+    (["--cache", "disk"], "--cache: invalid choice"),
+    (["--data", "nowhere"], "--data nowhere does not exist; expected a folder of JPEG/PNG "
+                            "face images, the anime faces of Hung-yi Lee's"),
+    (["--resume"], "--resume: runs/dcgan_anime holds no run to resume"),
+])
+def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monkeypatch,
+                                                 capsys):
+    monkeypatch.chdir(tmp_path)
+    make_faces(tmp_path / "faces", n=2)
+    try:
+        code = launch.run("keras_models.dcgan", flags)
+    except SystemExit as exit_info:  # argparse's own errors
+        code = exit_info.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "runs" / "dcgan_anime" / "config.json").exists()

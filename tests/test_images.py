@@ -1,0 +1,163 @@
+"""The face-image pipeline (gantools.images) and the image grids (gantools.plots)."""
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+from scipy import ndimage
+
+from conftest import make_faces
+from gantools.cli import UsageError
+from gantools.images import ImageFolder, list_images, rotation_transforms
+from gantools.plots import image_grid, write_image_grid
+
+
+def quiet(*args, **kwargs):
+    pass
+
+
+def collect(dataset):
+    return np.concatenate([b.numpy() for b in dataset])
+
+
+def test_finds_every_jpeg_and_png_below_the_folder_in_natural_order(faces):
+    paths, others = list_images(faces)
+    assert others == 1  # notes.txt
+    assert len(paths) == 13  # 12 images and broken.jpg, at any depth
+    names = [p.name for p in paths if p.parent == faces / "sub"]
+    assert names == ["0.jpg", "2.jpg", "4.jpg", "6.jpg", "8.jpg", "10.jpg"]  # 2 before 10
+
+
+def test_mixed_sizes_png_and_a_corrupt_file(faces):
+    log = []
+    folder = ImageFolder(faces, log=lambda *a, **k: log.append(a[0]))
+    assert len(folder) == 12 and folder.skipped == [str(faces / "broken.jpg")]
+    assert any("Skipped 1 unreadable files" in line and "broken.jpg" in line for line in log)
+    assert folder.summary()["unreadable"] == 1 and folder.summary()["other_files_ignored"] == 1
+    batches = list(folder.epoch(5, seed=0, epoch=0))
+    assert [b.shape[0] for b in batches] == [5, 5, 2]  # the last batch is smaller
+    images = np.concatenate([b.numpy() for b in batches])
+    assert images.shape == (12, 96, 96, 3) and images.dtype == np.float32
+    assert -1.0 <= images.min() < -0.5 and 0.5 < images.max() <= 1.0
+    # the 120x80 images were resized; a 96x96 image comes through unchanged, in [-1, 1]
+    original = np.asarray(Image.open(faces / "1.png"), np.float32) / 127.5 - 1
+    assert np.any(np.all(images == original, axis=(1, 2, 3)))
+
+
+def test_each_epoch_is_a_seeded_permutation_and_resuming_inside_it_gives_the_rest(faces):
+    folder = ImageFolder(faces, log=quiet)
+    first = collect(folder.epoch(4, seed=3, epoch=0))
+    means = first.mean(axis=(1, 2, 3))
+    assert len(set(np.round(means, 5))) == 12  # every image once
+    np.testing.assert_array_equal(first, collect(folder.epoch(4, seed=3, epoch=0)))
+    assert not np.array_equal(first, collect(folder.epoch(4, seed=3, epoch=1)))
+    assert not np.array_equal(first, collect(folder.epoch(4, seed=4, epoch=0)))
+    np.testing.assert_array_equal(first[8:], collect(folder.epoch(4, seed=3, epoch=0,
+                                                                  start_batch=2)))
+
+
+def test_cached_and_uncached_pipelines_give_the_same_batches(faces):
+    cached = ImageFolder(faces, cache="memory", log=quiet)
+    uncached = ImageFolder(faces, cache="none", log=quiet)
+    assert cached.cached and not uncached.cached
+    for epoch, start in [(0, 0), (2, 1)]:
+        np.testing.assert_array_equal(collect(cached.epoch(5, 1, epoch, start, rotation=20)),
+                                      collect(uncached.epoch(5, 1, epoch, start, rotation=20)))
+
+
+def test_the_stream_runs_epoch_after_epoch_and_can_start_anywhere(faces):
+    folder = ImageFolder(faces, log=quiet)
+    stream = folder.stream(5, seed=0)
+    batches = [next(stream).numpy() for _ in range(7)]  # 3 batches per epoch
+    np.testing.assert_array_equal(np.concatenate(batches[3:6]),
+                                  collect(folder.epoch(5, seed=0, epoch=1)))
+    later = folder.stream(5, seed=0, start_batch=4)
+    np.testing.assert_array_equal(next(later).numpy(), batches[4])
+
+
+def keras2_rotation(image, degrees):
+    """Keras 2.1's ImageDataGenerator rotation of one HWC image, from its formulas: rotation
+    matrix about (h/2 + 0.5, w/2 + 0.5), scipy affine_transform, order 0, mode 'nearest'."""
+    theta = np.pi / 180 * degrees
+    rotation = np.array([[np.cos(theta), -np.sin(theta), 0], [np.sin(theta), np.cos(theta), 0],
+                         [0, 0, 1]])
+    o = image.shape[0] / 2 + 0.5
+    matrix = np.array([[1, 0, o], [0, 1, o], [0, 0, 1]]) @ rotation @ \
+        np.array([[1, 0, -o], [0, 1, -o], [0, 0, 1]])
+    return np.stack([ndimage.affine_transform(image[..., c], matrix[:2, :2], matrix[:2, 2],
+                                              order=0, mode="nearest")
+                     for c in range(image.shape[-1])], axis=-1)
+
+
+@pytest.mark.parametrize("degrees", [13.0, -19.5, 0.0])
+def test_rotation_matches_keras2_image_data_generator(degrees):
+    import keras
+    image = np.random.default_rng(0).integers(0, 256, (96, 96, 3)).astype(np.float32)
+    rotated = keras.ops.image.affine_transform(
+        image[None], rotation_transforms(tf.constant([degrees]), 96),
+        interpolation="nearest", fill_mode="nearest")[0]
+    np.testing.assert_array_equal(np.asarray(rotated), keras2_rotation(image, degrees))
+
+
+def test_rotation_augments_each_image_reproducibly(faces):
+    folder = ImageFolder(faces, log=quiet)
+    plain = collect(folder.epoch(12, seed=0, epoch=0))
+    rotated = collect(folder.epoch(12, seed=0, epoch=0, rotation=20))
+    np.testing.assert_array_equal(rotated, collect(folder.epoch(12, seed=0, epoch=0,
+                                                                rotation=20)))
+    assert not np.array_equal(rotated, plain)
+    # nearest-neighbour interpolation moves pixels, never mixes them: values stay on the grid
+    np.testing.assert_allclose((rotated + 1) * 127.5, np.round((rotated + 1) * 127.5),
+                               atol=1e-4)
+    np.testing.assert_array_equal(rotated[:, 40:56, 40:56].shape, plain[:, 40:56, 40:56].shape)
+
+
+def test_sample_is_a_reproducible_random_subset(faces):
+    folder = ImageFolder(faces, log=quiet)
+    a, b = folder.sample(5, seed=1), folder.sample(5, seed=1)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (5, 96, 96, 3)
+    assert folder.sample(50, seed=1).shape == (12, 96, 96, 3)  # all of them if fewer
+
+
+def test_missing_empty_and_unreadable_folders_are_one_line_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="does not exist; expected a folder of JPEG/PNG face "
+                                         "images, the anime faces") as error:
+        ImageFolder(tmp_path / "faces", log=quiet)
+    assert "\n" not in str(error.value)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "readme.txt").write_text("x")
+    with pytest.raises(UsageError, match="holds no JPEG/PNG images"):
+        ImageFolder(tmp_path / "empty", log=quiet)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ["a.jpg", "b.png", "c.JPEG"]:
+        (bad / name).write_bytes(b"\x89PNG broken")
+    with pytest.raises(UsageError, match="none of the 3 JPEG/PNG files could be decoded"):
+        ImageFolder(bad, log=quiet)
+
+
+def test_size_limit_takes_the_first_images_in_natural_order(tmp_path):
+    root = make_faces(tmp_path / "faces", n=6, corrupt=False)
+    folder = ImageFolder(root, limit=4, log=quiet)
+    assert [p.rsplit("/", 1)[1] for p in folder.paths] == ["1.png", "3.jpg", "5.jpg", "0.jpg"]
+
+
+def test_grid_layout_scaling_and_bytescale(tmp_path):
+    images = np.zeros((64, 96, 96, 3), np.float32)
+    for i in range(64):
+        images[i] = -1 + i / 32  # image i has the value -1 + i/32
+    grid = image_grid(images)
+    assert grid.shape == (768, 768, 3) and grid.dtype == np.uint8
+    # cell (row j, column k) holds image k + 8 j, scaled by (img + 1) / 2
+    for j, k in [(0, 0), (0, 7), (3, 5), (7, 7)]:
+        value = (images[k + 8 * j, 0, 0, 0] + 1) / 2 * 255
+        assert grid[96 * j + 50, 96 * k + 10, 0] == round(value)
+    stretched = image_grid(images * 0.5, bytescale=True)  # [-0.5, 0.48] -> [0, 255]
+    assert stretched.min() == 0 and stretched.max() == 255
+    assert image_grid(images * 0.5).max() < 192
+    path = tmp_path / "grid.png"
+    write_image_grid(images, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(path).size == (768, 768) and not list(tmp_path.glob("*.tmp*"))
+    with pytest.raises(ValueError, match="needs 64 images"):
+        image_grid(images[:10])
