@@ -59,6 +59,10 @@ Deliberate differences (bug fixes and API migrations; the defaults train what ma
   used); `--sample-bn moving` samples in inference mode instead.
 - Added: the sliced Wasserstein distance between generated and real images (gantools.metrics)
   at every save and at the end (`losses.csv`, `metrics.json`), and `--evaluate`.
+- Added: `--jit-compile`, `--mixed-precision` and `--strategy` (gantools.scale). The output
+  layers (tanh, sigmoid, squeeze) are float32, a no-op unless `--mixed-precision`; under a
+  strategy the BatchNorm layers are synchronised and each replica's loss is weighted by its
+  share of the global batch.
 """
 import json
 import shutil

@@ -62,6 +62,11 @@ Deliberate differences (API migrations and fixes; the defaults train what the sc
 - Added: `losses.csv` (every step), `losses.png`, `evolution.gif` of the grids, an ETA on
   each printed line, the sliced Wasserstein distance between generated and real images at
   every save and at the end (`losses.csv`, `metrics.json`), and `--evaluate`.
+- Added: `--jit-compile`, `--mixed-precision` and `--strategy` (gantools.scale). The critic's
+  last convolution and flatten and G's tanh are float32, a no-op unless `--mixed-precision`
+  (then the losses and the clipped weights stay float32); under a strategy the BatchNorm
+  layers are synchronised, each replica's means are weighted by its share of the global
+  batch, and the clipping runs in cross-replica context after each critic update.
 """
 import json
 import shutil
