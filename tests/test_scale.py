@@ -178,3 +178,28 @@ def test_multi_worker_on_two_local_processes(tmp_path):
     chief_run = tmp_path / "worker0" / "runs" / "wgan_anime"
     assert (chief_run / "config.json").is_file() and (chief_run / "checkpoints").is_dir()
     assert not (tmp_path / "worker1" / "runs").exists()
+
+
+def load_bench():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("train_step", ROOT / "bench" / "train_step.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_flop_count_and_torch_model():
+    bench = load_bench()
+    gan = dcgan()
+    # 2 x multiply-adds: transposed convolutions count input pixels, convolutions output ones
+    g = 2 * (1 * 36 * 100 * 512 + 36 * 16 * 512 * 256 + 144 * 16 * 256 * 128
+             + 576 * 16 * 128 * 64 + 2304 * 16 * 64 * 3)
+    d = 2 * (2304 * 16 * 3 * 64 + 576 * 16 * 64 * 128 + 144 * 16 * 128 * 256
+             + 36 * 16 * 256 * 512 + 1 * 25 * 512)
+    assert bench.forward_flops(gan.generate) == g
+    assert bench.forward_flops(gan.discriminator) == d
+    assert bench.update_flops(g, d) == (g + 6 * d, 3 * g + 2 * d)
+    step = bench.torch_dcgan(2)   # asserts the original's parameter counts
+    if step is None:
+        pytest.skip("PyTorch not installed (optional extra .[bench])")
+    assert all(np.isfinite(step()))
