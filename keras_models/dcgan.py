@@ -59,8 +59,13 @@ Deliberate differences (bug fixes and API migrations; the defaults train what ma
   used); `--sample-bn moving` samples in inference mode instead.
 - Added: the sliced Wasserstein distance between generated and real images (gantools.metrics)
   at every save and at the end (`losses.csv`, `metrics.json`), and `--evaluate`.
+- Added: `--jit-compile`, `--mixed-precision` and `--strategy` (gantools.scale). The output
+  layers (tanh, sigmoid, squeeze) are float32, a no-op unless `--mixed-precision`; under a
+  strategy the BatchNorm layers are synchronised and each replica's loss is weighted by its
+  share of the global batch.
 """
 import json
+import shutil
 import time
 
 import keras
@@ -72,6 +77,8 @@ from gantools.cli import ArgumentParser, UsageError, add_run_arguments, positive
     positive_int
 from gantools.images import CACHE_CHOICES, ImageFolder, list_images
 from gantools.losses import torch_bce
+from gantools.scale import Replicas, add_device_arguments, setup, startup_line, \
+    wrap_optimizer
 from gantools.rundir import LossLog, read_config, read_losses, start_run, write_config, \
     write_json
 from gantools.training import Checkpoints, Progress, StopRequest, check_resume, \
@@ -95,14 +102,16 @@ def conv_init():
     return keras.initializers.RandomNormal(0.0, 0.01)    # m.weight.data.normal_(0, 0.01)
 
 
-def batch_norm(name):
-    """BatchNorm2d with weight_init: gamma N(1, 0.01), beta 0; PyTorch's eps and momentum."""
+def batch_norm(name, synchronized=False):
+    """BatchNorm2d with weight_init: gamma N(1, 0.01), beta 0; PyTorch's eps and momentum.
+    `synchronized`: statistics over the global batch under a tf.distribute strategy."""
     return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name,
+                                     synchronized=synchronized,
                                      gamma_initializer=keras.initializers.RandomNormal(1.0, 0.01),
                                      beta_initializer="zeros")
 
 
-def Generate(input_dim=input_dim):
+def Generate(input_dim=input_dim, synchronized=False):
     channel = [512, 256, 128, 64, 3]
     kernel_size, stride, padding = 4, 2, 1
     blocks = [(channel[0], 6, 0)] + [(c, kernel_size, padding) for c in channel[1:]]
@@ -115,14 +124,14 @@ def Generate(input_dim=input_dim):
         if pad:
             x = layers.Cropping2D(pad, name=block + "_crop")(x)
         if index < len(blocks):
-            x = batch_norm(block + "_bn")(x)
+            x = batch_norm(block + "_bn", synchronized)(x)
             x = layers.ReLU(name=block + "_relu")(x)
         else:  # last_layer
-            x = layers.Activation("tanh", name=block + "_tanh")(x)
+            x = layers.Activation("tanh", name=block + "_tanh", dtype="float32")(x)
     return keras.Model(inp, x, name="generate")
 
 
-def Discriminator():
+def Discriminator(synchronized=False):
     channels = [3, 64, 128, 256, 512]
     kernel_size, stride, padding = 4, 2, 1
     inp = keras.Input((IMAGE_SIZE, IMAGE_SIZE, channels[0]), name="image")
@@ -133,12 +142,14 @@ def Discriminator():
         x = layers.Conv2D(out_channel, kernel_size, stride, padding="valid", use_bias=False,
                           kernel_initializer=conv_init(), name=block)(x)
         if index > 1:  # not first_layer
-            x = batch_norm(block + "_bn")(x)
+            x = batch_norm(block + "_bn", synchronized)(x)
         x = layers.LeakyReLU(negative_slope=0.2, name=block + "_lrelu")(x)
     x = layers.Conv2D(1, kernel_size + 1, stride, padding="valid", use_bias=False,  # last_layer
                       kernel_initializer=conv_init(), name="conv5")(x)
-    x = layers.Activation("sigmoid", name="conv5_sigmoid")(x)
-    return keras.Model(inp, layers.Flatten(name="squeeze")(x), name="discriminator")
+    x = layers.Activation("sigmoid", name="conv5_sigmoid", dtype="float32")(x)  # float32
+    # also under mixed precision: the probabilities and the BCE stay float32
+    return keras.Model(inp, layers.Flatten(name="squeeze", dtype="float32")(x),
+                       name="discriminator")
 
 
 # ##### main.py: models, optimisers, the training step and the state to checkpoint
@@ -146,14 +157,20 @@ def Discriminator():
 class DCGAN:
     """Generate, Discriminator, their Adam optimisers, the noise stream and one step of main.py."""
 
-    def __init__(self, seed=0, lr=lr, beta1=beta1, input_dim=input_dim):
+    def __init__(self, seed=0, lr=lr, beta1=beta1, input_dim=input_dim, replicas=None):
         self.input_dim = input_dim
-        self.generate = Generate(input_dim)
-        self.discriminator = Discriminator()
-        self.optimizer_G = keras.optimizers.Adam(lr, beta1, 0.999, epsilon=1e-8)
-        self.optimizer_D = keras.optimizers.Adam(lr, beta1, 0.999, epsilon=1e-8)
-        self.optimizer_G.build(self.generate.trainable_variables)
-        self.optimizer_D.build(self.discriminator.trainable_variables)
+        self.replicas = replicas = replicas or Replicas()
+        with replicas.strategy.scope():
+            self.generate = Generate(input_dim, synchronized=replicas.distributed)
+            self.discriminator = Discriminator(synchronized=replicas.distributed)
+            self.optimizer_G = wrap_optimizer(
+                keras.optimizers.Adam(lr, beta1, 0.999, epsilon=1e-8), replicas.mixed_precision)
+            self.optimizer_D = wrap_optimizer(
+                keras.optimizers.Adam(lr, beta1, 0.999, epsilon=1e-8), replicas.mixed_precision)
+            self.optimizer_G.build(self.generate.trainable_variables)
+            self.optimizer_D.build(self.discriminator.trainable_variables)
+        # The noise stream and the counters are plain (not mirrored) variables: every worker
+        # draws the same global noise from the same seed, and each replica takes its rows.
         self.rng = tf.random.Generator.from_seed(seed)      # torch.randn for the training noise
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)   # next epoch to train
         self.batch = tf.Variable(0, dtype=tf.int64, trainable=False)   # next batch in it
@@ -166,13 +183,22 @@ class DCGAN:
             generate=self.generate, discriminator=self.discriminator,
             optimizer_G=self.optimizer_G, optimizer_D=self.optimizer_D, rng=self.rng,
             epoch=self.epoch, batch=self.batch, loss_sums=self.loss_sums)
+        # The updates (XLA-compiled with --jit-compile) run on every replica; the noise is
+        # drawn outside them, so neither XLA nor the number of replicas changes it.
+        self._updates = tf.function(self.updates, jit_compile=True) if replicas.jit_compile \
+            else self.updates
+        signature = None if replicas.distributed else [
+            tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 3), tf.float32)]
+        self.train_step = tf.function(self._train_step, input_signature=signature,
+                                      reduce_retracing=True)
 
     def trainable_parameters(self):
         return {"generator": count_trainable(self.generate),
                 "discriminator": count_trainable(self.discriminator)}
 
-    def train_d(self, real_data, noise):
-        """D: BCE(D(real), 1) + BCE(D(G(noise)), 0), one Adam step; G is not updated."""
+    def train_d(self, real_data, noise, share=None):
+        """D: BCE(D(real), 1) + BCE(D(G(noise)), 0), one Adam step; G is not updated.
+        `share`: this replica's share of the global batch (None: no strategy)."""
         fake_data = self.generate(noise, training=True)
         with tf.GradientTape() as tape:
             real_output = self.discriminator(real_data, training=True)
@@ -180,27 +206,49 @@ class DCGAN:
             fake_output = self.discriminator(fake_data, training=True)
             fake_loss = torch_bce(fake_output, 0.0)
             loss_D = real_loss + fake_loss
+            if share is not None:
+                loss_D = loss_D * share
+            scaled = self.optimizer_D.scale_loss(loss_D)
         variables = self.discriminator.trainable_variables
-        self.optimizer_D.apply_gradients(zip(tape.gradient(loss_D, variables), variables))
+        self.optimizer_D.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss_D
 
-    def train_g(self, noise):
+    def train_g(self, noise, share=None):
         """G: regenerate G(same noise), BCE(D(fake), 1), one Adam step; D is not updated."""
         with tf.GradientTape() as tape:
             fake_data = self.generate(noise, training=True)
             fake_output = self.discriminator(fake_data, training=True)
             loss_G = torch_bce(fake_output, 1.0)
+            if share is not None:
+                loss_G = loss_G * share
+            scaled = self.optimizer_G.scale_loss(loss_G)
         variables = self.generate.trainable_variables
-        self.optimizer_G.apply_gradients(zip(tape.gradient(loss_G, variables), variables))
+        self.optimizer_G.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss_G
 
-    @tf.function(input_signature=[tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 3), tf.float32)])
-    def train_step(self, real_data):
-        """One batch of main.py's loop: D step, then G step on the same noise."""
-        noise = self.rng.normal((tf.shape(real_data)[0], self.input_dim))
-        loss_D = self.train_d(real_data, noise)
-        loss_G = self.train_g(noise)
-        losses = tf.stack([loss_D, loss_G])
+    def updates(self, real_data, noise):
+        """D step, then G step on the same noise (on one replica: its rows of the noise)."""
+        share = None
+        if self.replicas.distributed:
+            local = tf.shape(real_data)[0]
+            noise = Replicas.shard(noise, local)
+            share = Replicas.weight(local)
+        loss_D = self.train_d(real_data, noise, share)
+        loss_G = self.train_g(noise, share)
+        return tf.stack([loss_D, loss_G])
+
+    def _train_step(self, real_data):
+        """One batch of main.py's loop (real_data: a global batch, or per-replica values
+        from Replicas.split)."""
+        replicas = self.replicas
+        if replicas.distributed:
+            size = replicas.sum(replicas.run(lambda x: tf.shape(x)[0], (real_data,)))
+        else:
+            size = tf.shape(real_data)[0]
+        noise = self.rng.normal((size, self.input_dim))
+        losses = replicas.run(self._updates, (real_data, noise))
+        if replicas.distributed:
+            losses = replicas.sum(losses)
         self.loss_sums.assign_add(tf.cast(losses, tf.float64))
         self.batch.assign_add(1)
         return losses
@@ -260,6 +308,7 @@ def build_parser():
                             "training mode) or moving averages")
     added.add_argument("--bytescale-grids", action="store_true",
                        help="stretch each grid to its own min-max, as scipy.misc.imsave did")
+    add_device_arguments(parser)
     add_run_arguments(parser, "dcgan_anime")
     return parser
 
@@ -273,7 +322,7 @@ def hyperparameters(args):
                 bytescale_grids=args.bytescale_grids, image_size=IMAGE_SIZE,
                 conv_init_std=0.01, bn_gamma_init=[1.0, 0.01], bn_epsilon=1e-5,
                 bn_momentum_pytorch=0.1, leaky_relu_slope=0.2, loss="PyTorch BCELoss",
-                normalisation="[-1, 1]")
+                normalisation="[-1, 1]", mixed_precision=args.mixed_precision)
 
 
 # Settings a resumed run may change: more epochs, where the data lives and how it is read.
@@ -321,7 +370,7 @@ def train(gan, folder, args, run_dir):
             done = min(first * args.batch_size, len(folder))
             progress = Progress(len(folder), start=done)
             for real_data in folder.epoch(args.batch_size, args.seed, epoch, first):
-                loss_D, loss_G = gan.train_step(real_data).numpy()
+                loss_D, loss_G = gan.train_step(gan.replicas.split(real_data)).numpy()
                 done += int(real_data.shape[0])
                 progress.update(done, "D:{}, G:{}".format(loss_D, loss_G))
                 if stop.requested:
@@ -394,12 +443,14 @@ def main(argv=None):
     if args.evaluate:
         return evaluate(args)
     list_images(args.data)  # a missing dataset is reported before anything is written
+    replicas = setup(args)  # before TensorFlow initialises its devices
     hparams = hyperparameters(args)
-    run_dir = start_run(args, resume=args.resume)
+    run_dir = start_run(args, resume=args.resume, chief=replicas.chief)
+    print(startup_line(replicas), flush=True)
     if args.resume:
         config = check_resume(run_dir, dict(hparams, seed=args.seed), RESUME_MAY_CHANGE)
     folder = load_data(args, args.data)
-    gan = DCGAN(seed=args.seed, lr=args.lr, beta1=args.beta1)
+    gan = DCGAN(seed=args.seed, lr=args.lr, beta1=args.beta1, replicas=replicas)
     if args.resume:
         if config["dataset"]["images"] != len(folder):
             raise UsageError("--resume: {} now holds {} usable images, the run was started "
@@ -412,7 +463,8 @@ def main(argv=None):
         print("Resuming {} at epoch {} batch {}".format(latest, int(gan.epoch.numpy()),
                                                         int(gan.batch.numpy())), flush=True)
     else:
-        write_config(run_dir, args, dict(hparams, dataset=folder.summary()),
+        write_config(run_dir, args, dict(hparams, dataset=folder.summary(),
+                                         devices_and_scale=replicas.describe()),
                      gan.trainable_parameters())
     n_batches = folder.batches_per_epoch(args.batch_size)
     steps_before = int(gan.epoch.numpy()) * n_batches + int(gan.batch.numpy())
@@ -426,6 +478,10 @@ def main(argv=None):
         final_loss_d=float(losses["loss_d"][-1]), final_loss_g=float(losses["loss_g"][-1]),
         train_seconds=round(seconds, 2),
         seconds_per_batch=round(seconds / max(args.epochs * n_batches - steps_before, 1), 4)))
+    if not replicas.chief:  # a worker's copy of the files: the chief's are the run's
+        shutil.rmtree(run_dir, ignore_errors=True)
+        print("Worker finished (the chief writes the run's files)")
+        return 0
     print("Wrote {} (samples/, evolution.gif, losses.png, losses.csv, metrics.json)".format(
         run_dir))
     return 0

@@ -62,8 +62,14 @@ Deliberate differences (API migrations and fixes; the defaults train what the sc
 - Added: `losses.csv` (every step), `losses.png`, `evolution.gif` of the grids, an ETA on
   each printed line, the sliced Wasserstein distance between generated and real images at
   every save and at the end (`losses.csv`, `metrics.json`), and `--evaluate`.
+- Added: `--jit-compile`, `--mixed-precision` and `--strategy` (gantools.scale). The critic's
+  last convolution and flatten and G's tanh are float32, a no-op unless `--mixed-precision`
+  (then the losses and the clipped weights stay float32); under a strategy the BatchNorm
+  layers are synchronised, each replica's means are weighted by its share of the global
+  batch, and the clipping runs in cross-replica context after each critic update.
 """
 import json
+import shutil
 import time
 
 import keras
@@ -74,6 +80,8 @@ from keras import layers, ops
 from gantools.cli import ArgumentParser, UsageError, add_run_arguments, positive_float, \
     positive_int
 from gantools.images import CACHE_CHOICES, ImageFolder, list_images
+from gantools.scale import Replicas, add_device_arguments, setup, startup_line, \
+    wrap_optimizer
 from gantools.rundir import LossLog, read_config, read_losses, start_run, write_config, \
     write_json
 from gantools.training import Checkpoints, StopRequest, check_resume, describe_swd, eta, \
@@ -117,11 +125,13 @@ class TrainingBatchNorm(layers.BatchNormalization):
         return super().call(inputs, training=True, mask=mask)
 
 
-def batch_norm():
-    return TrainingBatchNorm(epsilon=1.01e-5, gamma_initializer=gamma_init())
+def batch_norm(synchronized=False):
+    """`synchronized`: statistics over the global batch under a tf.distribute strategy."""
+    return TrainingBatchNorm(epsilon=1.01e-5, gamma_initializer=gamma_init(),
+                             synchronized=synchronized)
 
 
-def DCGAN_D(isize, nc, ndf):
+def DCGAN_D(isize, nc, ndf, synchronized=False):
     inputs = keras.Input(shape=(isize, isize, nc))
     x = layers.ZeroPadding2D()(inputs)
     x = layers.Conv2D(ndf, kernel_size=4, strides=2, use_bias=False,
@@ -131,16 +141,16 @@ def DCGAN_D(isize, nc, ndf):
         x = layers.ZeroPadding2D()(x)
         x = layers.Conv2D(ndf * 2, kernel_size=4, strides=2, use_bias=False,
                           kernel_initializer=conv_init())(x)
-        x = batch_norm()(x)
+        x = batch_norm(synchronized)(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
         ndf *= 2
-    x = layers.Conv2D(1, kernel_size=3, strides=1, use_bias=False,
-                      kernel_initializer=conv_init())(x)
-    outputs = layers.Flatten()(x)
+    x = layers.Conv2D(1, kernel_size=3, strides=1, use_bias=False,  # float32 also under
+                      kernel_initializer=conv_init(), dtype="float32")(x)  # mixed precision
+    outputs = layers.Flatten(dtype="float32")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="DCGAN_D")
 
 
-def DCGAN_G(isize, nz, ngf):
+def DCGAN_G(isize, nz, ngf, synchronized=False):
     inputs = keras.Input(shape=(nz,))
     x = layers.Reshape((1, 1, nz))(inputs)
     x = layers.Conv2DTranspose(filters=ngf, kernel_size=3, strides=2, use_bias=False,
@@ -149,13 +159,13 @@ def DCGAN_G(isize, nz, ngf):
         x = layers.Conv2DTranspose(filters=int(ngf / 2), kernel_size=4, strides=2,
                                    use_bias=False, kernel_initializer=conv_init())(x)
         x = layers.Cropping2D(cropping=1)(x)
-        x = batch_norm()(x)
+        x = batch_norm(synchronized)(x)
         x = layers.Activation("relu")(x)
         ngf = int(ngf / 2)
     x = layers.Conv2DTranspose(filters=3, kernel_size=4, strides=2, use_bias=False,
                                kernel_initializer=conv_init())(x)
     x = layers.Cropping2D(cropping=1)(x)
-    outputs = layers.Activation("tanh")(x)
+    outputs = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="DCGAN_G")
 
 
@@ -195,15 +205,21 @@ class WGAN:
     """netD, netG, their RMSprop optimisers, the noise stream and one generator step."""
 
     def __init__(self, seed=0, nz=nz, ngf=ngf, ndf=ndf, batch_size=batchSize, lrD=lrD, lrG=lrG,
-                 clamp=(clamp_lower, clamp_upper), n_critic=n_critic, rmsprop_epsilon=1e-8):
+                 clamp=(clamp_lower, clamp_upper), n_critic=n_critic, rmsprop_epsilon=1e-8,
+                 replicas=None):
         self.nz, self.batch_size, self.n_critic = nz, batch_size, n_critic
         self.clamp_lower, self.clamp_upper = clamp
-        self.netD = DCGAN_D(imageSize, nc, ndf)
-        self.netG = DCGAN_G(imageSize, nz, ngf)
-        self.optimizer_D = Keras2RMSprop(lrD, epsilon=rmsprop_epsilon)
-        self.optimizer_G = Keras2RMSprop(lrG, epsilon=rmsprop_epsilon)
-        self.optimizer_D.build(self.netD.trainable_variables)
-        self.optimizer_G.build(self.netG.trainable_variables)
+        self.replicas = replicas = replicas or Replicas()
+        with replicas.strategy.scope():
+            self.netD = DCGAN_D(imageSize, nc, ndf, synchronized=replicas.distributed)
+            self.netG = DCGAN_G(imageSize, nz, ngf, synchronized=replicas.distributed)
+            self.optimizer_D = wrap_optimizer(Keras2RMSprop(lrD, epsilon=rmsprop_epsilon),
+                                              replicas.mixed_precision)
+            self.optimizer_G = wrap_optimizer(Keras2RMSprop(lrG, epsilon=rmsprop_epsilon),
+                                              replicas.mixed_precision)
+            self.optimizer_D.build(self.netD.trainable_variables)
+            self.optimizer_G.build(self.netG.trainable_variables)
+        # Plain variables: every worker draws the same global noise; replicas take rows of it.
         self.rng = tf.random.Generator.from_seed(seed)   # np.random.normal for the noise
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False)      # generator steps done
         self.batches = tf.Variable(0, dtype=tf.int64, trainable=False)   # real batches used
@@ -213,47 +229,78 @@ class WGAN:
         self.checkpoint = tf.train.Checkpoint(
             netD=self.netD, netG=self.netG, optimizer_D=self.optimizer_D,
             optimizer_G=self.optimizer_G, rng=self.rng, step=self.step, batches=self.batches)
+        # The updates (XLA-compiled with --jit-compile) run on every replica; the noise is
+        # drawn and the critic clipped outside them.
+        self._netD_train, self._netG_train = self.netD_train, self.netG_train
+        if replicas.jit_compile:
+            self._netD_train = tf.function(self.netD_train, jit_compile=True)
+            self._netG_train = tf.function(self.netG_train, jit_compile=True)
         spec = tf.TensorSpec((None, imageSize, imageSize, nc), tf.float32)
-        self.train_step = tf.function(self._train_step, input_signature=[[spec] * n_critic])
+        signature = None if replicas.distributed else [[spec] * n_critic]
+        self.train_step = tf.function(self._train_step, input_signature=signature,
+                                      reduce_retracing=True)
 
     def trainable_parameters(self):
         count = lambda model: sum(int(np.prod(v.shape)) for v in model.trainable_variables)
         return {"generator": count(self.netG), "discriminator": count(self.netD)}
 
-    def netD_train(self, real_data):
-        """One critic update on a real batch and new noise: RMSprop on loss_fake - loss_real."""
-        noise = self.rng.normal((self.batch_size, self.nz))
+    def netD_train(self, real_data, noise=None):
+        """One critic update on a real batch and new noise: RMSprop on loss_fake - loss_real.
+        Under a strategy: this replica's real batch and rows of the noise, each mean
+        weighted by its share of the global one. Noise None: drawn here."""
+        if noise is None:
+            noise = self.rng.normal((self.batch_size, self.nz))
+        real_share = fake_share = None
+        if self.replicas.distributed:
+            noise, fake_share = Replicas.even_shard(noise)
+            real_share = Replicas.weight(tf.shape(real_data)[0])
         with tf.GradientTape() as tape:
             loss_real = tf.reduce_mean(self.netD(real_data, training=True))
             loss_fake = tf.reduce_mean(self.netD(self.netG(noise, training=True), training=True))
+            if self.replicas.distributed:
+                loss_real, loss_fake = loss_real * real_share, loss_fake * fake_share
             loss = loss_fake - loss_real
+            scaled = self.optimizer_D.scale_loss(loss)
         variables = self.netD.trainable_variables
-        self.optimizer_D.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        self.batches.assign_add(1)
-        return loss_real, loss_fake
+        self.optimizer_D.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return tf.stack([loss_real, loss_fake])
 
     def netD_clamp(self):
         """Clip every trainable critic weight, BatchNorm's gamma and beta included."""
         for v in self.netD.trainable_variables:
             v.assign(tf.clip_by_value(v, self.clamp_lower, self.clamp_upper))
 
-    def netG_train(self):
+    def netG_train(self, noise=None):
         """One generator update on new noise: RMSprop on -loss_fake."""
-        noise = self.rng.normal((self.batch_size, self.nz))
+        if noise is None:
+            noise = self.rng.normal((self.batch_size, self.nz))
+        share = None
+        if self.replicas.distributed:
+            noise, share = Replicas.even_shard(noise)
         with tf.GradientTape() as tape:
             loss_fake = tf.reduce_mean(self.netD(self.netG(noise, training=True), training=True))
+            if share is not None:
+                loss_fake = loss_fake * share
             loss = -loss_fake
+            scaled = self.optimizer_G.scale_loss(loss)
         variables = self.netG.trainable_variables
-        self.optimizer_G.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.optimizer_G.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return loss
 
     def _train_step(self, real_batches):
-        """One step of the loop: n_critic x (critic update, clamp), then a generator update."""
+        """One step of the loop: n_critic x (critic update, clamp), then a generator update.
+        real_batches: global batches, or per-replica values from Replicas.split."""
+        replicas = self.replicas
+        gather = replicas.sum if replicas.distributed else (lambda losses: losses)
         for real_data in real_batches:
-            errD_real, errD_fake = self.netD_train(real_data)
+            noise = self.rng.normal((self.batch_size, self.nz))
+            errD_real, errD_fake = tf.unstack(gather(
+                replicas.run(self._netD_train, (real_data, noise))))
+            self.batches.assign_add(1)
             errD = errD_real - errD_fake
-            self.netD_clamp()
-        errG = self.netG_train()
+            self.netD_clamp()   # in cross-replica context: every copy of the critic
+        noise = self.rng.normal((self.batch_size, self.nz))
+        errG = gather(replicas.run(self._netG_train, (noise,)))
         self.step.assign_add(1)
         return tf.stack([errD, errG, errD_real, errD_fake])
 
@@ -316,6 +363,7 @@ def build_parser():
                             "than a quarter of the RAM")
     added.add_argument("--bytescale-grids", action="store_true",
                        help="stretch each grid to its own min-max, as scipy.misc.imsave did")
+    add_device_arguments(parser)
     add_run_arguments(parser, "wgan_anime")
     return parser
 
@@ -341,17 +389,19 @@ def hyperparameters(args):
                 size_per_dataset=args.size_per_dataset, grid_samples=grid_samples,
                 swd_images=args.swd_images, bytescale_grids=args.bytescale_grids,
                 image_size=imageSize, conv_init_std=0.02, bn_gamma_init=[1.0, 0.02],
-                bn_epsilon=1.01e-5, bn_training_always=True, normalisation="[-1, 1]")
+                bn_epsilon=1.01e-5, bn_training_always=True, normalisation="[-1, 1]",
+                mixed_precision=args.mixed_precision)
 
 
 RESUME_MAY_CHANGE = ("steps", "data", "swd_images", "deterministic")
 LOSS_COLUMNS = ["step", "loss_d", "loss_g", "loss_d_real", "loss_d_fake", "swd"]
 
 
-def make_wgan(args, seed):
+def make_wgan(args, seed, replicas=None):
     return WGAN(seed=seed, nz=args.nz, ngf=args.ngf, ndf=args.ndf, batch_size=args.batch_size,
                 lrD=args.lr_d, lrG=args.lr_g, clamp=(args.clamp_lower, args.clamp_upper),
-                n_critic=args.n_critic, rmsprop_epsilon=args.rmsprop_epsilon)
+                n_critic=args.n_critic, rmsprop_epsilon=args.rmsprop_epsilon,
+                replicas=replicas)
 
 
 def swd(gan, folder, n, seed):
@@ -386,7 +436,8 @@ def train(gan, folder, args, run_dir):
     with StopRequest() as stop, LossLog(run_dir / "losses.csv", LOSS_COLUMNS,
                                         keep_until=start) as log:
         for step in range(start, args.steps):
-            real_batches = [next(train_generate) for _ in range(args.n_critic)]
+            real_batches = [gan.replicas.split(next(train_generate))
+                            for _ in range(args.n_critic)]
             errD, errG, errD_real, errD_fake = gan.train_step(real_batches).numpy()
             print('[%d] Loss_D: %f Loss_G: %f Loss_D_real: %f Loss_D_fake %f' % (
                 step, errD, errG, errD_real, errD_fake)
@@ -448,12 +499,14 @@ def main(argv=None):
     if args.evaluate:
         return evaluate(args)
     list_images(args.data)  # a missing dataset is reported before anything is written
+    replicas = setup(args)  # before TensorFlow initialises its devices
     hparams = hyperparameters(args)
-    run_dir = start_run(args, resume=args.resume)
+    run_dir = start_run(args, resume=args.resume, chief=replicas.chief)
+    print(startup_line(replicas), flush=True)
     if args.resume:
         config = check_resume(run_dir, dict(hparams, seed=args.seed), RESUME_MAY_CHANGE)
     folder = load_data(args, args.data)
-    gan = make_wgan(args, args.seed)
+    gan = make_wgan(args, args.seed, replicas)
     gan.netD.summary()  # as the original
     gan.netG.summary()
     if args.resume:
@@ -467,7 +520,8 @@ def main(argv=None):
                              "--steps".format(int(gan.step.numpy())))
         print("Resuming {} at step {}".format(latest, int(gan.step.numpy())), flush=True)
     else:
-        write_config(run_dir, args, dict(hparams, dataset=folder.summary()),
+        write_config(run_dir, args, dict(hparams, dataset=folder.summary(),
+                                         devices_and_scale=replicas.describe()),
                      gan.trainable_parameters())
     start = int(gan.step.numpy())
     started = time.perf_counter()
@@ -480,6 +534,10 @@ def main(argv=None):
         final_loss_d=float(losses["loss_d"][-1]), final_loss_g=float(losses["loss_g"][-1]),
         train_seconds=round(seconds, 2),
         seconds_per_step=round(seconds / max(args.steps - start, 1), 4)))
+    if not replicas.chief:  # a worker's copy of the files: the chief's are the run's
+        shutil.rmtree(run_dir, ignore_errors=True)
+        print("Worker finished (the chief writes the run's files)")
+        return 0
     print("Wrote {} (samples/, evolution.gif, losses.png, losses.csv, metrics.json)".format(
         run_dir))
     return 0

@@ -1,0 +1,251 @@
+"""Training-step and input-pipeline speed of S2 (DCGAN) and S3 (WGAN) on the current device.
+
+For each model and batch size: one warm-up step (tracing, XLA compilation), then `--repeats`
+timed steps on random images (no data pipeline, no files); the median is reported. A DCGAN
+step is one D and one G update on a batch (images/s counts that batch); a WGAN step is
+5 critic updates (5 real batches) and one generator update (images/s counts the 5 real
+batches). GFLOP/s is the step's floating-point operations, counted from the layer shapes,
+over the median time: 2 per multiply-add of every convolution and transposed convolution
+(BatchNorm, activations and the optimisers are not counted); a backward pass counts twice
+the forward one for the network being trained (gradients of the weights and of the inputs)
+and once for the network the gradient only passes through.
+
+The input pipeline (gantools.images.ImageFolder, decoded images cached in memory, the
+shuffled epoch, and for WGAN the random rotation) is timed on synthetic 96x96 JPEGs written
+to a temporary folder; its images/s is compared with what the step consumes.
+
+`--compare-torch` also times, in the same process, a PyTorch model of the original DCGAN
+(FangYang970206/Anime_GAN `DCGAN/model.py` and the training step of `main.py`, eager, as the
+seed describes them; same parameter counts as the port) and reports torch_step_ms and
+speedup_vs_torch. PyTorch is an optional extra (`pip install -e .[bench]`); without it the
+comparison is skipped with a note.
+
+    python bench/train_step.py [--batch-sizes 16 64] [--repeats 3] [--models dcgan wgan]
+                               [--jit-compile auto|on|off] [--mixed-precision]
+                               [--compare-torch] [--json FILE]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from gantools.launch import quiet_tensorflow  # noqa: E402
+
+PIPELINE_IMAGES = 512
+
+
+def median_seconds(run, repeats):
+    run()  # warm-up: tracing, compilation
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# ##### FLOPs from the layer shapes
+
+def forward_flops(model):
+    """2 x multiply-adds of the model's convolutions and transposed convolutions, per image."""
+    from keras import layers
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2DTranspose):
+            _, h, w, cin = layer.input.shape
+            k = layer.kernel_size
+            total += 2 * h * w * k[0] * k[1] * cin * layer.filters
+        elif isinstance(layer, layers.Conv2D):
+            _, h, w, cout = layer.output.shape
+            k = layer.kernel_size
+            total += 2 * h * w * k[0] * k[1] * layer.input.shape[-1] * cout
+    return total
+
+
+def update_flops(f_g, f_d):
+    """Per image: (critic/discriminator update, generator update) of a GAN step."""
+    d_update = f_g + 2 * f_d + 2 * (2 * f_d)   # G(z); D on real and fake; D backward twice
+    g_update = f_g + f_d + f_d + 2 * f_g       # G(z), D(G(z)); back through D, then G
+    return d_update, g_update
+
+
+# ##### The steps
+
+def keras_dcgan(batch, replicas):
+    import tensorflow as tf
+    from keras_models.dcgan import DCGAN
+    gan = DCGAN(seed=0, replicas=replicas)
+    images = tf.random.uniform((batch, 96, 96, 3), -1, 1)
+    d, g = update_flops(forward_flops(gan.generate), forward_flops(gan.discriminator))
+    return (lambda: gan.train_step(images).numpy()), batch, batch * (d + g)
+
+
+def keras_wgan(batch, replicas):
+    import tensorflow as tf
+    from keras_models.wgan import WGAN
+    gan = WGAN(seed=0, batch_size=batch, replicas=replicas)
+    images = [tf.random.uniform((batch, 96, 96, 3), -1, 1) for _ in range(gan.n_critic)]
+    d, g = update_flops(forward_flops(gan.netG), forward_flops(gan.netD))
+    return ((lambda: gan.train_step(images).numpy()), batch * gan.n_critic,
+            batch * (gan.n_critic * d + g))
+
+
+def torch_dcgan(batch):
+    """The original DCGAN (model.py, main.py's step) in PyTorch; None without PyTorch."""
+    try:
+        import torch
+        from torch import nn
+    except ImportError:
+        return None
+
+    def block(conv, out, norm, act):
+        return [conv, nn.BatchNorm2d(out), act] if norm else [conv, act]
+
+    channels_g = [100, 512, 256, 128, 64, 3]
+    g_layers = []
+    for i in range(5):
+        kernel, padding = (6, 0) if i == 0 else (4, 1)
+        conv = nn.ConvTranspose2d(channels_g[i], channels_g[i + 1], kernel, 2, padding,
+                                  bias=False)
+        g_layers += block(conv, channels_g[i + 1], i < 4, nn.ReLU() if i < 4 else nn.Tanh())
+    channels_d = [3, 64, 128, 256, 512]
+    d_layers = []
+    for i in range(4):
+        conv = nn.Conv2d(channels_d[i], channels_d[i + 1], 4, 2, 1, bias=False)
+        d_layers += block(conv, channels_d[i + 1], i > 0, nn.LeakyReLU(0.2))
+    d_layers += [nn.Conv2d(512, 1, 5, 2, 0, bias=False), nn.Sigmoid()]
+    generate, discriminator = nn.Sequential(*g_layers), nn.Sequential(*d_layers)
+    for module in list(generate.modules()) + list(discriminator.modules()):  # weight_init
+        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+            module.weight.data.normal_(0, 0.01)
+        elif isinstance(module, nn.BatchNorm2d):
+            module.weight.data.normal_(1.0, 0.01)
+            module.bias.data.fill_(0)
+    count = lambda m: sum(p.numel() for p in m.parameters() if p.requires_grad)
+    assert (count(generate), count(discriminator)) == (4600704, 2770176)
+    opt_g = torch.optim.Adam(generate.parameters(), 1e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), 1e-4, betas=(0.5, 0.999))
+    criterion = nn.BCELoss()
+    real = torch.rand(batch, 3, 96, 96) * 2 - 1
+    ones, zeros = torch.ones(batch), torch.zeros(batch)
+
+    def step():  # main.py: D on real and G(noise), then G on the same noise
+        noise = torch.randn(batch, 100, 1, 1)
+        discriminator.zero_grad()
+        loss_d = criterion(discriminator(real).squeeze(), ones) + criterion(
+            discriminator(generate(noise)).squeeze(), zeros)
+        loss_d.backward()
+        opt_d.step()
+        generate.zero_grad()
+        loss_g = criterion(discriminator(generate(noise)).squeeze(), ones)
+        loss_g.backward()
+        opt_g.step()
+        return loss_d.item(), loss_g.item()
+    return step
+
+
+# ##### The input pipeline
+
+def pipeline_throughput(batch, rotation, repeats, folder):
+    """Images per second delivered by ImageFolder's epoch (cached, shuffled, rotated)."""
+    def run():
+        for _ in folder.epoch(batch, 0, run.epoch, rotation=rotation):
+            pass
+        run.epoch += 1
+    run.epoch = 0
+    return len(folder) / median_seconds(run, repeats)
+
+
+def synthetic_folder(root, n):
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(
+            os.path.join(root, "%d.jpg" % i))
+    return root
+
+
+# ##### The table
+
+def markdown(rows):
+    columns = ["model", "batch_size", "step_ms", "images_per_s", "gflops_per_s",
+               "pipeline_images_per_s", "pipeline_vs_step", "torch_step_ms",
+               "speedup_vs_torch"]
+    shown = [c for c in columns if any(c in row for row in rows)]
+    lines = ["| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(row.get(c, "")) for c in shown) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs (median)")
+    parser.add_argument("--models", nargs="+", choices=["dcgan", "wgan"],
+                        default=["dcgan", "wgan"])
+    parser.add_argument("--jit-compile", choices=["auto", "on", "off"], default="auto")
+    parser.add_argument("--mixed-precision", action="store_true")
+    parser.add_argument("--compare-torch", action="store_true",
+                        help="also time the original DCGAN step in PyTorch (eager)")
+    parser.add_argument("--json", type=str, help="write the measurements to this file")
+    args = parser.parse_args(argv)
+    quiet_tensorflow()
+    import keras
+    from gantools.images import ImageFolder
+    from gantools.rundir import devices
+    from gantools.scale import Replicas, resolve_jit, set_precision, startup_line
+    set_precision(args.mixed_precision)
+    replicas = Replicas(jit_compile=resolve_jit(args.jit_compile),
+                        mixed_precision=args.mixed_precision)
+    print("Devices: {}; {}".format(", ".join(devices()), startup_line(replicas)))
+    print("load average before: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
+    if args.compare_torch and torch_dcgan(1) is None:
+        print("--compare-torch: PyTorch is not installed (pip install -e .[bench]); "
+              "comparison skipped", flush=True)
+        args.compare_torch = False
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = ImageFolder(synthetic_folder(tmp, PIPELINE_IMAGES), cache="memory",
+                             log=lambda *a, **k: None)
+        for model in args.models:
+            for batch in args.batch_sizes:
+                keras.utils.set_random_seed(0)
+                make = keras_dcgan if model == "dcgan" else keras_wgan
+                step, images, flops = make(batch, replicas)
+                seconds = median_seconds(step, args.repeats)
+                pipeline = pipeline_throughput(batch, 20.0 if model == "wgan" else 0.0,
+                                               args.repeats, folder)
+                row = dict(model=model, batch_size=batch, step_ms=round(seconds * 1e3, 1),
+                           images_per_s=round(images / seconds, 1),
+                           gflops_per_s=round(flops / seconds / 1e9, 1),
+                           pipeline_images_per_s=round(pipeline, 1),
+                           pipeline_vs_step=round(pipeline * seconds / images, 1),
+                           jit_compile=replicas.jit_compile,
+                           mixed_precision=args.mixed_precision, devices=devices())
+                if args.compare_torch and model == "dcgan":
+                    import torch
+                    torch.manual_seed(0)
+                    torch_seconds = median_seconds(torch_dcgan(batch), args.repeats)
+                    row.update(torch_step_ms=round(torch_seconds * 1e3, 1),
+                               speedup_vs_torch=round(torch_seconds / seconds, 2))
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    print()
+    print(markdown(rows))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

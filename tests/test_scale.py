@@ -1,0 +1,204 @@
+"""Device options and strategies of S2 and S3 (gantools.scale): XLA, mixed precision,
+MirroredStrategy on two logical CPU devices, multi-worker on loopback. No timing asserted."""
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import ROOT, SCRIPTS, make_faces, run_script
+from gantools.cli import UsageError
+from gantools.scale import Replicas, set_precision
+from keras_models import dcgan as s2, wgan as s3
+
+REAL = tf.random.stateless_uniform((4, 96, 96, 3), (5, 6), -1, 1)
+
+
+def dcgan(**kwargs):
+    keras.utils.set_random_seed(0)
+    return s2.DCGAN(seed=0, replicas=Replicas(**kwargs))
+
+
+def wgan(**kwargs):
+    keras.utils.set_random_seed(0)
+    return s3.WGAN(seed=0, ngf=64, ndf=8, batch_size=4, n_critic=2, replicas=Replicas(**kwargs))
+
+
+@pytest.fixture
+def mixed_policy():
+    set_precision(True)
+    yield
+    set_precision(False)
+
+
+def test_mixed_precision_steps_run_and_stay_finite(mixed_policy):
+    gan = dcgan(mixed_precision=True)
+    assert gan.generate.get_layer("convtrans2").compute_dtype == "float16"
+    assert gan.generate.get_layer("convtrans2").kernel.dtype == "float32"
+    assert gan.discriminator.output.dtype == "float32"   # the BCE sees float32
+    assert isinstance(gan.optimizer_D, keras.optimizers.LossScaleOptimizer)
+    for _ in range(3):
+        losses = gan.train_step(REAL).numpy()
+        assert losses.dtype == np.float32 and np.all(np.isfinite(losses))
+    assert all(np.all(np.isfinite(v.numpy())) for v in gan.generate.weights)
+    critic = wgan(mixed_precision=True)
+    assert critic.netD.output.dtype == "float32"
+    for _ in range(3):
+        assert np.all(np.isfinite(critic.train_step([REAL, REAL]).numpy()))
+    assert all(np.all(np.abs(v.numpy()) <= 0.01) for v in critic.netD.trainable_variables)
+    assert all(np.all(np.isfinite(v.numpy())) for v in critic.netG.weights)
+
+
+@pytest.mark.parametrize("make,batches", [(dcgan, REAL), (wgan, [REAL, REAL])],
+                         ids=["dcgan", "wgan"])
+def test_jit_compile_gives_the_same_step(make, batches):
+    plain, xla = make(), make(jit_compile=True)
+    np.testing.assert_allclose(xla.train_step(batches).numpy(),
+                               plain.train_step(batches).numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_mirrored_on_two_cpu_devices_matches_the_default_strategy():
+    """One step of each with a global batch of 8: the same losses and weights (1e-4).
+
+    Adam's first step moves every weight by about lr (1e-4) times the sign of its gradient;
+    a few hundred of G's 4.6 million weights have gradients within float32 rounding of zero
+    (the summation order differs between one and two replicas), so their step may take the
+    other sign: for DCGAN's generator those (< 0.1 %) may differ by up to 2 lr."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, str(ROOT / "tests" / "mirrored_equivalence.py")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.splitlines()[-1])
+    assert found["replicas"] == 2
+    for name in ("dcgan", "wgan"):
+        assert found[name]["losses"] < 1e-4
+        assert found[name]["changed"] > 1e-3   # the step did change the weights
+    assert found["wgan"]["weights"] < 1e-4     # clipping included
+    assert found["dcgan"]["discriminator"] < 1e-4
+    assert found["dcgan"]["generator_beyond_1e-4"] < 1e-3
+    assert found["dcgan"]["weights"] <= 2 * s2.lr + 1e-6
+
+
+@pytest.mark.parametrize("module", [s2, s3], ids=["dcgan", "wgan"])
+def test_bad_device_flags_are_refused(module, tmp_path, monkeypatch):
+    faces = make_faces(tmp_path / "faces", n=2)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    for flags, message in [(["--strategy", "multi-worker"], "needs the TF_CONFIG"),
+                           (["--devices", "CPU:0"], "only used with --strategy mirrored")]:
+        with pytest.raises(UsageError, match=message):
+            module.main(["--data", str(faces), *flags])
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(UsageError, match="TF_CONFIG must be JSON"):
+        module.main(["--data", str(faces), "--strategy", "multi-worker"])
+    with pytest.raises(SystemExit) as exit:
+        module.main(["--data", str(faces), "--jit-compile", "maybe"])
+    assert exit.value.code == 2
+    assert not (tmp_path / "runs").exists()
+
+
+def test_multi_worker_without_tf_config_is_one_line_exit_2(tmp_path):
+    faces = make_faces(tmp_path / "faces", n=2)
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    result = subprocess.run([sys.executable, str(SCRIPTS / "dcgan_anime.py"), "--data",
+                             str(faces), "--strategy", "multi-worker"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith("dcgan_anime.py: error: --strategy multi-worker needs")
+    assert len(result.stderr.splitlines()) == 1
+
+
+WGAN_SMALL = ["--ngf", "64", "--ndf", "8", "--n-critic", "2", "--batch-size", "4",
+              "--save-every", "2", "--swd-images", "4"]
+
+
+@pytest.mark.slow  # 20 s: the fast suite covers the strategy with the equivalence test
+def test_wgan_script_mirrored_on_two_logical_cpus(tmp_path):
+    """The whole program under --strategy mirrored; the start-up line and config.json."""
+    faces = make_faces(tmp_path / "faces", n=6)
+    result = run_script("wgan_anime.py", "--data", faces, *WGAN_SMALL, "--steps", "2",
+                        "--strategy", "mirrored", "--devices", "CPU:0,CPU:1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Strategy: MirroredStrategy (2 replicas" in result.stdout
+    assert "XLA jit_compile: off; mixed precision: off" in result.stdout
+    config = json.loads((tmp_path / "runs" / "wgan_anime" / "config.json").read_text())
+    scale = config["devices_and_scale"]
+    assert scale["strategy"] == "MirroredStrategy" and scale["replicas"] == 2
+    assert scale["jit_compile"] is False and config["mixed_precision"] is False
+    assert (tmp_path / "runs" / "wgan_anime" / "samples" / "step_000001.png").is_file()
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_multi_worker_on_two_local_processes(tmp_path):
+    """Two workers on loopback ports (TF_CONFIG) train a few WGAN steps; only the chief
+    (worker 0) writes into --out, and both report the same losses."""
+    faces = make_faces(tmp_path / "faces", n=6)
+    cluster = {"worker": ["127.0.0.1:%d" % port for port in free_ports(2)]}
+    workers = []
+    for index in range(2):
+        env = dict(os.environ, TF_CONFIG=json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+        cwd = tmp_path / ("worker%d" % index)
+        cwd.mkdir()
+        workers.append((cwd, subprocess.Popen(
+            [sys.executable, str(SCRIPTS / "wgan_anime.py"), "--data", str(faces),
+             *WGAN_SMALL, "--steps", "3", "--strategy", "multi-worker"],
+            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+    outputs = []
+    try:
+        for cwd, process in workers:
+            stdout, stderr = process.communicate(timeout=240)
+            assert process.returncode == 0, stderr[-3000:]
+            outputs.append(stdout)
+    finally:
+        for _, process in workers:
+            if process.poll() is None:
+                process.kill()
+    for stdout in outputs:
+        assert "Strategy: MultiWorkerMirroredStrategy (2 replicas" in stdout
+    losses = [[line.split(" [ETA")[0] for line in out.splitlines() if line.startswith("[")]
+              for out in outputs]
+    assert len(losses[0]) == 3 and losses[0] == losses[1]
+    chief_run = tmp_path / "worker0" / "runs" / "wgan_anime"
+    assert (chief_run / "config.json").is_file() and (chief_run / "checkpoints").is_dir()
+    assert not (tmp_path / "worker1" / "runs").exists()
+
+
+def load_bench():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("train_step", ROOT / "bench" / "train_step.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_flop_count_and_torch_model():
+    bench = load_bench()
+    gan = dcgan()
+    # 2 x multiply-adds: transposed convolutions count input pixels, convolutions output ones
+    g = 2 * (1 * 36 * 100 * 512 + 36 * 16 * 512 * 256 + 144 * 16 * 256 * 128
+             + 576 * 16 * 128 * 64 + 2304 * 16 * 64 * 3)
+    d = 2 * (2304 * 16 * 3 * 64 + 576 * 16 * 64 * 128 + 144 * 16 * 128 * 256
+             + 36 * 16 * 256 * 512 + 1 * 25 * 512)
+    assert bench.forward_flops(gan.generate) == g
+    assert bench.forward_flops(gan.discriminator) == d
+    assert bench.update_flops(g, d) == (g + 6 * d, 3 * g + 2 * d)
+    step = bench.torch_dcgan(2)   # asserts the original's parameter counts
+    if step is None:
+        pytest.skip("PyTorch not installed (optional extra .[bench])")
+    assert all(np.isfinite(step()))
