@@ -159,6 +159,12 @@ class ImageFolder:
     def __len__(self):
         return len(self.paths)
 
+    def check_same_as(self, config):
+        """--resume: UsageError unless the folder still holds the run's number of images."""
+        if config["dataset"]["images"] != len(self):
+            raise UsageError("--resume: {} now holds {} usable images, the run was started "
+                             "with {}".format(self.root, len(self), config["dataset"]["images"]))
+
     def batches_per_epoch(self, batch_size):
         return -(-len(self) // batch_size)  # the last batch may be smaller, as DataLoader's
 

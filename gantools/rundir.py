@@ -55,6 +55,14 @@ def write_json(path, data):
     os.replace(tmp, path)
 
 
+def update_json(path, **values):
+    """Add `values` to the JSON object in `path` (a new file if there is none), atomically."""
+    path = Path(path)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data.update(values)
+    write_json(path, data)
+
+
 def library_versions():
     versions = {"python": platform.python_version()}
     for name in ("tensorflow", "keras", "numpy", "scipy", "matplotlib", "pillow"):

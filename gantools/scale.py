@@ -189,6 +189,15 @@ class Replicas:
         start, end = i * total // n, (i + 1) * total // n
         return batch[start:end], tf.cast(end - start, tf.float32) / tf.cast(total, tf.float32)
 
+    def discard_worker_copy(self, run_dir):
+        """On a non-chief worker, delete its copy of the run's files; True if it did."""
+        if self.chief:
+            return False
+        import shutil
+        shutil.rmtree(run_dir, ignore_errors=True)
+        print("Worker finished (the chief writes the run's files)")
+        return True
+
     def describe(self):
         """For the start-up line and config.json."""
         import tensorflow as tf

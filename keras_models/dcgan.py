@@ -64,8 +64,6 @@ Deliberate differences (bug fixes and API migrations; the defaults train what ma
   strategy the BatchNorm layers are synchronised and each replica's loss is weighted by its
   share of the global batch.
 """
-import json
-import shutil
 import time
 
 import keras
@@ -79,8 +77,8 @@ from gantools.images import CACHE_CHOICES, ImageFolder, list_images
 from gantools.losses import torch_bce
 from gantools.scale import Replicas, add_device_arguments, setup, startup_line, \
     wrap_optimizer
-from gantools.rundir import LossLog, read_config, read_losses, start_run, write_config, \
-    write_json
+from gantools.rundir import LossLog, read_config, read_losses, start_run, update_json, \
+    write_config, write_json
 from gantools.training import Checkpoints, Progress, StopRequest, check_resume, \
     describe_swd, run_without_side_effects, save_weights, swd_against_data
 
@@ -428,11 +426,8 @@ def evaluate(args):
     args.size_per_dataset = config.get("size_per_dataset")
     folder = load_data(args, args.data)
     distance = swd(gan, folder, args.swd_images, seed, sample_bn)
-    metrics_path = run_dir / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    metrics.update(swd_x1e3=distance, evaluated_checkpoint=latest,
+    update_json(run_dir / "metrics.json", swd_x1e3=distance, evaluated_checkpoint=latest,
                    evaluated_epochs=int(gan.epoch.numpy()), evaluated_data=str(folder.root))
-    write_json(metrics_path, metrics)
     print("{} after {} epochs ({}), against {}".format(
         describe_swd(distance), int(gan.epoch.numpy()), latest, folder.root))
     return 0
@@ -452,10 +447,7 @@ def main(argv=None):
     folder = load_data(args, args.data)
     gan = DCGAN(seed=args.seed, lr=args.lr, beta1=args.beta1, replicas=replicas)
     if args.resume:
-        if config["dataset"]["images"] != len(folder):
-            raise UsageError("--resume: {} now holds {} usable images, the run was started "
-                             "with {}".format(folder.root, len(folder),
-                                              config["dataset"]["images"]))
+        folder.check_same_as(config)
         latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore()
         if int(gan.epoch.numpy()) >= args.epochs:
             raise UsageError("--resume: the run has already trained {} epochs; pass a larger "
@@ -478,9 +470,7 @@ def main(argv=None):
         final_loss_d=float(losses["loss_d"][-1]), final_loss_g=float(losses["loss_g"][-1]),
         train_seconds=round(seconds, 2),
         seconds_per_batch=round(seconds / max(args.epochs * n_batches - steps_before, 1), 4)))
-    if not replicas.chief:  # a worker's copy of the files: the chief's are the run's
-        shutil.rmtree(run_dir, ignore_errors=True)
-        print("Worker finished (the chief writes the run's files)")
+    if replicas.discard_worker_copy(run_dir):  # the chief's files are the run's
         return 0
     print("Wrote {} (samples/, evolution.gif, losses.png, losses.csv, metrics.json)".format(
         run_dir))

@@ -68,8 +68,6 @@ Deliberate differences (API migrations and fixes; the defaults train what the sc
   layers are synchronised, each replica's means are weighted by its share of the global
   batch, and the clipping runs in cross-replica context after each critic update.
 """
-import json
-import shutil
 import time
 
 import keras
@@ -82,8 +80,8 @@ from gantools.cli import ArgumentParser, UsageError, add_run_arguments, positive
 from gantools.images import CACHE_CHOICES, ImageFolder, list_images
 from gantools.scale import Replicas, add_device_arguments, setup, startup_line, \
     wrap_optimizer
-from gantools.rundir import LossLog, read_config, read_losses, start_run, write_config, \
-    write_json
+from gantools.rundir import LossLog, read_config, read_losses, start_run, update_json, \
+    write_config, write_json
 from gantools.training import Checkpoints, StopRequest, check_resume, describe_swd, eta, \
     run_without_side_effects, save_weights, swd_against_data
 
@@ -483,11 +481,8 @@ def evaluate(args):
     latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore(partial=True, flag="--evaluate")
     folder = load_data(args, args.data)
     distance = swd(gan, folder, args.swd_images, config["seed"])
-    metrics_path = run_dir / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
-    metrics.update(swd_x1e3=distance, evaluated_checkpoint=latest,
+    update_json(run_dir / "metrics.json", swd_x1e3=distance, evaluated_checkpoint=latest,
                    evaluated_steps=int(gan.step.numpy()), evaluated_data=str(folder.root))
-    write_json(metrics_path, metrics)
     print("{} after {} steps ({}), against {}".format(
         describe_swd(distance), int(gan.step.numpy()), latest, folder.root))
     return 0
@@ -510,10 +505,7 @@ def main(argv=None):
     gan.netD.summary()  # as the original
     gan.netG.summary()
     if args.resume:
-        if config["dataset"]["images"] != len(folder):
-            raise UsageError("--resume: {} now holds {} usable images, the run was started "
-                             "with {}".format(folder.root, len(folder),
-                                              config["dataset"]["images"]))
+        folder.check_same_as(config)
         latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore()
         if int(gan.step.numpy()) >= args.steps:
             raise UsageError("--resume: the run has already trained {} steps; pass a larger "
@@ -534,9 +526,7 @@ def main(argv=None):
         final_loss_d=float(losses["loss_d"][-1]), final_loss_g=float(losses["loss_g"][-1]),
         train_seconds=round(seconds, 2),
         seconds_per_step=round(seconds / max(args.steps - start, 1), 4)))
-    if not replicas.chief:  # a worker's copy of the files: the chief's are the run's
-        shutil.rmtree(run_dir, ignore_errors=True)
-        print("Worker finished (the chief writes the run's files)")
+    if replicas.discard_worker_copy(run_dir):  # the chief's files are the run's
         return 0
     print("Wrote {} (samples/, evolution.gif, losses.png, losses.csv, metrics.json)".format(
         run_dir))
