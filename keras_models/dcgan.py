@@ -14,12 +14,18 @@ real images (target 1) and on G(noise) (target 0), one Adam step; then G on the 
 loss plot at the end. Trainable parameters: G 4,600,704, D 2,770,176.
 
 Layer by layer, NCHW PyTorch becomes NHWC Keras:
-- ConvTranspose2d(k, stride 2, padding p, bias=False) is Conv2DTranspose(k, 2, 'valid',
-  use_bias=False) followed by Cropping2D(p): PyTorch's output is the full transposed
-  convolution with p rows and columns removed on each side, out = (in - 1) 2 - 2p + k.
-- Conv2d(k, stride 2, padding p, bias=False) is ZeroPadding2D(p) + Conv2D(k, 2, 'valid').
+- ConvTranspose2d(k, stride 2, padding p, bias=False): PyTorch's output is the full
+  transposed convolution with p rows and columns removed on each side, out = (in - 1) 2 -
+  2p + k. With p = 0 (the first layer) that is Conv2DTranspose(k, 2, 'valid'); with k = 4,
+  p = 1 it is Conv2DTranspose(4, 2, 'same'), which removes (k - 2) / 2 = 1 on each side.
+- Conv2d(4, stride 2, padding 1, bias=False) is Conv2D(4, 2, 'same'): on an even input 'same'
+  pads (k - 2) / 2 = 1 zero on each side. The last Conv2d(5, 2, 0) is Conv2D(5, 2, 'valid').
+  ('same' instead of Cropping2D/ZeroPadding2D + 'valid', which compute the same, makes the
+  training step about 10% faster on CPU: no copies, fewer output pixels; see bench/.)
 - BatchNorm2d (eps 1e-5, momentum 0.1) is BatchNormalization(epsilon=1e-5, momentum=0.9):
-  PyTorch's momentum weighs the new batch, Keras's the old average.
+  PyTorch's momentum weighs the new batch, Keras's the old average. Its running variance is
+  updated with the unbiased batch variance, as PyTorch's (`BatchNorm2d` below; Keras's own
+  layer uses the biased one).
 - The generator's input is (N, 100) reshaped to (N, 1, 1, 100) (PyTorch: (N, 100, 1, 1)); D's
   (N, 1, 1, 1) output is flattened to (N, 1) (PyTorch squeezes it to (N,)).
 
@@ -52,8 +58,6 @@ Deliberate differences (bug fixes and API migrations; the defaults train what ma
   checkpoint at the current batch.
 - tqdm's progress bar becomes gantools' Progress with the same `D:..., G:...` text (one
   line per tenth of the epoch when the output is not a terminal).
-- BatchNorm's moving variance is updated with the biased batch variance (Keras) rather than
-  the unbiased one (PyTorch); nothing reads it unless `--sample-bn moving`.
 - The grids and the quality metric sample G in training mode (batch statistics, as the
   original), in batches of 64, without changing BatchNorm's moving averages (which are never
   used); `--sample-bn moving` samples in inference mode instead.
@@ -100,13 +104,56 @@ def conv_init():
     return keras.initializers.RandomNormal(0.0, 0.01)    # m.weight.data.normal_(0, 0.01)
 
 
+class BatchNorm2d(layers.BatchNormalization):
+    """Keras's BatchNormalization computing what PyTorch's BatchNorm2d computes in training
+    mode: normalise by the batch mean and biased variance, and update the running variance
+    with the unbiased one, n / (n - 1) times it (Keras uses the biased one). One fused
+    kernel (FusedBatchNormV3, which does exactly that, forward and backward) instead of
+    Keras's separate moments and normalisation ops: the DCGAN step is about 5% faster on
+    CPU. Under a tf.distribute strategy (`synchronized`) the statistics are Keras's, over
+    the global batch, and n counts the global batch."""
+
+    def call(self, inputs, training=None, mask=None):
+        if not training:
+            return super().call(inputs, training=training, mask=mask)
+        x = tf.cast(inputs, tf.float32)  # as Keras: statistics in float32 under mixed precision
+        replica = tf.distribute.get_replica_context() if self.synchronized else None
+        if replica is not None:  # inside strategy.run
+            y = self._global_batch_norm(x, replica)
+        else:
+            y, running_mean, running_var, _, _, _ = tf.raw_ops.FusedBatchNormV3(
+                x=x, scale=self.gamma, offset=self.beta, mean=self.moving_mean,
+                variance=self.moving_variance, epsilon=self.epsilon,
+                exponential_avg_factor=1.0 - self.momentum, is_training=True)
+            self.moving_mean.assign(running_mean)
+            self.moving_variance.assign(running_var)
+        return tf.cast(y, self.compute_dtype)
+
+    def _global_batch_norm(self, x, replica):
+        """Mean and variance over the global batch, in two passes as the fused kernel."""
+        total = lambda value: replica.all_reduce(tf.distribute.ReduceOp.SUM, value)
+        n = total(tf.cast(tf.size(x) // tf.shape(x)[-1], tf.float32))
+        mean = total(tf.reduce_sum(x, [0, 1, 2])) / n
+        variance = total(tf.reduce_sum(tf.square(x - mean), [0, 1, 2])) / n
+        unbiased = variance * n / tf.maximum(n - 1.0, 1.0)
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1 - self.momentum))
+        self.moving_variance.assign(
+            self.moving_variance * self.momentum + unbiased * (1 - self.momentum))
+        return tf.nn.batch_normalization(x, mean, variance, self.beta, self.gamma,
+                                         self.epsilon)
+
+
 def batch_norm(name, synchronized=False):
     """BatchNorm2d with weight_init: gamma N(1, 0.01), beta 0; PyTorch's eps and momentum.
     `synchronized`: statistics over the global batch under a tf.distribute strategy."""
-    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=name,
-                                     synchronized=synchronized,
-                                     gamma_initializer=keras.initializers.RandomNormal(1.0, 0.01),
-                                     beta_initializer="zeros")
+    return BatchNorm2d(momentum=0.9, epsilon=1e-5, name=name, synchronized=synchronized,
+                       gamma_initializer=keras.initializers.RandomNormal(1.0, 0.01),
+                       beta_initializer="zeros")
+
+
+# PyTorch's padding of a stride-2 convolution with kernel 4 (or of the first, padding 0) as
+# Keras's: 'same' pads (or crops) (4 - 2) / 2 = 1 on each side, as padding=1 does.
+PADDING = {0: "valid", 1: "same"}
 
 
 def Generate(input_dim=input_dim, synchronized=False):
@@ -117,10 +164,9 @@ def Generate(input_dim=input_dim, synchronized=False):
     x = layers.Reshape((1, 1, input_dim), name="reshape")(inp)
     for index, (out_channel, kernel, pad) in enumerate(blocks, start=1):
         block = "convtrans%d" % index
-        x = layers.Conv2DTranspose(out_channel, kernel, stride, padding="valid", use_bias=False,
-                                   kernel_initializer=conv_init(), name=block)(x)
-        if pad:
-            x = layers.Cropping2D(pad, name=block + "_crop")(x)
+        x = layers.Conv2DTranspose(out_channel, kernel, stride, padding=PADDING[pad],
+                                   use_bias=False, kernel_initializer=conv_init(),
+                                   name=block)(x)
         if index < len(blocks):
             x = batch_norm(block + "_bn", synchronized)(x)
             x = layers.ReLU(name=block + "_relu")(x)
@@ -136,9 +182,8 @@ def Discriminator(synchronized=False):
     x = inp
     for index, out_channel in enumerate(channels[1:], start=1):
         block = "conv%d" % index
-        x = layers.ZeroPadding2D(padding, name=block + "_pad")(x)
-        x = layers.Conv2D(out_channel, kernel_size, stride, padding="valid", use_bias=False,
-                          kernel_initializer=conv_init(), name=block)(x)
+        x = layers.Conv2D(out_channel, kernel_size, stride, padding=PADDING[padding],
+                          use_bias=False, kernel_initializer=conv_init(), name=block)(x)
         if index > 1:  # not first_layer
             x = batch_norm(block + "_bn", synchronized)(x)
         x = layers.LeakyReLU(negative_slope=0.2, name=block + "_lrelu")(x)

@@ -36,25 +36,21 @@ def test_generator_layers_and_output_sizes(gan):
         ("reshape", (1, 1, 100)),
         ("convtrans1", (6, 6, 512)), ("convtrans1_bn", (6, 6, 512)),
         ("convtrans1_relu", (6, 6, 512)),
-        ("convtrans2", (14, 14, 256)), ("convtrans2_crop", (12, 12, 256)),
-        ("convtrans2_bn", (12, 12, 256)), ("convtrans2_relu", (12, 12, 256)),
-        ("convtrans3", (26, 26, 128)), ("convtrans3_crop", (24, 24, 128)),
-        ("convtrans3_bn", (24, 24, 128)), ("convtrans3_relu", (24, 24, 128)),
-        ("convtrans4", (50, 50, 64)), ("convtrans4_crop", (48, 48, 64)),
-        ("convtrans4_bn", (48, 48, 64)), ("convtrans4_relu", (48, 48, 64)),
-        ("convtrans5", (98, 98, 3)), ("convtrans5_crop", (96, 96, 3)),
-        ("convtrans5_tanh", (96, 96, 3))]
+        ("convtrans2", (12, 12, 256)), ("convtrans2_bn", (12, 12, 256)),
+        ("convtrans2_relu", (12, 12, 256)),
+        ("convtrans3", (24, 24, 128)), ("convtrans3_bn", (24, 24, 128)),
+        ("convtrans3_relu", (24, 24, 128)),
+        ("convtrans4", (48, 48, 64)), ("convtrans4_bn", (48, 48, 64)),
+        ("convtrans4_relu", (48, 48, 64)),
+        ("convtrans5", (96, 96, 3)), ("convtrans5_tanh", (96, 96, 3))]
 
 
 def test_discriminator_layers_and_output_sizes(gan):
     assert output_shapes(gan.discriminator) == [
-        ("conv1_pad", (98, 98, 3)), ("conv1", (48, 48, 64)), ("conv1_lrelu", (48, 48, 64)),
-        ("conv2_pad", (50, 50, 64)), ("conv2", (24, 24, 128)), ("conv2_bn", (24, 24, 128)),
-        ("conv2_lrelu", (24, 24, 128)),
-        ("conv3_pad", (26, 26, 128)), ("conv3", (12, 12, 256)), ("conv3_bn", (12, 12, 256)),
-        ("conv3_lrelu", (12, 12, 256)),
-        ("conv4_pad", (14, 14, 256)), ("conv4", (6, 6, 512)), ("conv4_bn", (6, 6, 512)),
-        ("conv4_lrelu", (6, 6, 512)),
+        ("conv1", (48, 48, 64)), ("conv1_lrelu", (48, 48, 64)),
+        ("conv2", (24, 24, 128)), ("conv2_bn", (24, 24, 128)), ("conv2_lrelu", (24, 24, 128)),
+        ("conv3", (12, 12, 256)), ("conv3_bn", (12, 12, 256)), ("conv3_lrelu", (12, 12, 256)),
+        ("conv4", (6, 6, 512)), ("conv4_bn", (6, 6, 512)), ("conv4_lrelu", (6, 6, 512)),
         ("conv5", (1, 1, 1)), ("conv5_sigmoid", (1, 1, 1)), ("squeeze", (1,))]
     assert all(not getattr(layer, "use_bias", False) for layer in gan.discriminator.layers)
     assert all(not getattr(layer, "use_bias", False) for layer in gan.generate.layers)
@@ -93,25 +89,25 @@ def nchw(x):
     return np.transpose(np.asarray(x), (0, 3, 1, 2))
 
 
-@pytest.mark.parametrize("block, in_size, padding", [("convtrans1", 1, 0), ("convtrans4", 5, 1)])
+@pytest.mark.parametrize("block, in_size, padding", [("convtrans1", 1, 0), ("convtrans4", 5, 1),
+                                                     ("convtrans5", 6, 1)])
 def test_transposed_convolutions_compute_what_pytorch_computes(gan, block, in_size, padding):
     layer = gan.generate.get_layer(block)
     x = np.random.default_rng(0).standard_normal(
         (2, in_size, in_size, layer.kernel.shape[3])).astype(np.float32)
     y = layer(x)
-    if padding:
-        y = gan.generate.get_layer(block + "_crop")(y)
     torch_weight = np.transpose(np.asarray(layer.kernel), (3, 2, 0, 1))  # (in, out, k, k)
     expected = torch_conv_transpose2d(nchw(x), torch_weight, 2, padding)
     np.testing.assert_allclose(nchw(y), expected, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("block, in_size, padding", [("conv2", 8, 1), ("conv5", 6, 0)])
+@pytest.mark.parametrize("block, in_size, padding", [("conv1", 12, 1), ("conv2", 8, 1),
+                                                     ("conv5", 6, 0)])
 def test_convolutions_compute_what_pytorch_computes(gan, block, in_size, padding):
     layer = gan.discriminator.get_layer(block)
     x = np.random.default_rng(1).standard_normal(
         (2, in_size, in_size, layer.kernel.shape[2])).astype(np.float32)
-    y = layer(np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0))))
+    y = layer(x)
     torch_weight = np.transpose(np.asarray(layer.kernel), (3, 2, 0, 1))  # (out, in, k, k)
     np.testing.assert_allclose(nchw(y), torch_conv2d(nchw(x), torch_weight, 2, padding),
                                rtol=1e-4, atol=1e-6)
@@ -130,6 +126,50 @@ def test_weight_init_and_pytorch_batchnorm_settings(gan):
         0.01, rel=0.1)
     assert all(np.all(np.asarray(layer.beta) == 0) for layer in norms)
     assert all(layer.epsilon == 1e-5 and layer.momentum == 0.9 for layer in norms)
+
+
+def torch_batch_norm(x, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5):
+    """PyTorch's BatchNorm2d in training mode (NHWC here): output and updated running stats."""
+    n = x.size // x.shape[-1]
+    mean, var = x.mean((0, 1, 2)), x.var((0, 1, 2))
+    y = (x - mean) / np.sqrt(var + eps) * gamma + beta
+    return (y, (1 - momentum) * running_mean + momentum * mean,
+            (1 - momentum) * running_var + momentum * var * n / (n - 1))
+
+
+@pytest.mark.parametrize("synchronized", [False, True], ids=["fused", "all-reduced"])
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "xla"])
+def test_batch_norm_computes_what_pytorch_computes(synchronized, jit_compile):
+    """Training mode: PyTorch's output and running statistics (unbiased running variance);
+    gradients as Keras's own BatchNormalization; inference mode uses the running stats."""
+    x = tf.constant(np.random.default_rng(2).normal(3.0, 2.0, (4, 3, 3, 5)), tf.float32)
+    ours = s2.batch_norm("bn", synchronized)
+    keras_bn = s2.layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
+    for layer in (ours, keras_bn):
+        layer.build(x.shape)
+    keras_bn.set_weights(ours.get_weights())
+    gamma, beta = np.asarray(ours.gamma), np.asarray(ours.beta)
+
+    @tf.function(jit_compile=jit_compile)
+    def forward_and_gradients(layer):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=True)
+            loss = tf.reduce_sum(y * tf.range(1.0, 6.0) * tf.sin(x))
+        return y, tape.gradient(loss, [x, layer.gamma, layer.beta])
+
+    y, grads = forward_and_gradients(ours)
+    expected, mean, var = torch_batch_norm(x.numpy().astype(np.float64), gamma, beta,
+                                           np.zeros(5), np.ones(5))
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours.moving_mean, mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.moving_variance, var, rtol=1e-5)
+    _, keras_grads = forward_and_gradients(keras_bn)
+    for a, b in zip(grads, keras_grads):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    assert not np.allclose(keras_bn.moving_variance, var, rtol=1e-3)  # Keras: the biased one
+    inference = (x.numpy() - mean) / np.sqrt(var + 1e-5) * gamma + beta
+    np.testing.assert_allclose(ours(x, training=False), inference, rtol=1e-5, atol=1e-5)
 
 
 def weights(model):
