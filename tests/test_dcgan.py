@@ -125,7 +125,8 @@ def test_weight_init_and_pytorch_batchnorm_settings(gan):
     assert gammas.mean() == pytest.approx(1.0, abs=1e-3) and gammas.std() == pytest.approx(
         0.01, rel=0.1)
     assert all(np.all(np.asarray(layer.beta) == 0) for layer in norms)
-    assert all(layer.epsilon == 1e-5 and layer.momentum == 0.9 for layer in norms)
+    assert all(layer.epsilon == 1e-5 for layer in norms)
+    assert [layer.momentum for layer in norms] == [0.9 ** 2] * 4 + [0.9] * 3  # G's: see below
 
 
 def torch_batch_norm(x, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5):
@@ -187,13 +188,45 @@ def test_d_step_changes_only_d_and_g_step_only_g():
     noise = tf.random.normal((2, 100))
     g, d = gan.generate.trainable_variables, gan.discriminator.trainable_variables
     g0, d0 = [v.numpy() for v in g], [v.numpy() for v in d]
-    tf.function(gan.train_d)(real, noise)
+    tf.function(gan.train_d)(real, gan.generate(noise, training=True))
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(g0, g))
     assert all(not np.array_equal(a, v.numpy()) for a, v in zip(d0, d))
     d1 = [v.numpy() for v in d]
-    tf.function(gan.train_g)(noise)
+    tf.function(gan.updates)(real, noise)  # D's step, then G's
     assert all(not np.array_equal(a, v.numpy()) for a, v in zip(g0, g))
-    assert all(np.array_equal(a, v.numpy()) for a, v in zip(d1, d))
+    assert all(not np.array_equal(a, v.numpy()) for a, v in zip(d1, d))
+
+
+def main_py_step(gan, real_data, noise):
+    """main.py's batch as written: generate(noise) for D's step, and again for G's."""
+    fake_data = gan.generate(noise, training=True)
+    gan.train_d(real_data, fake_data)
+    with tf.GradientTape() as tape:
+        fake_data = gan.generate(noise, training=True)
+        loss_G = gan.loss_g(fake_data)
+    variables = gan.generate.trainable_variables
+    gan.optimizer_G.apply_gradients(zip(tape.gradient(loss_G, variables), variables))
+
+
+def test_one_generator_pass_gives_main_py_step():
+    """Two batches: the same weights and running statistics as main.py's two G passes with
+    PyTorch's momentum (the port: one pass, momentum 0.9 ** 2)."""
+    ours, reference = (s2.DCGAN(seed=0) for _ in range(2))
+    reference.generate.set_weights(ours.generate.get_weights())
+    reference.discriminator.set_weights(ours.discriminator.get_weights())
+    norms = [layer for layer in reference.generate.layers if "_bn" in layer.name]
+    assert len(norms) == 4 and all(layer.momentum == pytest.approx(0.81) for layer in norms)
+    for layer in norms:
+        layer.momentum = 0.9  # PyTorch's 0.1
+    step = tf.function(main_py_step)
+    for i in range(2):
+        real = tf.random.stateless_uniform((4, 96, 96, 3), (i, 0), -1, 1)
+        noise = tf.random.stateless_normal((4, 100), (i, 1))
+        tf.function(ours.updates)(real, noise)
+        step(reference, real, noise)
+    for a, b in zip(ours.generate.weights + ours.discriminator.weights,
+                    reference.generate.weights + reference.discriminator.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7, err_msg=a.path)
 
 
 # -- the program ---------------------------------------------------------------------------
