@@ -8,7 +8,8 @@ batches). GFLOP/s is the step's floating-point operations, counted from the laye
 over the median time: 2 per multiply-add of every convolution and transposed convolution
 (BatchNorm, activations and the optimisers are not counted); a backward pass counts twice
 the forward one for the network being trained (gradients of the weights and of the inputs)
-and once for the network the gradient only passes through.
+and once for the network the gradient only passes through; the port's DCGAN step runs G
+forward once for both updates (the original, and the PyTorch model below, twice).
 
 The input pipeline (gantools.images.ImageFolder, decoded images cached in memory, the
 shuffled epoch, and for WGAN the random rotation) is timed on synthetic 96x96 JPEGs written
@@ -81,8 +82,10 @@ def keras_dcgan(batch, replicas):
     from keras_models.dcgan import DCGAN
     gan = DCGAN(seed=0, replicas=replicas)
     images = tf.random.uniform((batch, 96, 96, 3), -1, 1)
-    d, g = update_flops(forward_flops(gan.generate), forward_flops(gan.discriminator))
-    return (lambda: gan.train_step(images).numpy()), batch, batch * (d + g)
+    f_g = forward_flops(gan.generate)
+    d, g = update_flops(f_g, forward_flops(gan.discriminator))
+    # one pass of G serves both updates (DCGAN.updates)
+    return (lambda: gan.train_step(images).numpy()), batch, batch * (d + g - f_g)
 
 
 def keras_wgan(batch, replicas):
