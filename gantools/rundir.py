@@ -95,20 +95,19 @@ def seed_everything(seed, deterministic=False):
         tf.config.experimental.enable_op_determinism()
 
 
-def start_run(args, hparams=None, trainable_parameters=None, resume=False, chief=True):
+def start_run(args, hparams=None, trainable_parameters=None, resume=False, worker=None):
     """Check the run folder, seed everything and print the devices; return the folder.
 
     Call it before building any model (Keras draws initial weights from the seeds), then
     `write_config` once the model exists; or pass `hparams` and `trainable_parameters`
     to write config.json at once (models that do not depend on the global seeds).
-    A non-chief worker of a multi-worker run (`chief` False) writes into a temporary folder
-    of its own instead of --out (tf.distribute's convention: every worker saves, only the
-    chief's files are kept); it cannot --resume.
+    `worker`: the index of a non-chief worker of a multi-worker run, which keeps its own
+    copy of the run in `<--out>.worker<index>` (tf.distribute's convention: every worker
+    saves, the chief's files are the run's); it resumes from that copy, so --resume works
+    whether or not the machines share a file system.
     """
-    if not chief:
-        if resume:
-            raise UsageError("--resume is not supported with --strategy multi-worker yet")
-        args.out = Path(tempfile.mkdtemp(prefix="worker_run_"))
+    if worker is not None:
+        args.out = Path("{}.worker{}".format(Path(args.out), worker))
     run_dir = prepare_run_dir(args.out, args.overwrite, resume)
     seed_everything(args.seed, args.deterministic)
     print(f"Devices: {', '.join(devices())}", flush=True)

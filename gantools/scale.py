@@ -12,8 +12,8 @@ The flags `add_device_arguments` adds:
   `tf.distribute.MirroredStrategy` over all local GPUs (or the devices named) or
   `MultiWorkerMirroredStrategy` configured by the `TF_CONFIG` environment variable. The
   batch size stays the global batch (split among the replicas), learning rates are
-  unchanged, BatchNorm statistics are synchronised across replicas, and only the chief
-  writes files.
+  unchanged, BatchNorm statistics are synchronised across replicas; the chief writes the
+  run's files and every other worker keeps its own copy next to them, for --resume.
 
 `Replicas` holds what the training steps need to run the same arithmetic under any strategy:
 the global noise is drawn once (on every worker from the same seeded stream) and each
@@ -131,6 +131,8 @@ class Replicas:
         self.mixed_precision = mixed_precision
         self.distributed = strategy is not None
         self.chief = is_chief(self.strategy)
+        # a non-chief worker's index: it keeps its own copy of the run (rundir.start_run)
+        self.worker = None if self.chief else self.strategy.cluster_resolver.task_id
 
     @property
     def count(self):
@@ -189,13 +191,12 @@ class Replicas:
         start, end = i * total // n, (i + 1) * total // n
         return batch[start:end], tf.cast(end - start, tf.float32) / tf.cast(total, tf.float32)
 
-    def discard_worker_copy(self, run_dir):
-        """On a non-chief worker, delete its copy of the run's files; True if it did."""
+    def worker_finished(self, run_dir):
+        """On a non-chief worker, say where its copy of the run is; True if it is one."""
         if self.chief:
             return False
-        import shutil
-        shutil.rmtree(run_dir, ignore_errors=True)
-        print("Worker finished (the chief writes the run's files)")
+        print("Worker {} finished; the chief writes the run's files. This worker's copy "
+              "(for --resume) is in {}".format(self.worker, run_dir))
         return True
 
     def describe(self):

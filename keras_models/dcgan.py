@@ -499,7 +499,7 @@ def main(argv=None):
     list_images(args.data)  # a missing dataset is reported before anything is written
     replicas = setup(args)  # before TensorFlow initialises its devices
     hparams = hyperparameters(args)
-    run_dir = start_run(args, resume=args.resume, chief=replicas.chief)
+    run_dir = start_run(args, resume=args.resume, worker=replicas.worker)
     print(startup_line(replicas), flush=True)
     if args.resume:
         config = check_resume(run_dir, dict(hparams, seed=args.seed), RESUME_MAY_CHANGE)
@@ -529,7 +529,7 @@ def main(argv=None):
         final_loss_d=float(losses["loss_d"][-1]), final_loss_g=float(losses["loss_g"][-1]),
         train_seconds=round(seconds, 2),
         seconds_per_batch=round(seconds / max(args.epochs * n_batches - steps_before, 1), 4)))
-    if replicas.discard_worker_copy(run_dir):  # the chief's files are the run's
+    if replicas.worker_finished(run_dir):  # the chief's files are the run's
         return 0
     print("Wrote {} (samples/, evolution.gif, losses.png, losses.csv, metrics.json)".format(
         run_dir))

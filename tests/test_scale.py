@@ -1,5 +1,6 @@
 """Device options and strategies of S2 and S3 (gantools.scale): XLA, mixed precision,
 MirroredStrategy on two logical CPU devices, multi-worker on loopback. No timing asserted."""
+import csv
 import json
 import os
 import socket
@@ -144,10 +145,8 @@ def free_ports(n):
     return ports
 
 
-def test_multi_worker_on_two_local_processes(tmp_path):
-    """Two workers on loopback ports (TF_CONFIG) train a few WGAN steps; only the chief
-    (worker 0) writes into --out, and both report the same losses."""
-    faces = make_faces(tmp_path / "faces", n=6)
+def run_workers(tmp_path, faces, *flags):
+    """Two workers on loopback ports (TF_CONFIG), each in its own folder; their stdouts."""
     cluster = {"worker": ["127.0.0.1:%d" % port for port in free_ports(2)]}
     workers = []
     for index in range(2):
@@ -155,29 +154,51 @@ def test_multi_worker_on_two_local_processes(tmp_path):
             {"cluster": cluster, "task": {"type": "worker", "index": index}}))
         env.pop("TF_CPP_MIN_LOG_LEVEL", None)
         cwd = tmp_path / ("worker%d" % index)
-        cwd.mkdir()
-        workers.append((cwd, subprocess.Popen(
+        cwd.mkdir(exist_ok=True)
+        workers.append(subprocess.Popen(
             [sys.executable, str(SCRIPTS / "wgan_anime.py"), "--data", str(faces),
-             *WGAN_SMALL, "--steps", "3", "--strategy", "multi-worker"],
-            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+             *WGAN_SMALL, "--strategy", "multi-worker", *flags],
+            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outputs = []
     try:
-        for cwd, process in workers:
+        for process in workers:
             stdout, stderr = process.communicate(timeout=240)
             assert process.returncode == 0, stderr[-3000:]
             outputs.append(stdout)
     finally:
-        for _, process in workers:
+        for process in workers:
             if process.poll() is None:
                 process.kill()
+    return outputs
+
+
+def step_lines(stdout):
+    return [line.split(" [ETA")[0] for line in stdout.splitlines() if line.startswith("[")]
+
+
+def test_multi_worker_on_two_local_processes_and_resume(tmp_path):
+    """Two workers train 3 WGAN steps, then resume to 5: the chief (worker 0) writes --out,
+    worker 1 its own copy beside it; both report the same losses, and resuming continues
+    from the checkpoint each has."""
+    faces = make_faces(tmp_path / "faces", n=6)
+    outputs = run_workers(tmp_path, faces, "--steps", "3")
     for stdout in outputs:
         assert "Strategy: MultiWorkerMirroredStrategy (2 replicas" in stdout
-    losses = [[line.split(" [ETA")[0] for line in out.splitlines() if line.startswith("[")]
-              for out in outputs]
+    losses = [step_lines(out) for out in outputs]
     assert len(losses[0]) == 3 and losses[0] == losses[1]
     chief_run = tmp_path / "worker0" / "runs" / "wgan_anime"
+    worker_run = tmp_path / "worker1" / "runs" / "wgan_anime.worker1"
     assert (chief_run / "config.json").is_file() and (chief_run / "checkpoints").is_dir()
-    assert not (tmp_path / "worker1" / "runs").exists()
+    assert not (tmp_path / "worker1" / "runs" / "wgan_anime").exists()
+    assert (worker_run / "checkpoints").is_dir()
+    assert "copy (for --resume) is in" in outputs[1]
+
+    resumed = run_workers(tmp_path, faces, "--steps", "5", "--resume")
+    losses = [step_lines(out) for out in resumed]
+    assert [line.split("]")[0] for line in losses[0]] == ["[3", "[4"]
+    assert losses[0] == losses[1]
+    with open(chief_run / "losses.csv", newline="") as f:
+        assert [row["step"] for row in csv.DictReader(f)] == ["0", "1", "2", "3", "4"]
 
 
 def load_bench():
