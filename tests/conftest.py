@@ -1,4 +1,6 @@
-"""Shared test helpers: run a script as a user would, in a fresh process."""
+"""Shared test helpers: run a script as a user would, in a fresh process; synthetic
+data; reading what a run wrote."""
+import csv
 import os
 import subprocess
 import sys
@@ -91,3 +93,23 @@ def make_faces(root, n=12, seed=0, corrupt=True, other=True):
 def faces(tmp_path):
     """A synthetic face folder (see make_faces) with 12 readable images."""
     return make_faces(tmp_path / "faces")
+
+
+@pytest.fixture(scope="module")
+def small_faces(tmp_path_factory):
+    """Five readable synthetic faces (and a corrupt file and a text file), once per module."""
+    return make_faces(tmp_path_factory.mktemp("data") / "faces", n=5)
+
+
+def read_rows(path, drop=()):
+    """A run's CSV file as a list of dicts, without the columns in `drop`."""
+    with open(path, newline="") as f:
+        return [{k: v for k, v in row.items() if k not in drop} for row in csv.DictReader(f)]
+
+
+def checkpoint_values(run_dir):
+    """Every tensor of the run's latest checkpoint (but its save counter), by name."""
+    import tensorflow as tf
+    reader = tf.train.load_checkpoint(str(Path(run_dir) / "checkpoints"))
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if "save_counter" not in name and "OBJECT_GRAPH" not in name}

@@ -1,5 +1,4 @@
 """The blog's MNIST MLP GAN with dropout in Keras 3 (S5), on synthetic digits."""
-import csv
 import json
 import math
 import re
@@ -10,6 +9,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from conftest import read_rows
 from gantools.launch import run
 from gantools.plots import SubplotGrid
 from keras_models import mnist_gan as s5
@@ -28,11 +28,6 @@ def weights(model):
 
 def changed(before, model):
     return any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
-
-
-def rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def batch(n=64, seed=0):
@@ -226,7 +221,7 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script):
     assert len(printed) == 40
     assert "Training the MNIST classifier" not in result.stdout  # cached by the fixture
     assert "Quality (300 samples)" in result.stdout
-    log = rows(out / "losses.csv")
+    log = read_rows(out / "losses.csv")
     assert len(log) == 40 and list(log[0]) == s5.LOSS_COLUMNS
     assert [float(log[0][k]) for k in ("d_real_error", "d_fake_error", "g_error")] == [
         float(v) for v in printed[0].groups()[4:]]
@@ -277,7 +272,7 @@ def test_resume_gives_the_same_run_as_a_straight_one(tmp_path, synthetic):
     assert s5.main(["--out", str(tmp_path / "split"), "--resume", "--epochs", "4"]) == 0
     straight, split = tmp_path / "straight", tmp_path / "split"
     assert (straight / "losses.csv").read_bytes() == (split / "losses.csv").read_bytes()
-    assert [int(r["epoch"]) for r in rows(split / "losses.csv")] == [0] * 4 + [1] * 4 + \
+    assert [int(r["epoch"]) for r in read_rows(split / "losses.csv")] == [0] * 4 + [1] * 4 + \
         [2] * 4 + [3] * 4
     for epoch in range(4):  # the figures too: sampling never touches the training stream
         name = "samples/epoch_%03d.png" % epoch
@@ -298,10 +293,10 @@ def test_ctrl_c_finishes_the_epoch_and_resume_continues(tmp_path, synthetic, mon
     with pytest.raises(KeyboardInterrupt):
         train(out, synthetic[1], "--epochs", "3")
     assert sorted(p.name for p in (out / "checkpoints").glob("*.index")) == ["ckpt-1.index"]
-    assert {r["epoch"] for r in rows(out / "losses.csv")} == {"0"}
+    assert {r["epoch"] for r in read_rows(out / "losses.csv")} == {"0"}
     monkeypatch.undo()
     assert s5.main(["--out", str(out), "--resume"]) == 0
-    assert [r["epoch"] for r in rows(out / "losses.csv")] == ["0"] * 4 + ["1"] * 4 + ["2"] * 4
+    assert [r["epoch"] for r in read_rows(out / "losses.csv")] == ["0"] * 4 + ["1"] * 4 + ["2"] * 4
 
 
 def test_resume_refuses_other_flags_and_damaged_checkpoints(tmp_path, synthetic):

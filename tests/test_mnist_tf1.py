@@ -1,5 +1,4 @@
 """The MNIST GAN, WGAN and CGAN MLPs in graph mode (S6, S7, S8), on synthetic digits."""
-import csv
 import json
 import signal
 import subprocess
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import read_rows
 from gantools.launch import run
 from gantools.mnist import Batches
 from tf1_compat import mnist_cgan, mnist_gan, mnist_training, mnist_wgan
@@ -25,11 +25,6 @@ def make(program, *flags):
     module, cls, _ = PROGRAMS[program]
     args = module.build_parser().parse_args(list(flags))
     return mnist_training._make_gan(cls, args)
-
-
-def rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def train(module, out, data, *flags):
@@ -165,7 +160,7 @@ def test_resume_gives_the_same_losses_as_a_straight_run(tmp_path, synthetic, pro
     assert module.main(["--out", str(tmp_path / "split"), "--resume", "--steps", "20"]) == 0
     straight, split = tmp_path / "straight", tmp_path / "split"
     assert (straight / "losses.csv").read_bytes() == (split / "losses.csv").read_bytes()
-    assert [int(r["step"]) for r in rows(split / "losses.csv")] == list(range(20))
+    assert [int(r["step"]) for r in read_rows(split / "losses.csv")] == list(range(20))
     grids = sorted(p.name for p in (split / "samples").iterdir())
     assert grids == ["000.png", "001.png", "002.png", "003.png", "004.png"]
     for name in grids:
@@ -192,7 +187,7 @@ def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthet
         mnist_gan.main(["--out", str(tmp_path / "empty"), "--resume"])
     # the same steps again: nothing to train, the outputs are written again
     assert mnist_gan.main(["--out", str(out), "--resume"]) == 0
-    assert len(rows(out / "losses.csv")) == 1  # iteration 0 (logged every 1000)
+    assert len(read_rows(out / "losses.csv")) == 1  # iteration 0 (logged every 1000)
     with pytest.raises(mnist_training.UsageError, match="not a checkpoint of this program"):
         mnist_cgan.main(["--evaluate", str(out)])
     # a damaged latest checkpoint is reported before anything is written
@@ -223,9 +218,9 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic, scr
     stopped = int(stderr.split("Stopped at iteration ")[1].split(";")[0])
     assert stopped >= 6
     assert (out / "checkpoints" / f"ckpt-{stopped}.index").is_file()
-    assert [int(r["step"]) for r in rows(out / "losses.csv")] == list(range(stopped))
+    assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == list(range(stopped))
     assert mnist_gan.main(["--out", str(out), "--resume", "--steps", str(stopped + 3)]) == 0
-    assert [int(r["step"]) for r in rows(out / "losses.csv")] == list(range(stopped + 3))
+    assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == list(range(stopped + 3))
 
 
 @pytest.mark.parametrize("program, name, first_line", [
@@ -249,7 +244,7 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script, program, nam
         assert lines[2].startswith("D loss: ") and lines[3].startswith("G_loss: ")
     assert "Training the MNIST classifier" not in result.stdout  # cached by the fixture
     assert "Quality (300 samples)" in result.stdout
-    assert [int(r["step"]) for r in rows(out / "losses.csv")] == [0, 10, 20]
+    assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == [0, 10, 20]
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["000.png", "001.png",
                                                                    "002.png"]
     assert Image.open(out / "evolution.gif").n_frames == 3

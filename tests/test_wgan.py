@@ -1,5 +1,4 @@
 """The blog's WGAN on anime faces in Keras 3 (S3)."""
-import csv
 import json
 import os
 import signal
@@ -9,7 +8,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import make_faces, run_script
+from conftest import checkpoint_values, make_faces, read_rows, run_script
 from gantools import launch
 from keras_models import wgan as s3
 
@@ -158,22 +157,6 @@ def test_a_step_is_n_critic_clipped_critic_updates_then_one_generator_update():
 
 FLAGS = [*SMALL, "--steps", "4", "--batch-size", "2", "--n-critic", "2", "--save-every", "3",
          "--swd-images", "4", "--deterministic"]
-
-
-def read_rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def checkpoint_values(run_dir):
-    reader = tf.train.load_checkpoint(str(run_dir / "checkpoints"))
-    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
-            if "save_counter" not in name and "OBJECT_GRAPH" not in name}
-
-
-@pytest.fixture(scope="module")
-def small_faces(tmp_path_factory):
-    return make_faces(tmp_path_factory.mktemp("data") / "faces", n=5)
 
 
 @pytest.fixture(scope="module")
