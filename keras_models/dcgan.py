@@ -119,7 +119,7 @@ class BatchNorm2d(layers.BatchNormalization):
     over the global batch (all-reduced, two passes) and n counts the global batch."""
 
     def call(self, inputs, training=None, mask=None):
-        if not training:
+        if not (training and self.trainable):  # as Keras: a frozen layer uses its averages
             return super().call(inputs, training=training, mask=mask)
         x = tf.cast(inputs, tf.float32)  # as Keras: statistics in float32 under mixed precision
         replica = tf.distribute.get_replica_context() if self.synchronized else None

@@ -170,6 +170,9 @@ def test_batch_norm_computes_what_pytorch_computes(synchronized, jit_compile):
     assert not np.allclose(keras_bn.moving_variance, var, rtol=1e-3)  # Keras: the biased one
     inference = (x.numpy() - mean) / np.sqrt(var + 1e-5) * gamma + beta
     np.testing.assert_allclose(ours(x, training=False), inference, rtol=1e-5, atol=1e-5)
+    ours.trainable = False  # frozen, as Keras's: the averages, which stay as they are
+    np.testing.assert_allclose(ours(x, training=True), inference, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours.moving_variance, var, rtol=1e-5)
 
 
 def test_d_step_changes_only_d_and_g_step_only_g():
