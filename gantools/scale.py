@@ -130,9 +130,14 @@ class Replicas:
         self.jit_compile = jit_compile
         self.mixed_precision = mixed_precision
         self.distributed = strategy is not None
-        self.chief = is_chief(self.strategy)
-        # a non-chief worker's index: it keeps its own copy of the run (rundir.start_run)
-        self.worker = None if self.chief else self.strategy.cluster_resolver.task_id
+        # a non-chief worker's index (None on the chief): it keeps its own copy of the run
+        # (rundir.start_run)
+        self.worker = None if is_chief(self.strategy) else self.strategy.cluster_resolver.task_id
+
+    @property
+    def chief(self):
+        """True where the run's files are written."""
+        return self.worker is None
 
     @property
     def count(self):
