@@ -1,8 +1,19 @@
 """Run by tests/test_scale.py in a fresh process (the CPU must be split into two logical
 devices before TensorFlow initialises them): one training step of S2 (DCGAN) and of S3
 (WGAN, clipping included) under MirroredStrategy on the two devices and under the default
-strategy, same global batch of 8, same seed and initial weights; prints the largest weight
-difference of each as JSON."""
+strategy, same global batch of 8, same seed and initial weights; prints JSON.
+
+DCGAN's step is compared with its Adam optimisers replaced by plain SGD. Adam's first step
+moves a weight by lr times the *sign* of its gradient, so a gradient within float32 rounding
+of zero (the summation order differs between one and two replicas) can flip a weight by 2 lr,
+and how many do depends on the CPU, its threads and its load. An SGD step is proportional to
+the gradient, so the two strategies' changes must agree up to float32 rounding relative to
+the size of the change (test_scale.py states the bound and why); a wrong replica weighting,
+a missing all-reduce or an unsynchronised BatchNorm makes them differ by a large fraction of
+it (`relative_change_difference`).
+`--mutation` breaks the mirrored step on purpose, to show that the check notices.
+"""
+import argparse
 import json
 import sys
 
@@ -18,6 +29,7 @@ from gantools.scale import Replicas  # noqa: E402
 from keras_models import dcgan as s2, wgan as s3  # noqa: E402
 
 BATCH = 8
+SGD_LR = 1e-3
 
 
 def max_difference(a, b):
@@ -33,9 +45,16 @@ def copy_weights(source, target):
         t.set_weights(s.get_weights())
 
 
-def dcgan(replicas):
+def dcgan_sgd(replicas):
+    """S2's models and step with plain SGD in place of Adam (see the module docstring)."""
     keras.utils.set_random_seed(0)
-    return s2.DCGAN(seed=0, replicas=replicas)
+    gan = s2.DCGAN(seed=0, replicas=replicas)
+    with replicas.strategy.scope():
+        gan.optimizer_G = keras.optimizers.SGD(SGD_LR)
+        gan.optimizer_D = keras.optimizers.SGD(SGD_LR)
+        gan.optimizer_G.build(gan.generate.trainable_variables)
+        gan.optimizer_D.build(gan.discriminator.trainable_variables)
+    return gan
 
 
 def wgan(replicas):
@@ -43,30 +62,61 @@ def wgan(replicas):
     return s3.WGAN(seed=0, ngf=64, ndf=8, batch_size=BATCH, n_critic=2, replicas=replicas)
 
 
+def relative_change_difference(before, one, two):
+    """The largest ||change_one - change_two|| / ||change_one|| over the variables (each
+    weight and BatchNorm statistic compared with the size of its own variable's change)."""
+    worst = 0.0
+    for b, x, y in zip(before, one, two):
+        change = np.linalg.norm(x - b)
+        if change > 0:
+            worst = max(worst, float(np.linalg.norm(x - y) / change))
+        elif np.any(y != b):
+            return float("inf")
+    return worst
+
+
 def compare(make, models, batches, mirrored):
     one, two = make(Replicas()), make(mirrored)
     copy_weights(models(one), models(two))
-    assert max_difference(weights(models(one)), weights(models(two))) == 0
+    before = weights(models(one))
+    assert max_difference(before, weights(models(two))) == 0
     losses_one = one.train_step(batches).numpy()
     losses_two = two.train_step(
         [mirrored.split(b) for b in batches] if isinstance(batches, list)
         else mirrored.split(batches)).numpy()
-    g_one, g_two = (np.concatenate([v.numpy().ravel() for v in models(g)[0].weights])
-                    for g in (one, two))
-    return {"weights": max_difference(weights(models(one)), weights(models(two))),
-            "generator_beyond_1e-4": float(np.mean(np.abs(g_one - g_two) > 1e-4)),
-            "discriminator": max_difference(models(one)[1].weights, models(two)[1].weights),
+    after_one, after_two = weights(models(one)), weights(models(two))
+    return {"weights": max_difference(after_one, after_two),
+            "relative_change_difference": relative_change_difference(before, after_one,
+                                                                     after_two),
             "losses": float(np.max(np.abs(losses_one - losses_two))),
-            "changed": max_difference(weights(models(one)), weights(models(make(Replicas()))))}
+            "changed": max_difference(before, after_one)}
+
+
+def mutate(mutation):
+    """Break the mirrored DCGAN step: BatchNorm on each replica's rows only, or each
+    replica's gradient counted twice."""
+    if mutation == "unsynchronised-batchnorm":
+        generate, discriminator = s2.Generate, s2.Discriminator
+        s2.Generate = lambda input_dim, synchronized: generate(input_dim, synchronized=False)
+        s2.Discriminator = lambda synchronized: discriminator(synchronized=False)
+    elif mutation == "double-weight":
+        weight = Replicas.weight
+        Replicas.weight = staticmethod(lambda local_size: 2 * weight(local_size))
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mutation", choices=["unsynchronised-batchnorm", "double-weight"])
+    mutation = parser.parse_args().mutation
+    if mutation:
+        mutate(mutation)
     real = tf.random.stateless_uniform((BATCH, 96, 96, 3), (1, 2), -1, 1)
     reals = [tf.random.stateless_uniform((BATCH, 96, 96, 3), (3, i), -1, 1) for i in range(2)]
     # one strategy for the process: a second one on the same devices would reuse its
     # collective instance keys
     mirrored = Replicas(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
-    result = {"dcgan": compare(dcgan, lambda g: [g.generate, g.discriminator], real, mirrored),
+    result = {"dcgan": compare(dcgan_sgd, lambda g: [g.generate, g.discriminator], real,
+                               mirrored),
               "wgan": compare(wgan, lambda g: [g.netG, g.netD], reals, mirrored),
               "replicas": mirrored.count}
     json.dump(result, sys.stdout)
