@@ -46,6 +46,7 @@ from scipy import stats as scipy_stats
 from gantools.cli import (ArgumentParser, add_run_arguments, add_sweep_argument,
                           positive_float, positive_int)
 from gantools.metrics import distribution_metrics
+from gantools.resume import apply_previous_flags, given_flags, read_config
 from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
 from gantools.training import Checkpoints, eta, save_weights
 
@@ -358,12 +359,11 @@ def save_figures(gan, run_dir, eval_samples):
 
 
 def run_once(args):
-    run_dir = start_run(args, resume=args.resume)
+    run_dir = start_run(args, resume=args.resume)  # seeds before the models are built
     gan = make_gan(args, args.seed)
-    if args.resume:
+    if args.resume:  # read the checkpoint before anything is written
         restore(gan, run_dir)
-    else:
-        write_config(run_dir, args, hyperparameters(args), gan.trainable_parameters())
+    write_config(run_dir, args, hyperparameters(args), gan.trainable_parameters())
     started = time.perf_counter()
     metrics = train(gan, args.epochs, run_dir, args.print_interval, args.eval_samples)
     metrics['train_seconds'] = round(time.perf_counter() - started, 2)
@@ -401,6 +401,16 @@ def run_sweep(args):
     return 0
 
 
+# --resume keeps the run's settings (its config.json); these may change on purpose.
+FREE_ON_RESUME = ('epochs', 'print_interval')
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.sweep and args.resume:
+        parser.error('--resume cannot be combined with --sweep')
+    if args.resume:
+        apply_previous_flags(args, given_flags(parser, argv), read_config(args.out),
+                             FREE_ON_RESUME)
     return run_sweep(args) if args.sweep else run_once(args)

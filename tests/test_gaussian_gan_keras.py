@@ -130,6 +130,35 @@ def test_resume_continues_exactly(tmp_path):
                                json.loads((straight / "metrics.json").read_text())["gen_mean"])
 
 
+def test_resume_takes_the_run_s_own_settings(tmp_path):
+    """--resume alone continues with the run's seed and flags (its config.json), as the
+    README shows, and records a new --epochs."""
+    straight = small_run(tmp_path, "straight", "--seed", "3", "--d-steps", "2")
+    half = tmp_path / "half"
+    assert s4.main(["--out", str(half), "--epochs", "10", "--print-interval", "5",
+                    "--deterministic", "--seed", "3", "--d-steps", "2"]) == 0
+    assert s4.main(["--out", str(half), "--epochs", "20", "--resume"]) == 0
+    assert (half / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+    config = json.loads((half / "config.json").read_text())
+    assert config["seed"] == 3 and config["d_steps"] == 2 and config["epochs"] == 20
+    assert json.loads((half / "metrics.json").read_text())["gen_mean"] == \
+        json.loads((straight / "metrics.json").read_text())["gen_mean"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--d-steps", "3"], "--d-steps 3 differs from the run's 1"),
+    (["--lr", "0.5"], "--lr 0.5 differs from the run's 0.0002"),
+    (["--seed", "4"], "--seed 4 differs from the run's 7"),
+])
+def test_resume_refuses_a_changed_setting_and_writes_nothing(tmp_path, flags, message):
+    out = tmp_path / "run"
+    assert s4.main(["--out", str(out), "--epochs", "10", "--print-interval", "5"]) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(UsageError, match=message):
+        s4.main(["--out", str(out), "--epochs", "20", "--resume", *flags])
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
 def test_resume_without_or_with_a_corrupt_checkpoint_is_a_usage_error(tmp_path):
     out = small_run(tmp_path, "run")
     for data in (out / "checkpoints").glob("*.data-*"):
