@@ -5,11 +5,11 @@ trainable parameter counts), `losses.csv` (one row per step or per logged step) 
 `metrics.json` (final metrics). An earlier run is never replaced silently.
 """
 import csv
+import fnmatch
 import json
 import os
 import platform
 import random
-import shutil
 import sys
 import tempfile
 from importlib import metadata
@@ -20,14 +20,66 @@ import numpy as np
 from gantools.cli import UsageError
 
 
+# A run folder is recognised by MARKER, a file only this project writes; --overwrite removes
+# only the files that match RUN_FILES (the files the nine programs write, relative to the run
+# folder; `*` stays within one folder, `**` is everything below), and whatever else the user
+# put there stays.
+MARKER = ".classic-gans-run"
+RUN_FILES = (
+    MARKER, "config.json", "losses.csv", "losses.png", "metrics.json", "sweep.json",
+    "evolution.gif", "pretrain_losses.csv", "evaluation-*.json", "*.tmp",
+    "fig3-1[234].png", "histogram.png", "real_curves.png", "generated_curves.png",
+    "digits.png", "*.weights.h5", "generator.keras", "discriminator.keras",
+    "frames/step_*.png", "frames/epoch_*.png", "samples/epoch_*.png", "samples/step_*.png",
+    "samples/[0-9]*.png", "models/generator_epoch_*.keras",
+    "models/discriminator_epoch_*.keras", "checkpoints/**", ".models.*/**",
+)
+
+
+def is_run_file(relative):
+    """True if `relative` (a path inside a run folder, with '/') matches RUN_FILES."""
+    parts = relative.split("/")
+    for pattern in RUN_FILES:
+        pieces = pattern.split("/")
+        if pieces[-1] == "**":
+            pieces = pieces[:-1]
+            if len(parts) > len(pieces) and all(
+                    fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pieces)):
+                return True
+        elif len(parts) == len(pieces) and all(
+                fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pieces)):
+            return True
+    return False
+
+
+def remove_run_files(path):
+    """Delete the files of an earlier run in `path` (RUN_FILES) and the folders that this
+    empties; return the paths (relative) of everything else, which is kept."""
+    kept = []
+    for folder, dirs, files in os.walk(path, topdown=False):
+        folder = Path(folder)
+        for name in files + [d for d in dirs if (folder / d).is_symlink()]:
+            relative = (folder / name).relative_to(path).as_posix()
+            if is_run_file(relative):
+                (folder / name).unlink()
+            else:
+                kept.append(relative)
+        if folder != path and not any(folder.iterdir()):
+            folder.rmdir()
+    return sorted(kept)
+
+
 def prepare_run_dir(path, overwrite=False, resume=False):
     """Create the run folder, or check an existing one; return it as a Path.
 
-    A folder that already holds files is refused unless `overwrite` (then an earlier run,
-    recognised by its config.json, is deleted first; any other folder is never deleted) or
-    `resume` (then it must hold a run).
+    A folder that already holds files is refused unless `overwrite` (then it must hold an
+    earlier run of this project, recognised by its MARKER; the files that run wrote are
+    deleted and anything else is kept and named) or `resume` (then it must hold a run).
+    A symbolic link is followed: the run is written where it points.
     """
     path = Path(path).expanduser()
+    if path.is_symlink():
+        path = path.resolve()
     if resume:
         if not (path / "config.json").is_file():
             raise UsageError(f"--resume: {path} holds no run to resume (no config.json)")
@@ -35,16 +87,37 @@ def prepare_run_dir(path, overwrite=False, resume=False):
         if not overwrite:
             raise UsageError(f"{path} already holds files; pass --overwrite to replace "
                              f"the run there, or choose another --out")
-        if not (path / "config.json").is_file():
-            raise UsageError(f"{path} is not a run folder (no config.json); "
-                             f"it will not be deleted, choose another --out")
-        shutil.rmtree(path)
+        if not (path / MARKER).is_file():
+            raise UsageError(f"{path} is not a run folder of this project (no {MARKER}); "
+                             f"nothing was deleted, choose another --out")
+        try:
+            kept = remove_run_files(path)
+        except OSError as error:
+            raise UsageError(f"--overwrite: cannot remove the earlier run's files in {path}: "
+                             f"{error.strerror or error}") from None
+        if kept:
+            shown = ", ".join(kept[:5]) + (f" and {len(kept) - 5} more" if len(kept) > 5 else "")
+            print(f"--overwrite: kept {len(kept)} file(s) this project did not write in "
+                  f"{path}: {shown}", flush=True)
     try:
         path.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=path).close()
+        if not resume and not (path / MARKER).exists():
+            (path / MARKER).write_text("A run folder of classic-gans-tf: --overwrite removes "
+                                       "only the files this project writes.\n")
     except OSError as error:
         raise UsageError(f"cannot write to --out {path}: {error.strerror or error}") from None
     return path
+
+
+def file_checksum(path):
+    """The SHA-256 of a file's bytes, as hex."""
+    import hashlib
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_json(path, data):

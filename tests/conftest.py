@@ -107,6 +107,14 @@ def read_rows(path, drop=()):
         return [{k: v for k, v in row.items() if k not in drop} for row in csv.DictReader(f)]
 
 
+def assert_only_run_files(out):
+    """Every file a run wrote matches rundir.RUN_FILES, so --overwrite would remove it."""
+    from gantools.rundir import MARKER, is_run_file
+    files = [p.relative_to(out).as_posix() for p in Path(out).rglob("*") if p.is_file()]
+    assert MARKER in files
+    assert [f for f in files if not is_run_file(f)] == []
+
+
 def checkpoint_values(run_dir):
     """Every tensor of the run's latest checkpoint (but its save counter), by name."""
     import tensorflow as tf

@@ -59,13 +59,58 @@ def test_distribution_metrics_keys():
 def test_run_dir_refuses_existing_run_and_overwrite_replaces_it(tmp_path):
     out = tmp_path / "run"
     rundir.prepare_run_dir(out)
+    assert (out / rundir.MARKER).is_file()
     (out / "config.json").write_text("{}")
-    (out / "old.png").write_text("x")
+    (out / "losses.png").write_text("x")
+    (out / "checkpoints").mkdir()
+    (out / "checkpoints" / "ckpt-1.index").write_text("x")
     with pytest.raises(UsageError, match="--overwrite"):
         rundir.prepare_run_dir(out)
-    assert (out / "old.png").exists()
+    assert (out / "losses.png").exists()
     rundir.prepare_run_dir(out, overwrite=True)
-    assert list(out.iterdir()) == []
+    assert [p.name for p in out.iterdir()] == [rundir.MARKER]
+
+
+def test_overwrite_never_deletes_what_the_project_did_not_write(tmp_path, capsys):
+    """Issue 11: a folder with a config.json of its own is not a run; a run folder keeps the
+    user's notes and plots (named in one line); a symbolic link is followed."""
+    project = tmp_path / "proj"
+    (project / "src").mkdir(parents=True)
+    (project / "config.json").write_text('{"name": "my app"}')
+    (project / "src" / "main.py").write_text("print(1)")
+    with pytest.raises(UsageError, match="not a run folder of this project"):
+        rundir.prepare_run_dir(project, overwrite=True)
+    assert (project / "src" / "main.py").read_text() == "print(1)"
+    assert (project / "config.json").read_text() == '{"name": "my app"}'
+
+    run = tmp_path / "run"
+    rundir.prepare_run_dir(run)
+    for name in ["config.json", "metrics.json", "frames/epoch_0002.png", "samples/001.png",
+                 "checkpoints/epoch_000002/generator.keras", "d.weights.h5"]:
+        (run / name).parent.mkdir(parents=True, exist_ok=True)
+        (run / name).write_text("run")
+    for name in ["NOTES.md", "my_plots/losses.png", "frames/my_frame.png", "samples/x.txt"]:
+        (run / name).parent.mkdir(parents=True, exist_ok=True)
+        (run / name).write_text("mine")
+    link = tmp_path / "link"
+    link.symlink_to(run)
+    assert rundir.prepare_run_dir(link, overwrite=True) == run.resolve()
+    left = sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file())
+    assert left == sorted([rundir.MARKER, "NOTES.md", "frames/my_frame.png",
+                           "my_plots/losses.png", "samples/x.txt"])
+    assert all((run / name).read_text() == "mine" for name in left if name != rundir.MARKER)
+    assert not (run / "checkpoints").exists()
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "--overwrite: kept 4 file(s)" in out and "NOTES.md" in out
+
+
+def test_a_run_folder_of_an_older_version_is_not_deleted(tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "config.json").write_text("{}")
+    with pytest.raises(UsageError, match="no .classic-gans-run"):
+        rundir.prepare_run_dir(old, overwrite=True)
+    assert (old / "config.json").exists()
 
 
 def test_overwrite_never_deletes_a_folder_that_is_not_a_run(tmp_path):
@@ -291,3 +336,19 @@ def test_first_ctrl_c_is_deferred_and_the_second_stops(capsys):
         assert stop.requested
         assert "Stopping after this epoch" in capsys.readouterr().out
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_overwrite_of_a_folder_that_is_not_a_run_is_one_line_and_deletes_nothing(tmp_path,
+                                                                               script):
+    """Issue 11's reproduction, as a user runs it."""
+    project = tmp_path / "proj"
+    (project / "src").mkdir(parents=True)
+    (project / "config.json").write_text('{"name": "my app"}')
+    (project / "src" / "main.py").write_text("print(1)")
+    result = script("gaussian_gan_keras.py", "--epochs", "5", "--out", "proj", "--overwrite",
+                    cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"gaussian_gan_keras.py: error: proj is not a run folder of this project (no "
+        f".classic-gans-run); nothing was deleted, choose another --out"]
+    assert sorted(p.name for p in project.rglob("*")) == ["config.json", "main.py", "src"]

@@ -10,6 +10,7 @@ from scipy import stats
 
 from gantools.cli import UsageError
 from keras_models import gaussian_gan as s4
+from conftest import assert_only_run_files
 
 
 def make(*flags, seed=0):
@@ -185,6 +186,7 @@ def test_script_end_to_end(tmp_path, script):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     out = tmp_path / "runs" / "gaussian_gan_keras"
+    assert_only_run_files(out)  # --overwrite would remove every file of the run
     lines = result.stdout.splitlines()
     assert lines[1].startswith("0: D: ") and "(Real: [" in lines[1] and ", Fake: [" in lines[1]
     for name in ["histogram.png", "losses.png"]:

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from tf1_compat import gaussian_gan as s1
+from conftest import assert_only_run_files
 
 
 def make(*flags, seed=0):
@@ -169,6 +170,7 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
                     "--plot-every", "50", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = tmp_path / "runs" / "gaussian_gan_tf1"  # default --out, relative to the cwd
+    assert_only_run_files(out)  # --overwrite would remove every file of the run
     assert result.stdout.splitlines()[0] == "Devices: CPU"
     assert "0:" in result.stdout and f"Wrote {out.relative_to(tmp_path)}" in result.stdout
     assert result.stderr == ""  # TensorFlow's start-up noise is filtered

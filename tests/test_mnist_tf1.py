@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import read_rows
+from conftest import assert_only_run_files, read_rows
 from gantools.launch import run
 from gantools.mnist import Batches
 from tf1_compat import mnist_cgan, mnist_gan, mnist_training, mnist_wgan
@@ -237,6 +237,7 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script, program, nam
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     out = tmp_path / "runs" / name[:-3]
+    assert_only_run_files(out)  # --overwrite would remove every file of the run
     lines = result.stdout.splitlines()
     assert lines[0] == "Devices: CPU" and lines[1].startswith(first_line)
     if program != "S7":

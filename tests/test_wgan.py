@@ -8,7 +8,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import checkpoint_values, make_faces, read_rows, run_script
+from conftest import (assert_only_run_files, checkpoint_values, make_faces, read_rows,
+                      run_script)
 from gantools import launch
 from keras_models import wgan as s3
 
@@ -169,6 +170,7 @@ def straight_run(tmp_path_factory, small_faces):
 
 def test_script_end_to_end(straight_run):
     result, out = straight_run
+    assert_only_run_files(out)  # --overwrite would remove every file of the run
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
