@@ -209,6 +209,7 @@ def test_script_bad_flag_exit_code_and_no_traceback(tmp_path, script):
 
 # -- convergence ---------------------------------------------------------------------------
 
+@pytest.mark.slow  # 8 s of training; CI runs the slow suite too
 def test_instance_noise_rescues_a_seed_where_the_book_diverges(tmp_path):
     book = small_run(tmp_path, "book", "--seed", "0", "--steps", "1200", "--pretrain-steps",
                      "1000")

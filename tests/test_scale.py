@@ -37,6 +37,7 @@ def mixed_policy():
     set_precision(False)
 
 
+@pytest.mark.slow  # 12 s; CI runs the slow suite too
 def test_mixed_precision_steps_run_and_stay_finite(mixed_policy):
     gan = dcgan(mixed_precision=True)
     assert gan.generate.get_layer("convtrans2").compute_dtype == "float16"
@@ -55,6 +56,7 @@ def test_mixed_precision_steps_run_and_stay_finite(mixed_policy):
     assert all(np.all(np.isfinite(v.numpy())) for v in critic.netG.weights)
 
 
+@pytest.mark.slow  # 28 s for both; CI runs the slow suite too
 @pytest.mark.parametrize("make,batches", [(dcgan, REAL), (wgan, [REAL, REAL])],
                          ids=["dcgan", "wgan"])
 def test_jit_compile_gives_the_same_step(make, batches):
@@ -63,6 +65,7 @@ def test_jit_compile_gives_the_same_step(make, batches):
                                plain.train_step(batches).numpy(), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow  # 40 s (a fresh process, full-size DCGAN); CI runs the slow suite too
 def test_mirrored_on_two_cpu_devices_matches_the_default_strategy():
     """One step of each with a global batch of 8 on one and on two replicas.
 
@@ -132,7 +135,7 @@ WGAN_SMALL = ["--ngf", "64", "--ndf", "8", "--n-critic", "2", "--batch-size", "4
               "--save-every", "2", "--swd-images", "4"]
 
 
-@pytest.mark.slow  # 20 s: the fast suite covers the strategy with the equivalence test
+@pytest.mark.slow  # 20 s; CI runs the slow suite too
 def test_wgan_script_mirrored_on_two_logical_cpus(tmp_path):
     """The whole program under --strategy mirrored; the start-up line and config.json."""
     faces = make_faces(tmp_path / "faces", n=6)
@@ -189,6 +192,7 @@ def step_lines(stdout):
     return [line.split(" [ETA")[0] for line in stdout.splitlines() if line.startswith("[")]
 
 
+@pytest.mark.slow  # 60 s (two worker processes, twice); CI runs the slow suite too
 def test_multi_worker_on_two_local_processes_and_resume(tmp_path):
     """Two workers train 3 WGAN steps, then resume to 5: the chief (worker 0) writes --out,
     worker 1 its own copy beside it; both report the same losses, and resuming continues
