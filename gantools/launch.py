@@ -152,9 +152,14 @@ def mnist_wgan_tf1():
 def mnist_cgan_tf1():
     return run("tf1_compat.mnist_cgan")
 
+
 def dcgan_anime():
     return run("keras_models.dcgan")
 
 
 def wgan_anime():
     return run("keras_models.wgan")
+
+
+def compare_original():
+    return run("originals.compare")

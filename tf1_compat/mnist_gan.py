@@ -16,6 +16,9 @@ G_sample, D_real/D_fake, the losses, D_solver/G_solver, the loop). The loop arou
 `tf1_compat/mnist_training.py`; `plot` is `gantools.plots.DigitGrid`.
 
 Deliberate differences from the original (the defaults compute what it computes):
+- The loss is the sigmoid cross-entropy on the logits that wiseodd's code runs, not the log
+  form the post shows (-mean(log D_real + log(1 - D_fake)), -mean(log D_fake); commented
+  out in the code): the same objective, but finite when D saturates.
 - MNIST comes from the project's loader (`--data`, the Keras cache, or `--download`) instead
   of `tensorflow.examples.tutorials.mnist`, which TensorFlow 2 no longer has. As its
   `read_data_sets`, the first 5,000 training images are held out (`--validation-size`) and

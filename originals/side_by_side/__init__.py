@@ -1,0 +1,150 @@
+"""Each port beside its original: the same initial weights, data batches and noise, K steps.
+
+One module per program (`s1` ... `s9`), each with
+
+    run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None) -> SideBySide
+
+which builds the port and the reference rendition (`originals.<module>`), copies the port's
+initial weights into the reference, feeds both the same batches and the same noise for
+`steps` training iterations (D and G updates both), and returns the per-step losses of each,
+the largest difference of every weight after the last step and the time per step of each.
+`port_overrides` changes a hyper-parameter of the port only (e.g. {"lr": 2e-4}), to show that
+the comparison notices. Without `data_mnist` / `data_faces` a program that reads a dataset uses
+a small synthetic set of the right shape (`synthetic_mnist`, `synthetic_faces`).
+"""
+import dataclasses
+import importlib
+import time
+
+import numpy as np
+
+PROGRAMS = {  # id -> module of this package, and the original it runs
+    "S1": ("s1", "the book's 1-D Gaussian GAN (tf.compat.v1)"),
+    "S2": ("s2", "FangYang970206/Anime_GAN DCGAN (PyTorch)"),
+    "S3": ("s3", "FangYang970206/Anime_GAN WGAN_keras (Keras 2)"),
+    "S4": ("s4", "the blog's 1-D N(4, 1.25) GAN, devnag's code (PyTorch)"),
+    "S5": ("s5", "the blog's MNIST MLP GAN (PyTorch 0.2)"),
+    "S6": ("s6", "wiseodd gan_tensorflow.py (tf.compat.v1)"),
+    "S7": ("s7", "wiseodd wgan_tensorflow.py (tf.compat.v1)"),
+    "S8": ("s8", "wiseodd cgan_tensorflow.py (tf.compat.v1)"),
+    "S9": ("s9", "Robin Ricard's sine-curve GAN (Keras 2)"),
+}
+
+EXTRA_HINT = 'install the optional extra: pip install -e ".[originals]"'
+
+
+class MissingExtra(ImportError):
+    """A framework the reference needs (torch, tf_keras) is not installed."""
+
+
+def require(module_name):
+    """Import `module_name` or raise MissingExtra naming the extra to install."""
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        raise MissingExtra(f"the reference rendition needs {module_name.split('.')[0]}; "
+                           f"{EXTRA_HINT}") from None
+
+
+@dataclasses.dataclass
+class SideBySide:
+    """What one side-by-side run measured."""
+    program: str                  # "S1" ... "S9"
+    steps: int                    # training iterations run by each
+    loss_names: list              # the columns of the loss arrays
+    port_losses: np.ndarray       # (steps, len(loss_names))
+    original_losses: np.ndarray   # (steps, len(loss_names))
+    weight_deltas: dict           # weight name -> max |port - original| after the last step
+    port_step_ms: float
+    original_step_ms: float
+    loss_tolerance: float         # the agreement asserted by the tests, and why
+    weight_tolerance: float
+    tolerance_reason: str
+    notes: list = dataclasses.field(default_factory=list)  # deliberate differences handled
+
+    @property
+    def max_abs_loss_delta(self):
+        return float(np.max(np.abs(np.asarray(self.port_losses, np.float64)
+                                   - np.asarray(self.original_losses, np.float64))))
+
+    @property
+    def max_abs_weight_delta(self):
+        return float(max(self.weight_deltas.values()))
+
+    @property
+    def agrees(self):
+        return (self.max_abs_loss_delta <= self.loss_tolerance
+                and self.max_abs_weight_delta <= self.weight_tolerance)
+
+    def summary(self):
+        """The JSON object of compare_original.py --json."""
+        return {"program": self.program, "steps": self.steps,
+                "max_abs_loss_delta": self.max_abs_loss_delta,
+                "max_abs_weight_delta": self.max_abs_weight_delta,
+                "port_step_ms": self.port_step_ms, "original_step_ms": self.original_step_ms,
+                "loss_tolerance": self.loss_tolerance,
+                "weight_tolerance": self.weight_tolerance, "agrees": self.agrees,
+                "loss_names": list(self.loss_names),
+                "port_losses": np.asarray(self.port_losses).tolist(),
+                "original_losses": np.asarray(self.original_losses).tolist(),
+                "weight_deltas": {k: float(v) for k, v in self.weight_deltas.items()},
+                "notes": list(self.notes)}
+
+
+def run(program, steps=20, **kwargs):
+    """The side-by-side run of program "S1" ... "S9"."""
+    module = importlib.import_module(f"{__name__}.{PROGRAMS[program][0]}")
+    return module.run(steps=steps, **kwargs)
+
+
+def weight_deltas(port, original):
+    """{name: max |a - b|} for two dicts of arrays with the same names and shapes."""
+    assert port.keys() == original.keys(), (sorted(port), sorted(original))
+    return {name: float(np.max(np.abs(np.asarray(port[name], np.float64)
+                                      - np.asarray(original[name], np.float64))))
+            for name in port}
+
+
+class StepTimer:
+    """Milliseconds per step of a loop: `with timer: step()` around each step; `ms` is the
+    median, so the first step's tracing or warm-up does not count."""
+
+    def __init__(self):
+        self.times = []
+
+    def __enter__(self):
+        self._start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.times.append(time.perf_counter() - self._start)
+
+    @property
+    def ms(self):
+        return float(np.median(self.times) * 1e3) if self.times else float("nan")
+
+
+def synthetic_mnist(n=640, seed=0):
+    """(images uint8 (n, 28, 28), labels uint8 (n,)): blurred strokes, MNIST's shape and range."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    y, x = np.mgrid[0:28, 0:28]
+    images = np.zeros((n, 28, 28), np.float64)
+    for i, label in enumerate(labels):
+        angle = np.pi * label / 10 + rng.normal(0, 0.1)
+        offset = rng.normal(0, 1.5, 2)
+        distance = np.abs((x - 14 - offset[0]) * np.sin(angle)
+                          - (y - 14 - offset[1]) * np.cos(angle))
+        images[i] = np.exp(-distance ** 2 / 3) * (np.hypot(x - 14, y - 14) < 10)
+    return (images * 255).round().astype(np.uint8), labels
+
+
+def synthetic_faces(n=128, seed=0):
+    """uint8 (n, 96, 96, 3): colour gradients with noise, the anime faces' shape and range."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:96, 0:96]
+    images = np.empty((n, 96, 96, 3))
+    for i in range(n):
+        base = rng.uniform(0, 255, 3)
+        images[i] = base + np.stack([x, y, x + y], -1) * rng.uniform(-1, 1, 3)
+    images += rng.normal(0, 20, images.shape)
+    return np.clip(images, 0, 255).round().astype(np.uint8)

@@ -1,0 +1,217 @@
+"""What the side-by-side runs of the graph-mode programs (S1, S6, S7, S8) share.
+
+Port and original each live in a `tf.Graph` of their own with their own `Session`, so both fit
+in one process without `tf.compat.v1.disable_eager_execution()`.
+
+The same draws for both. The originals draw from NumPy's unseeded global RNG (`np.random`);
+the ports draw from a generator object passed to them. `global_numpy_rng(seed)` seeds the
+global RNG for the original (and puts its state back afterwards), and the port gets
+`np.random.RandomState(seed)`: the global functions are methods of one `RandomState`, so two
+programs that make the same calls in the same order get the same arrays, the same noise fed to
+the same placeholders. `same_rng_state` then checks that both consumed exactly the same draws.
+The MNIST batches come from two `gantools.mnist.Batches` readers on the same images with the
+same seed (the original's with one-hot labels, as `read_data_sets(..., one_hot=True)`).
+"""
+import contextlib
+import types
+from pathlib import Path
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+from gantools.mnist import Batches, Mnist, images, load_mnist, one_hot
+from originals.side_by_side import SideBySide, StepTimer, synthetic_mnist, weight_deltas
+
+
+@contextlib.contextmanager
+def global_numpy_rng(seed):
+    """np.random seeded with `seed` inside the block; its previous state restored after."""
+    saved = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
+
+
+def rng_state(rng=None):
+    """The state of a RandomState (key, position, cached Gaussian), or of the global one when
+    `rng` is None."""
+    state = rng.get_state() if rng is not None else np.random.get_state()
+    return state[1].copy(), state[2], state[3], state[4]
+
+
+def same_rng_state(a, b):
+    """Whether two `rng_state`s are the same point of the same stream."""
+    return np.array_equal(a[0], b[0]) and tuple(a[1:]) == tuple(b[1:])
+
+
+def copy_variables(src_session, src_vars, dst_session, dst_vars):
+    """Give every variable of dst_vars the value of the same-position variable of src_vars."""
+    values = src_session.run(list(src_vars))
+    graph = dst_vars[0].graph
+    with graph.as_default():
+        feeds, assigns = {}, []
+        for variable, value in zip(dst_vars, values):
+            assert variable.get_shape().as_list() == list(value.shape), variable.op.name
+            holder = tf.placeholder(variable.dtype.base_dtype, value.shape)
+            feeds[holder] = value
+            assigns.append(variable.assign(holder))
+    dst_session.run(assigns, feeds)
+    check = dst_session.run(list(dst_vars))
+    assert all(np.array_equal(a, b) for a, b in zip(check, values))
+
+
+def values_by_name(session, names, variables):
+    """{name: value} of `variables`, named by `names` (the port's names for both sides)."""
+    return dict(zip(names, session.run(list(variables))))
+
+
+def split_overrides(port_overrides, known):
+    """Port constructor overrides, with 'lr' and 'learning_rate' both meaning the learning
+    rate; raises on a key the port does not take."""
+    overrides = dict(port_overrides or {})
+    if "lr" in overrides:
+        overrides["learning_rate"] = overrides.pop("lr")
+    unknown = set(overrides) - set(known)
+    if unknown:
+        raise ValueError(f"port_overrides: unknown {sorted(unknown)}; known: {sorted(known)}")
+    return overrides
+
+
+def mnist_arrays(data_mnist=None, n_synthetic=640, seed=0):
+    """(images float32 (N, 784) in [0, 1], labels uint8 (N,)), as the graph-mode programs read
+    MNIST. `data_mnist`: None (the synthetic set), a path to an mnist.npz or IDX folder (read
+    with `gantools.mnist.load_mnist`; the training images after the first 5,000, as
+    `read_data_sets` kept them), a `gantools.mnist.Mnist`, or a pair (uint8 images, labels)."""
+    if data_mnist is None:
+        x, y = synthetic_mnist(n_synthetic, seed)
+    elif isinstance(data_mnist, (str, Path)):
+        data = load_mnist(data_mnist)
+        held_out = 5000 if len(data.x_train) > 5000 else 0
+        x, y = data.x_train[held_out:], data.y_train[held_out:]
+    elif isinstance(data_mnist, Mnist):
+        x, y = data_mnist.x_train, data_mnist.y_train
+    else:
+        x, y = data_mnist
+    return images(np.asarray(x)), np.asarray(y)
+
+
+def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
+                       port_overrides, variants=None, inspect=None):
+    """Run an MNIST port (a `tf1_compat.mnist_training.GraphGAN`) and its original side by
+    side for `steps` iterations, from the port's initial weights, on the same batches and
+    noise. Returns a dict: what the port measured, and under "original" one entry per
+    variant of the original's loop body.
+
+    `reference`: the original's module (`build_graph`, `train_iteration`). `variants`:
+    {name: train_iteration(session, g, mnist)} (default {"code": reference.train_iteration});
+    each runs on a fresh copy of the original's graph. `inspect(session, g)`, when given, is
+    called after every iteration of the original (outside the timing); its results are kept
+    under the variant's "inspected"."""
+    known = {"learning_rate", "mb_size", "batch_size", *port_class.options}
+    overrides = split_overrides(port_overrides, known)
+    if "batch_size" in overrides:
+        overrides["mb_size"] = overrides.pop("batch_size")
+    arguments = dict(mb_size=settings.batch_size, learning_rate=settings.learning_rate)
+    arguments.update(overrides)
+    port = port_class(seed=seed, **arguments)
+    images, labels = mnist_arrays(data_mnist, seed=seed)
+    port_vars = port.theta_D + port.theta_G
+    names = [v.op.name for v in port_vars]
+
+    port_session = port.session()
+    try:
+        port_session.run(port.init)
+        port_slots = _slot_values(port.graph, port_session)
+        originals = {}
+        for name, iteration in (variants or {"code": reference.train_iteration}).items():
+            originals[name] = _run_original(reference, iteration, port_session, port_vars,
+                                            names, images, labels, steps, seed, inspect)
+        port_batches = Batches(images, labels, seed)
+        port_rng = np.random.RandomState(seed)
+        port_losses, port_timer = [], StepTimer()
+        with port.graph.as_default():
+            for _ in range(steps):
+                with port_timer:
+                    port_losses.append(port.train_step(port_session, port_batches, port_rng))
+        port_state = rng_state(port_rng)
+        port_weights = values_by_name(port_session, names, port_vars)
+    finally:
+        port_session.close()
+    for original in originals.values():
+        original["same_draws"] = same_rng_state(port_state, original.pop("rng_state"))
+        original["same_batches"] = original["examples"] == port_batches.position
+    return dict(
+        loss_names=["D_loss", "G_loss"], port_losses=np.asarray(port_losses, np.float64),
+        port_weights=port_weights, port_step_ms=port_timer.ms, port_slots=port_slots,
+        examples=port_batches.position, overrides=overrides, original=originals,
+        data="synthetic ({} images)".format(len(images)) if data_mnist is None
+        else "{} images of {}".format(len(images), data_mnist))
+
+
+def _run_original(reference, iteration, port_session, port_vars, names, images, labels,
+                  steps, seed, inspect):
+    g = reference.build_graph()
+    ref_vars = g.theta_D + g.theta_G
+    # read_data_sets(..., one_hot=True): the same images in the same order, one-hot labels
+    mnist = types.SimpleNamespace(train=Batches(images, one_hot(labels), seed))
+    session = tf.Session(graph=g.graph)  # not entered: it would become the default graph
+    try:
+        session.run(g.init)
+        copy_variables(port_session, port_vars, session, ref_vars)
+        slots = _slot_values(g.graph, session)
+        losses, timer, inspected = [], StepTimer(), []
+        with g.graph.as_default(), global_numpy_rng(seed):
+            for _ in range(steps):
+                with timer:
+                    losses.append(iteration(session, g, mnist))
+                if inspect is not None:
+                    inspected.append(inspect(session, g))
+            state = rng_state()
+        weights = values_by_name(session, names, ref_vars)
+    finally:
+        session.close()
+    return dict(losses=np.asarray(losses, np.float64), weights=weights, step_ms=timer.ms,
+                slots=slots, inspected=inspected, rng_state=state,
+                examples=mnist.train.position)
+
+
+def _slot_values(graph, session):
+    """{name: value} of every float variable an optimiser made (slots, Adam's beta powers)."""
+    with graph.as_default():
+        trainable = {v.op.name for v in tf.trainable_variables()}
+        slots = [v for v in tf.global_variables()
+                 if v.op.name not in trainable and v.dtype.base_dtype == tf.float32]
+    return dict(zip([v.op.name for v in slots], session.run(slots)))
+
+
+def mnist_notes(measured, variant="code"):
+    """The notes every MNIST side-by-side reports, for the original's `variant`."""
+    original = measured["original"][variant]
+    notes = [
+        "data: {}; both read {} examples from next_batch readers on the same images with "
+        "the same seed: {}".format(
+            measured["data"], measured["examples"],
+            "the same batches" if original["same_batches"] else "DIFFERENT counts"),
+        "noise: the original's np.random seeded with the seed and the port's RandomState "
+        "with the same seed {} (compared RNG states after the run)".format(
+            "made the same draws" if original["same_draws"] else "DIFFER"),
+    ]
+    if measured["overrides"]:
+        notes.append("port_overrides: {}".format(measured["overrides"]))
+    return notes
+
+
+def side_by_side(program, measured, variant, tolerances, notes):
+    """The SideBySide of an MNIST program, against the original's `variant`."""
+    original = measured["original"][variant]
+    loss_tolerance, weight_tolerance, reason = tolerances
+    return SideBySide(
+        program=program, steps=len(measured["port_losses"]),
+        loss_names=measured["loss_names"], port_losses=measured["port_losses"],
+        original_losses=original["losses"],
+        weight_deltas=weight_deltas(measured["port_weights"], original["weights"]),
+        port_step_ms=measured["port_step_ms"], original_step_ms=original["step_ms"],
+        loss_tolerance=loss_tolerance, weight_tolerance=weight_tolerance,
+        tolerance_reason=reason, notes=mnist_notes(measured, variant) + notes)

@@ -1,0 +1,37 @@
+"""S8 beside its original: `tf1_compat/mnist_cgan.py` and wiseodd's `cgan_tensorflow.py`
+(`originals/wiseodd_cgan.py`), both `tf.compat.v1` graphs, each in its own graph and session.
+
+The port's initial weights are copied into the original's graph (by position in theta_D and
+theta_G). Then both run `steps` iterations of the original's loop body: a batch of 64 with
+its labels (one-hot for the original, as `read_data_sets(..., one_hot=True)` gave them;
+digit labels that the port one-hots itself) and **one** Z_sample for the D and the G update.
+The original runs its `train_iteration` with its noise from `np.random` seeded with `seed`,
+the port its `train_step` with `np.random.RandomState(seed)` (see
+`originals.side_by_side._tf1`); if either drew a second Z for the G update the RNG states
+after the run would differ.
+
+Not compared: the sample grids of the digit 7 (the original draws their noise from the
+training stream, the port from a stream of its own), and the port's additions (`digits.png`,
+the label accuracy).
+"""
+from originals import wiseodd_cgan as original
+from originals.side_by_side._tf1 import mnist_side_by_side, side_by_side
+from tf1_compat import mnist_cgan as port
+
+TOLERANCES = (1e-5, 1e-5, (
+    "the original runs in the same TensorFlow, in the same process, as the same float32 graph "
+    "(concatenated one-hot labels, matmul, ReLU, sigmoid cross-entropy on the logits, TF 1's "
+    "AdamOptimizer) on the same shapes and inputs: the same kernels in the same summation "
+    "order give bitwise the same numbers (measured 0), so Adam's first steps, which move a "
+    "weight by about lr * the sign of its gradient, cannot take different signs on the two "
+    "sides. A changed batch (32) moves the weights apart by 8e-3 within 4 iterations."))
+
+
+def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None):
+    """The side-by-side run of S8 (see the module docstring)."""
+    measured = mnist_side_by_side(port.CGAN, port.SETTINGS, original, steps, seed, data_mnist,
+                                  port_overrides)
+    return side_by_side("S8", measured, "code", TOLERANCES, [
+        "not compared: the 4x4 grids of the digit 7 (the original draws their noise from the "
+        "training stream; the port from a stream of its own), digits.png and the label "
+        "accuracy (the port's additions)"])
