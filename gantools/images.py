@@ -14,10 +14,13 @@
   starting `start_batch` batches in (WGAN's `train_generate.next()`).
 - `sample(n, seed)`: n images chosen at random (without augmentation), for metrics.
 
-Decoding: `tf.io.decode_image` (JPEG, PNG; grayscale and RGBA become RGB). Images that are
-not 96x96 are resized (bilinear, antialiased); the anime faces already are 96x96, so for them
-this is a no-op. A file that cannot be read or decoded is skipped and counted; a folder
-without a single readable image is a `UsageError` (one line, exit code 2).
+Decoding: JPEG as PIL decodes it, which is what the originals read with (`scipy.misc.imread`
+in S2, Keras 2's `load_img` in S3): libjpeg's accurate integer DCT, TensorFlow's
+`decode_jpeg(dct_method="INTEGER_ACCURATE")` (its default, INTEGER_FAST, differs from PIL by a
+few levels on most pixels); PNG through `tf.io.decode_image`. Grayscale and RGBA become RGB.
+Images that are not 96x96 are resized (bilinear, antialiased); the anime faces already are
+96x96, so for them this is a no-op. A file that cannot be read or decoded is skipped and
+counted; a folder without a single readable image is a `UsageError` (one line, exit code 2).
 
 Nothing is downloaded: a missing folder is an error that says where the dataset comes from.
 """
@@ -75,10 +78,19 @@ def memory_bytes():
         return 0
 
 
+def decode(contents):
+    """JPEG or PNG bytes as an RGB uint8 tensor; JPEG decoded as PIL does (module docstring)."""
+    import tensorflow as tf
+    return tf.cond(
+        tf.io.is_jpeg(contents),
+        lambda: tf.io.decode_jpeg(contents, channels=3, dct_method="INTEGER_ACCURATE"),
+        lambda: tf.io.decode_image(contents, channels=3, expand_animations=False))
+
+
 def load_image(path, size=IMAGE_SIZE):
     """Read and decode one file into a (size, size, 3) uint8 tensor (graph-safe)."""
     import tensorflow as tf
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    image = decode(tf.io.read_file(path))
     image.set_shape([None, None, 3])
 
     def resize():

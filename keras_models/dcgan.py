@@ -32,15 +32,19 @@ Layer by layer, NCHW PyTorch becomes NHWC Keras:
 Deliberate differences (bug fixes and API migrations; the defaults train what main.py trains):
 - Images are scaled to [-1, 1]: the seed's `img.transpose(2,0,1)-127.5/127.5` subtracts 1
   (range [-1, 254]); the upstream repository fixed it to `(img - 127.5)/127.5` in 2019.
-- Data: every JPEG/PNG below `--data` (default faces/, the original's folder), decoded by a
-  tf.data pipeline (gantools.images); the original read faces/0.jpg ... faces/29999.jpg
-  (`--size_per_dataset` 30000, here `--size-per-dataset`, default all images). Images that
-  are not 96x96 are resized (the original would crash); unreadable files are skipped and
-  counted. The per-epoch order is a seeded permutation, so `--resume` continues exactly.
-  `--loaders` (ignored by the original, which hard-coded 4 workers) is not ported.
-- BCE is PyTorch's BCELoss, forward and backward (gantools.losses.torch_bce), not Keras's
-  clipped binary_crossentropy. Adam's epsilon is PyTorch's 1e-8; Keras adds it to sqrt(v)
-  before the bias correction, PyTorch after (a difference of order 1e-8 per update).
+- Data: the JPEG/PNG files below `--data` (default faces/, the original's folder), decoded
+  by a tf.data pipeline (gantools.images) as PIL decoded them for the original's
+  scipy.misc.imread; the first 30,000 in natural order by default, as the original read
+  faces/0.jpg ... faces/29999.jpg (`--size_per_dataset` 30000, here `--size-per-dataset`;
+  `--size-per-dataset all` takes every image). Images that are not 96x96 are resized (the
+  original would crash); unreadable files are skipped and counted. The per-epoch order is a
+  seeded permutation, so `--resume` continues exactly. `--loaders` (ignored by the
+  original, which hard-coded 4 workers) is not ported.
+- BCE is today's PyTorch BCELoss, forward and backward (gantools.losses.torch_bce): D's
+  sigmoid output is taken as a probability, as the original's is. PyTorch 0.4's BCELoss took
+  log(p + 1e-12) where today's clamps log p at -100: they differ only for a saturated D.
+  Adam is PyTorch 0.4's: epsilon 1e-8 added to sqrt(v) before the bias correction, which is
+  also what Keras computes (PyTorch moved it after the bias correction in 2019).
 - G runs forward once per batch: main.py computes `generate(noise)` for D's step and again
   for G's, but G has not changed in between, so the images are the same; the port keeps the
   first pass's tape for G's gradient (a step about 10% faster). G's BatchNorm layers, whose
@@ -48,7 +52,8 @@ Deliberate differences (bug fixes and API migrations; the defaults train what ma
   with momentum 0.9 ** 2: the same values. The fake batch does not reach D's gradient tape:
   in main.py it is not detached, so D's loss also back-propagates into G, but
   `optimizer_G.zero_grad()` discards those gradients before G's step: the updates are the
-  same (tested against main.py's step written out).
+  same (tested against main.py's step written out, and beside PyTorch running main.py's
+  step in tests/test_side_by_side_torch.py).
 - The original's two loss files (`loss_G:{value}` per epoch, last batch) become
   `losses.csv` with the last batch's losses and the epoch means (which main.py computed but
   never used); the 25 saved grids `saved/img/{epoch}.png` become `samples/epoch_NNN.png`,
@@ -98,6 +103,7 @@ beta1 = 0.5
 batch_size = 64
 epochs = 500
 save_every = 20          # `if epoch % 20 == 0`
+size_per_dataset = 30000  # faces/0.jpg ... faces/29999.jpg
 grid_samples = 64        # fixed_noise = torch.randn(64, 100, 1, 1)
 swd_images = 1024
 DEFAULT_DATA = "faces"   # the original's --dataset
@@ -343,9 +349,11 @@ def build_parser():
                           help="images per batch")
     original.add_argument("--epochs", type=positive_int, default=epochs,
                           help="passes over the data")
-    original.add_argument("--size-per-dataset", type=positive_int, default=None,
-                          help="use only the first N images in natural order (the original "
-                               "read faces/0.jpg ... faces/29999.jpg); default all")
+    original.add_argument("--size-per-dataset", type=count_or_all, default=size_per_dataset,
+                          metavar="N|all",
+                          help="use the first N images in natural order, as the original "
+                               "read faces/0.jpg ... faces/N-1.jpg (default %(default)s); "
+                               "'all': every image below --data")
     original.add_argument("--save-every", type=positive_int, default=save_every,
                           help="epochs between grids, saved models and checkpoints")
     added = parser.add_argument_group("added")
@@ -368,6 +376,11 @@ def build_parser():
     add_device_arguments(parser)
     add_run_arguments(parser, "dcgan_anime")
     return parser
+
+
+def count_or_all(text):
+    """--size-per-dataset: a positive number of images, or 'all' (None: no limit)."""
+    return None if text == "all" else positive_int(text)
 
 
 def hyperparameters(args):

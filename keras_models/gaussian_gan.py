@@ -19,11 +19,17 @@ Deliberate differences (API migrations; the defaults compute what the post compu
   the samplers draw inside it from a `tf.random.Generator` (the post: NumPy for the data,
   torch.rand for the noise), so a checkpoint holds the random stream and `--resume`
   continues it exactly.
-- BCE is Keras's `binary_crossentropy`; PyTorch's BCELoss clamps log at -100 where Keras
-  clips probabilities at 1e-7, so they differ only when D is saturated. Targets are shaped
-  (1, 1) like D's output (PyTorch 0.2 accepted (1,); current PyTorch refuses).
-- Adam's epsilon is PyTorch's 1e-8 (Keras's default is 1e-7); Keras adds it before the
-  bias correction, PyTorch after: a difference of order 1e-8 in each update.
+- BCE is Keras's `binary_crossentropy` on D's sigmoid output, which Keras 3 computes from
+  the sigmoid's logit z, exactly and without clipping. PyTorch's BCELoss takes the
+  probability p: log(p + 1e-12) in PyTorch 0.2, log clamped at -100 today. They agree
+  until D saturates: in float32 p rounds to 1 beyond z of about 17, where PyTorch's loss of
+  a fake stops at 27.6 (0.2; today 100) with no gradient left, while Keras's is z with
+  gradient 1; below z of about -27.6 PyTorch's gradient towards the target 0.95 shrinks
+  (at z = -30 to less than a tenth of Keras's). Targets are shaped (1, 1) like D's output
+  (PyTorch 0.2 accepted (1,); current PyTorch refuses).
+- Adam's epsilon is PyTorch's 1e-8 (Keras's default is 1e-7), added to sqrt(v) before the
+  bias correction as Keras does and PyTorch 0.2 did (PyTorch moved it after the correction
+  in 2019).
 - The seed's `self.dim = dim` (a NameError) is dropped.
 - Frames, histogram.png and metrics.json evaluate G on one fixed draw of U[0, 1) noise,
   apart from the training stream (the post drew fresh noise once, at the end): plotting

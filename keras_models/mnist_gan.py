@@ -1,4 +1,4 @@
-"""The blog's MNIST MLP GAN with dropout, from PyTorch to Keras 3 (program S5).
+"""The blog's MNIST MLP GAN, dropout written but inactive, from PyTorch to Keras 3 (program S5).
 
 Ports section 3 ("MNIST") of seed 002, jiweibo's 2017 post, whose full code
 (jiweibo/Paper-Implementation, GAN/mnist) is lost: only the post's excerpts survive, so
@@ -19,16 +19,16 @@ SPEC's decisions where the post is silent (S5): hidden size 256 (trainable param
 100 epochs, smooth 0.1, d_steps 1, g_steps 1, sample_size 25, print_interval 100, MNIST
 scaled to [-1, 1] to match G's tanh.
 
-Dropout while sampling. The post applies dropout with `F.dropout(x, p=0.2)`, whose
-`training` argument defaults to True whatever `eval()` says: the post's generator always
-drops 20% of its hidden units (and scales the others by 1.25), in training and when it
-draws the figures, so the same noise vector gives a different digit at every call. Keras's
-Dropout is only active with `training=True`. By default the port samples as the post did
-(G called with training=True; the figures, metrics.json and --evaluate all use it).
-`--no-sample-dropout` samples in Keras's inference mode instead: the full network, the same
-digit for the same noise every time (the usual practice; often cleaner digits, since
-each sample is not drawn from a randomly thinned network). Training is the same either way:
-dropout is active in both nets during every update, as in the post.
+Dropout: none by default, as the post's code computed it. The post calls
+`F.dropout(x, p=0.2)` without `training=`; it ran on PyTorch 0.2 (August 2017), where that
+argument defaulted to False, so the call returned x unchanged: the post's nets were plain
+MLPs in training and in sampling (the default became True in PyTorch 1.0). The Dropout
+layers are kept where the post wrote its calls, with rate `--dropout` (default 0: the
+identity). `--dropout 0.2` opts in to the dropout the post wrote, as F.dropout applies it
+from PyTorch 1.0 on: in every update of both nets and, since F.dropout ignores `eval()`, also
+when G draws the figures and the metrics' samples (the same noise then gives another digit at
+every call); `--no-sample-dropout` keeps it for training only (Keras's inference mode when
+sampling). Without dropout the two sampling modes compute the same images.
 
 Deliberate differences from the post (the defaults compute what the post computes):
 - The post's `gen_batch` is lost. Batches are formed as follows: every epoch the 60,000
@@ -48,16 +48,24 @@ Deliberate differences from the post (the defaults compute what the post compute
   `.data[0]` (PyTorch <= 0.3) is reading the loss as a float.
 - Layers are Keras `Dense` initialised as PyTorch's `nn.Linear` is: weights and biases
   U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (S4's `torch_linear`), not Keras's Glorot weights and
-  zero biases. Keras's Dropout scales the kept units by 1/(1 - p) like F.dropout.
-- BCE is Keras's `BinaryCrossentropy` (probabilities clipped at 1e-7, where PyTorch's
-  BCELoss clamps the log at -100: they differ only for a saturated D). Adam's epsilon is
-  PyTorch's 1e-8 (Keras's default is 1e-7). The post's d_lr and g_lr are one `--lr`.
+  zero biases. With `--dropout`, Keras's Dropout scales the kept units by 1/(1 - p) like
+  F.dropout.
+- BCE is Keras's `BinaryCrossentropy` on D's sigmoid output, which Keras 3 computes from the
+  sigmoid's logit z, exactly and without clipping. PyTorch's BCELoss takes the probability
+  p: log(p + 1e-12) in PyTorch 0.2, log clamped at -100 today. They agree until D
+  saturates: in float32 p rounds to 1 beyond z of about 17, where PyTorch's loss of a fake
+  stops at 27.6 (0.2; today 100) with no gradient left, while Keras's is z with gradient 1;
+  below z of about -27.6 PyTorch's gradient towards the real target shrinks (at z = -30 to
+  less than a tenth of Keras's). Adam's epsilon is PyTorch's 1e-8 (Keras's default is
+  1e-7), added to sqrt(v) before the bias correction as PyTorch 0.2 did (moved after it in
+  2019). The post's d_lr and g_lr are one `--lr`.
 - One batch (d_steps D updates, then g_steps G updates) is one compiled `tf.function`. The
   data order and the noise come from NumPy generators derived from (--seed, epoch) instead of
-  the unseeded `np.random`, and the dropout masks from the Dropout layers' own seeded
-  random state, which the checkpoint holds, so --resume continues exactly. The figures and
-  the metrics draw their noise and their dropout masks from separate streams (the layers'
-  training state is put back after sampling): plotting never changes training.
+  the unseeded `np.random`, and (with `--dropout`) the dropout masks from the Dropout
+  layers' own seeded random state, which the checkpoint holds, so --resume continues
+  exactly. The figures and the metrics draw their noise and their dropout masks from
+  separate streams (the layers' training state is put back after sampling): plotting never
+  changes training.
 - The post's `save_sample_img` is lost; its figure is `show_sample_img`'s (5x5 subplots,
   figsize (7, 7), axes hidden, 'Greys_r'), saved as `samples/epoch_NNN.png` for each epoch
   with fresh noise, as the post drew it. `save_model(epoch)` every 10 epochs writes
@@ -98,7 +106,8 @@ g_output_size = 784
 d_input_size = 784
 d_hidden_size = 256
 d_output_size = 1
-dropout_p = 0.2      # F.dropout(..., p=0.2)
+dropout_p = 0.0      # F.dropout(..., p=0.2) in PyTorch 0.2: training=False, the identity
+post_dropout_p = 0.2  # the p the post wrote (--dropout 0.2)
 
 d_lr = 2e-4
 g_lr = 2e-4
@@ -122,30 +131,31 @@ NOT_RECORDED = {'out', 'overwrite', 'resume', 'evaluate', 'verbose', 'download'}
 
 # ##### MODELS
 
-def Generator(input_size, hidden_size, output_size):
+def Generator(input_size, hidden_size, output_size, p=dropout_p):
     x = keras.Input((input_size,))
-    h = layers.Dropout(dropout_p, name='dropout1')(
+    h = layers.Dropout(p, name='dropout1')(
         torch_linear(input_size, hidden_size, 'relu', 'fc1')(x))
-    h = layers.Dropout(dropout_p, name='dropout2')(
+    h = layers.Dropout(p, name='dropout2')(
         torch_linear(hidden_size, hidden_size, 'relu', 'fc2')(h))
     return keras.Model(x, torch_linear(hidden_size, output_size, 'tanh', 'fc3')(h),
                        name='generator')
 
 
-def Discriminator(input_size, hidden_size, output_size=1):
+def Discriminator(input_size, hidden_size, output_size=1, p=dropout_p):
     x = keras.Input((input_size,))
-    h = layers.Dropout(dropout_p, name='dropout1')(
+    h = layers.Dropout(p, name='dropout1')(
         torch_linear(input_size, hidden_size, 'relu', 'fc1')(x))
-    h = layers.Dropout(dropout_p, name='dropout2')(
+    h = layers.Dropout(p, name='dropout2')(
         torch_linear(hidden_size, hidden_size, 'relu', 'fc2')(h))
     return keras.Model(x, torch_linear(hidden_size, output_size, 'sigmoid', 'fc3')(h),
                        name='discriminator')
 
 
 def dropout_states(model):
-    """The random state (a SeedGenerator variable) of each Dropout layer of `model`."""
+    """The random state (a SeedGenerator variable) of each Dropout layer of `model` (none
+    when the rate is 0: Keras's Dropout then draws nothing)."""
     return [layer.seed_generator.state for layer in model.layers
-            if isinstance(layer, layers.Dropout)]
+            if isinstance(layer, layers.Dropout) and hasattr(layer, 'seed_generator')]
 
 
 def count_trainable(model):
@@ -170,8 +180,9 @@ def dropout_seeded_from(model, rng):
 def sampler(G, z, rng, dropout=True):
     """The post's `sampler`: G applied to noise z, as a NumPy array in [-1, 1].
 
-    With `dropout` (the default, as the post's F.dropout), G's dropout is active and its
-    masks come from `rng`; without, Keras's inference mode (no dropout, deterministic)."""
+    With `dropout` (the default, as F.dropout, which ignores eval()), G's Dropout layers are
+    active (if their rate is above 0) and their masks come from `rng`; without, Keras's
+    inference mode. With rate 0 (the default) both give the same images."""
     z = np.asarray(z, np.float32)
     if not dropout:
         return G(z, training=False).numpy()
@@ -190,11 +201,11 @@ class GAN:
     """G, D, their Adam optimisers and one batch of the post's `fit` (build_model)."""
 
     def __init__(self, lr=d_lr, d_steps=d_steps, g_steps=g_steps, smooth=smooth,
-                 sample_dropout=True):
+                 dropout=dropout_p, sample_dropout=True):
         self.d_steps, self.g_steps, self.smooth = d_steps, g_steps, smooth
         self.sample_dropout = sample_dropout
-        self.G = Generator(g_input_size, g_hidden_size, g_output_size)
-        self.D = Discriminator(d_input_size, d_hidden_size, d_output_size)
+        self.G = Generator(g_input_size, g_hidden_size, g_output_size, dropout)
+        self.D = Discriminator(d_input_size, d_hidden_size, d_output_size, dropout)
         self.criterion = keras.losses.BinaryCrossentropy()
         self.d_optimizer = keras.optimizers.Adam(d_lr if lr is None else lr, *betas,
                                                  epsilon=1e-8)
@@ -277,8 +288,8 @@ def to_unit_range(samples):
 def build_parser():
     parser = ArgumentParser(
         prog='mnist_gan_keras.py', allow_abbrev=False,
-        description="The blog's MNIST MLP GAN with dropout (seed 002, jiweibo's lost PyTorch "
-                    "code) in Keras 3. Saves a 5x5 figure of samples every epoch, the models "
+        description="The blog's MNIST MLP GAN (seed 002, jiweibo's lost PyTorch 0.2 code) in "
+                    "Keras 3. Saves a 5x5 figure of samples every epoch, the models "
                     "every 10 epochs, evolution.gif, losses and quality metrics into --out.")
     add_data_arguments(parser)
     post = parser.add_argument_group("the post's settings (SPEC's decisions where it is "
@@ -298,10 +309,17 @@ def build_parser():
     post.add_argument('--print-interval', type=positive_int, default=print_interval,
                       help='print the mean losses and write a losses.csv row every this many '
                            'batches of an epoch')
+    post.add_argument('--dropout', dest='dropout_p', type=fraction, default=dropout_p,
+                      metavar='P',
+                      help='dropout rate after each hidden layer of both nets; default 0: '
+                           "none, as the post's F.dropout(x, p=0.2) computed on PyTorch 0.2 "
+                           '(training=False by default); %s: the dropout the post wrote, as '
+                           'F.dropout applies it from PyTorch 1.0 on' % post_dropout_p)
     post.add_argument('--no-sample-dropout', dest='sample_dropout', action='store_false',
-                      help="draw the figures' and metrics' samples without dropout (Keras's "
-                           "inference mode); by default dropout stays active when sampling, "
-                           "as the post's F.dropout did (sample_dropout: %(default)s)")
+                      help="with --dropout: draw the figures' and metrics' samples without "
+                           "dropout (Keras's inference mode); by default it stays active "
+                           "when sampling, as F.dropout ignores eval() (sample_dropout: "
+                           "%(default)s)")
     run = parser.add_argument_group('long runs and metrics')
     run.add_argument('--resume', action='store_true',
                      help='continue the run in --out from its last checkpoint (after the '
@@ -328,13 +346,13 @@ def hyperparameters(args):
         print_interval=args.print_interval, sample_dropout=args.sample_dropout,
         sample_size=sample_size, save_every=save_every, metric_samples=args.metric_samples,
         gif_frames=args.gif_frames, g_hidden_size=g_hidden_size, d_hidden_size=d_hidden_size,
-        dropout_p=dropout_p, noise='U(-1, 1) of size 100', data_range=[-1, 1],
+        dropout_p=args.dropout_p, noise='U(-1, 1) of size 100', data_range=[-1, 1],
         data=str(Path(args.data).expanduser().resolve()) if args.data else None)
 
 
 def make_gan(args):
     return GAN(lr=args.lr, d_steps=args.d_steps, g_steps=args.g_steps, smooth=args.smooth,
-               sample_dropout=args.sample_dropout)
+               dropout=args.dropout_p, sample_dropout=args.sample_dropout)
 
 
 class Run:
@@ -461,7 +479,7 @@ def main(argv=None):
     if args.resume:
         previous = read_config(args.out)
         apply_previous_flags(args, given_flags(parser, argv), previous, FREE_ON_RESUME,
-                             NOT_RECORDED)
+                             NOT_RECORDED, {'dropout_p': '--dropout'})
         checkpoint = latest_checkpoint(Path(args.out) / 'checkpoints')
         if checkpoint is None:
             raise UsageError(f'--resume: {args.out} holds no checkpoint to resume from')
@@ -522,21 +540,25 @@ def evaluate(args, given=()):
     (from its config.json) unless given on the command line."""
     from gantools import mnist_metrics
     path = Path(args.evaluate).expanduser()
-    if path.suffix == '.keras' and path.is_file():
-        G, name, run_dir, where = load_generator(path), path.stem, path.parent.parent, None
+    keras_file = path.suffix == '.keras' and path.is_file()
+    if keras_file:
+        run_dir = path.parent.parent
     else:
         checkpoint = latest_checkpoint(path)
         if checkpoint is None:
             raise UsageError(f'--evaluate: no checkpoint at {path} (give a prefix such as '
                              f'runs/x/checkpoints/ckpt-5, a run folder or a '
                              f'models/generator_epoch_NNN.keras file)')
+        run_dir = checkpoint.parent.parent
+    # before G is built: its Dropout layers (--dropout) must be the checkpoint's
+    data = evaluation_config(args, run_dir, given, ('seed', 'dropout_p', 'sample_dropout'))
+    if keras_file:
+        G, name, where = load_generator(path), path.stem, None
+    else:
         gan = make_gan(args)
         Checkpoints(gan.checkpoint, checkpoint.parent).restore(flag='--evaluate',
                                                                path=checkpoint)
-        epoch = int(gan.epoch.numpy())
-        G, name, run_dir = gan.G, checkpoint.name, checkpoint.parent.parent
-        where = epoch
-    data = evaluation_config(args, run_dir, given, ('seed', 'sample_dropout'))
+        G, name, where = gan.G, checkpoint.name, int(gan.epoch.numpy())
     mnist = load_mnist(data, args.download)
     n = args.metric_samples or 10_000
     metrics = dict(generator=str(path if where is None else checkpoint),

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import checkpoint_values, make_faces, read_rows
+from conftest import assert_only_run_files, checkpoint_values, make_faces, read_rows
 from gantools import launch
 from gantools.cli import UsageError
 from keras_models import dcgan as s2
@@ -245,6 +245,7 @@ def straight_run(tmp_path_factory, small_faces):
 
 def test_script_end_to_end(straight_run):
     result, out = straight_run
+    assert_only_run_files(out)  # --overwrite would remove every file of the run
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
@@ -270,6 +271,18 @@ def test_script_end_to_end(straight_run):
     assert config["trainable_parameters"] == {"generator": 4600704, "discriminator": 2770176}
     assert config["lr"] == 1e-4 and config["betas"] == [0.5, 0.999]
     assert config["dataset"]["images"] == 5 and config["dataset"]["unreadable"] == 1
+    assert config["size_per_dataset"] == 30000  # the original's default (fewer here)
+
+
+def test_size_per_dataset_is_the_originals_30000_and_all_a_flag_value_away(tmp_path):
+    parse = s2.build_parser().parse_args
+    assert parse([]).size_per_dataset == 30000
+    assert parse(["--size-per-dataset", "all"]).size_per_dataset is None
+    assert parse(["--size-per-dataset", "3"]).size_per_dataset == 3
+    root = make_faces(tmp_path / "faces", n=6, corrupt=False)
+    for flags, images in [(["--size-per-dataset", "4"], 4), (["--size-per-dataset", "all"], 6),
+                          ([], 6)]:
+        assert len(s2.load_data(parse(flags), root)) == images
 
 
 def interrupt_after(monkeypatch, batches):
@@ -315,6 +328,7 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
 
 @pytest.mark.parametrize("flags, message", [
     (["--epochs", "0"], "--epochs: '0' must be a positive integer"),
+    (["--size-per-dataset", "0"], "--size-per-dataset: '0' must be a positive integer"),
     (["--cache", "disk"], "--cache: invalid choice"),
     (["--data", "nowhere"], "--data nowhere does not exist; expected a folder of JPEG/PNG "
                             "face images, the anime faces of Hung-yi Lee's"),

@@ -7,7 +7,7 @@ from scipy import ndimage
 
 from conftest import make_faces
 from gantools.cli import UsageError
-from gantools.images import ImageFolder, list_images, rotation_transforms
+from gantools.images import ImageFolder, list_images, load_image, rotation_transforms
 from gantools.plots import image_grid, write_image_grid
 
 
@@ -134,6 +134,23 @@ def test_missing_empty_and_unreadable_folders_are_one_line_usage_errors(tmp_path
         (bad / name).write_bytes(b"\x89PNG broken")
     with pytest.raises(UsageError, match="none of the 3 JPEG/PNG files could be decoded"):
         ImageFolder(bad, log=quiet)
+
+
+@pytest.mark.parametrize("mode, subsampling", [("RGB", 2), ("RGB", 0), ("L", 0)])
+def test_jpeg_is_decoded_as_pil_decodes_it(tmp_path, mode, subsampling):
+    """The originals read their faces with PIL (scipy.misc.imread, Keras 2's load_img): the
+    pipeline gives PIL's pixels exactly (a grayscale JPEG as PIL's RGB conversion)."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:96, 0:96]
+    image = np.stack([x * 2.5, y * 2.5, (x + y) * 1.3], -1) + rng.normal(0, 25, (96, 96, 3))
+    image = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).convert(mode)
+    (tmp_path / "faces").mkdir()
+    path = tmp_path / "faces" / "0.jpg"
+    image.save(path, quality=75, subsampling=subsampling)
+    pil = np.asarray(Image.open(path).convert("RGB"))
+    np.testing.assert_array_equal(load_image(str(path)).numpy(), pil)
+    batch = collect(ImageFolder(tmp_path / "faces", log=quiet).epoch(1, seed=0, epoch=0))
+    np.testing.assert_array_equal(batch[0], pil.astype(np.float32) / 127.5 - 1)
 
 
 def test_size_limit_takes_the_first_images_in_natural_order(tmp_path):

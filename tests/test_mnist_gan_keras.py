@@ -1,4 +1,5 @@
-"""The blog's MNIST MLP GAN with dropout in Keras 3 (S5), on synthetic digits."""
+"""The blog's MNIST MLP GAN in Keras 3 (S5), on synthetic digits: no dropout by default (the
+post's F.dropout did nothing on PyTorch 0.2), the written dropout with --dropout 0.2."""
 import json
 import math
 import re
@@ -9,7 +10,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import read_rows
+from conftest import assert_only_run_files, read_rows
 from gantools.launch import run
 from gantools.plots import SubplotGrid
 from keras_models import mnist_gan as s5
@@ -37,19 +38,21 @@ def batch(n=64, seed=0):
 
 # -- models --------------------------------------------------------------------------------
 
-def test_parameter_counts_and_layers():
-    gan = make()
+@pytest.mark.parametrize("flags, p", [([], 0.0), (["--dropout", "0.2"], 0.2)])
+def test_parameter_counts_and_layers(flags, p):
+    """The Dropout layers stand where the post calls F.dropout, with rate 0 (the identity,
+    as F.dropout on PyTorch 0.2) unless --dropout is given."""
+    gan = make(*flags)
     assert gan.trainable_parameters() == PARAMETERS
     assert [v.shape for v in gan.G.trainable_variables] == [
         (100, 256), (256,), (256, 256), (256,), (256, 784), (784,)]
-    describe = lambda model: [(l.name, getattr(l, "units", None),
-                               getattr(l, "rate", None) or l.activation.__name__)
-                              for l in model.layers[1:]]
-    assert describe(gan.G) == [("fc1", 256, "relu"), ("dropout1", None, 0.2),
-                               ("fc2", 256, "relu"), ("dropout2", None, 0.2),
+    describe = lambda model: [(l.name, l.units, l.activation.__name__) if hasattr(l, "units")
+                              else (l.name, l.rate) for l in model.layers[1:]]
+    assert describe(gan.G) == [("fc1", 256, "relu"), ("dropout1", p),
+                               ("fc2", 256, "relu"), ("dropout2", p),
                                ("fc3", 784, "tanh")]
-    assert describe(gan.D) == [("fc1", 256, "relu"), ("dropout1", None, 0.2),
-                               ("fc2", 256, "relu"), ("dropout2", None, 0.2),
+    assert describe(gan.D) == [("fc1", 256, "relu"), ("dropout1", p),
+                               ("fc2", 256, "relu"), ("dropout2", p),
                                ("fc3", 1, "sigmoid")]
 
 
@@ -57,7 +60,8 @@ def test_defaults_are_spec_decisions():
     args = s5.build_parser().parse_args([])
     assert (args.epochs, args.batch_size, args.lr, args.smooth, args.d_steps, args.g_steps,
             args.print_interval) == (100, 64, 2e-4, 0.1, 1, 1, 100)
-    assert args.sample_dropout and args.data is None and not args.download
+    assert args.dropout_p == 0 and args.sample_dropout
+    assert args.data is None and not args.download
     gan = s5.make_gan(args)
     for optimizer in (gan.d_optimizer, gan.g_optimizer):
         assert (float(optimizer.learning_rate), optimizer.beta_1, optimizer.beta_2,
@@ -135,15 +139,27 @@ def test_the_g_steps_reuse_the_d_steps_noise(d_steps, g_steps):
     assert sums.shape == (3,) and np.all(sums > 0)
 
 
-def test_dropout_is_active_in_training():
-    """Two GANs with the same weights but other dropout states train differently; with the
-    same states too, identically."""
+def test_no_dropout_by_default():
+    """As the post's F.dropout on PyTorch 0.2: no random state, two GANs with the same
+    weights train identically, and G in training mode is G in inference mode."""
     a, b = make(), make()
+    assert s5.dropout_states(a.G) == s5.dropout_states(a.D) == []
+    for source, target in [(a.G, b.G), (a.D, b.D)]:
+        target.set_weights(source.get_weights())
+    x, z = batch()
+    np.testing.assert_array_equal(a.train_step(x, z), b.train_step(x, z))
+    np.testing.assert_array_equal(a.G(z, training=True), a.G(z, training=False))
+
+
+def test_dropout_flag_makes_it_active_in_training():
+    """With --dropout 0.2: two GANs with the same weights but other dropout states train
+    differently; with the same states too, identically."""
+    a, b = make("--dropout", "0.2"), make("--dropout", "0.2")
     for source, target in [(a.G, b.G), (a.D, b.D)]:
         target.set_weights(source.get_weights())
     x, z = batch()
     assert not np.allclose(a.train_step(x, z), b.train_step(x, z))
-    c, d = make(), make()
+    c, d = make("--dropout", "0.2"), make("--dropout", "0.2")
     for source, target in [(c.G, d.G), (c.D, d.D)]:
         target.set_weights(source.get_weights())
         for mine, theirs in zip(s5.dropout_states(source), s5.dropout_states(target)):
@@ -151,8 +167,18 @@ def test_dropout_is_active_in_training():
     np.testing.assert_array_equal(c.train_step(x, z), d.train_step(x, z))
 
 
-def test_sampling_dropout_on_by_default_and_off_with_the_flag():
+def test_without_dropout_sampling_is_deterministic():
     gan = make()
+    z = s5.noise(np.random.default_rng(0), 25)
+    first = gan.sampler(z, np.random.default_rng(1))
+    np.testing.assert_array_equal(first, gan.sampler(z, np.random.default_rng(2)))
+    gan.sample_dropout = False
+    np.testing.assert_array_equal(first, gan.sampler(z, np.random.default_rng(3)))
+
+
+def test_with_dropout_sampling_keeps_it_unless_no_sample_dropout():
+    """--dropout 0.2: F.dropout ignores eval(), so sampling drops units too by default."""
+    gan = make("--dropout", "0.2")
     z = s5.noise(np.random.default_rng(0), 25)
     states = [s.numpy().copy() for s in s5.dropout_states(gan.G)]
     rng = np.random.default_rng(1)
@@ -212,6 +238,7 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     out = tmp_path / "runs" / "mnist_gan_keras"
+    assert_only_run_files(out)  # --overwrite would remove every file of the run
     lines = result.stdout.splitlines()
     assert lines[0] == "Devices: CPU"
     printed = [LINE.match(line) for line in lines if LINE.match(line)]
@@ -239,7 +266,8 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script):
     config = json.loads((out / "config.json").read_text())
     assert config["trainable_parameters"] == PARAMETERS
     assert (config["epochs"], config["batch_size"], config["betas"], config["smooth"],
-            config["sample_dropout"]) == (10, 100, [0.5, 0.999], 0.1, True)
+            config["dropout_p"], config["sample_dropout"]) == (10, 100, [0.5, 0.999], 0.1,
+                                                               0.0, True)
     assert config["data_source"]["checksum"] == synthetic[0].checksum
     assert config["data_source"]["batches_per_epoch"] == 40
     metrics = json.loads((out / "metrics.json").read_text())
@@ -257,11 +285,12 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script):
         saved = json.loads((out / name).read_text())
         assert saved["frechet_distance"] == pytest.approx(metrics["frechet_distance"],
                                                           rel=1e-4)
+    # without dropout (the default) the two sampling modes draw the same images
     assert s5.main(["--evaluate", str(out), "--metric-samples", "300",
                     "--no-sample-dropout"]) == 0
     without = json.loads((out / "evaluation-ckpt-10-no-sample-dropout.json").read_text())
     assert not without["sample_dropout"]
-    assert without["frechet_distance"] != pytest.approx(metrics["frechet_distance"], rel=1e-4)
+    assert without["frechet_distance"] == pytest.approx(metrics["frechet_distance"], rel=1e-4)
 
 
 def test_resume_gives_the_same_run_as_a_straight_one(tmp_path, synthetic):
@@ -306,6 +335,8 @@ def test_resume_refuses_other_flags_and_damaged_checkpoints(tmp_path, synthetic)
         s5.main(["--out", str(out), "--resume", "--batch-size", "64", "--epochs", "3"])
     with pytest.raises(s5.UsageError, match="--no-sample-dropout|--sample-dropout"):
         s5.main(["--out", str(out), "--resume", "--no-sample-dropout", "--epochs", "3"])
+    with pytest.raises(s5.UsageError, match="--dropout 0.2 differs from the run's 0.0"):
+        s5.main(["--out", str(out), "--resume", "--dropout", "0.2", "--epochs", "3"])
     with pytest.raises(s5.UsageError, match="past --epochs 1"):
         s5.main(["--out", str(out), "--resume", "--epochs", "1"])
     with pytest.raises(s5.UsageError, match="choose one"):
@@ -326,6 +357,19 @@ def test_resume_refuses_other_flags_and_damaged_checkpoints(tmp_path, synthetic)
         s5.main(["--evaluate", str(damaged)])
 
 
+def test_evaluate_builds_the_runs_dropout(tmp_path, synthetic, classifier):
+    """--evaluate of a --dropout 0.2 run restores its checkpoint (Dropout layers with random
+    state) and samples with its dropout, as at the end of training."""
+    out = tmp_path / "run"
+    assert train(out, synthetic[1], "--epochs", "1", "--dropout", "0.2") == 0
+    assert s5.main(["--evaluate", str(out), "--metric-samples", "300"]) == 0
+    assert s5.main(["--evaluate", str(out), "--metric-samples", "300",
+                    "--no-sample-dropout"]) == 0
+    drop = json.loads((out / "evaluation-ckpt-1.json").read_text())
+    keep = json.loads((out / "evaluation-ckpt-1-no-sample-dropout.json").read_text())
+    assert drop["frechet_distance"] != pytest.approx(keep["frechet_distance"], rel=1e-4)
+
+
 def test_evaluate_refuses_a_discriminator(tmp_path):
     path = tmp_path / "models" / "discriminator_epoch_009.keras"
     path.parent.mkdir()
@@ -340,7 +384,8 @@ def test_evaluate_refuses_a_discriminator(tmp_path):
     (["--epochs", "0"], "--epochs"), (["--smooth", "1"], "[0, 1)"),
     (["--smooth", "-0.1"], "[0, 1)"), (["--batch-size", "x"], "--batch-size"),
     (["--lr", "0"], "--lr"), (["--d-steps", "0"], "--d-steps"),
-    (["--data", "x.npz", "--download"], "not allowed with"), (["--sample-dropout"], "")])
+    (["--data", "x.npz", "--download"], "not allowed with"), (["--sample-dropout"], ""),
+    (["--dropout", "1"], "[0, 1)")])
 def test_bad_flags_exit_2_with_one_line(flags, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         s5.main(flags)
@@ -366,10 +411,11 @@ def test_missing_or_too_small_data_is_one_line_and_writes_nothing(tmp_path, monk
 # -- convergence (slow) --------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_twenty_epochs_learn_every_digit(tmp_path, monkeypatch):
-    """20 of the 100 default epochs on 20,000 synthetic digits (about 2 minutes with the
-    classifier's training). Measured: Fréchet distance 68.0, Inception Score 5.08, 10 of 10
-    digits (a full 100-epoch run: 19.1, 6.97, 10 of 10; README)."""
+def test_twenty_epochs_learn_most_digits(tmp_path, monkeypatch):
+    """20 of the 100 default epochs (no dropout) on 20,000 synthetic digits (about 2 minutes
+    with the classifier's training on a free CPU). Measured: Fréchet distance 106.9,
+    Inception Score 4.25, 9 of 10 digits (a full 100-epoch run: 34.0, 6.55, 9 of 10;
+    README)."""
     from gantools.mnist import write_npz
     from synthetic_mnist import synthetic_mnist
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
@@ -379,5 +425,5 @@ def test_twenty_epochs_learn_every_digit(tmp_path, monkeypatch):
     assert s5.main(["--data", str(tmp_path / "digits.npz"), "--out", str(out),
                     "--epochs", "20", "--seed", "0"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["modes_covered"] == 10 and metrics["inception_score"] > 4
-    assert metrics["frechet_distance"] < 100
+    assert metrics["modes_covered"] >= 8 and metrics["inception_score"] > 3.5
+    assert metrics["frechet_distance"] < 150

@@ -1,0 +1,121 @@
+"""What the side-by-side runs of the PyTorch programs (S2, S4, S5) share.
+
+- `twin_generator(rng)`: a copy of a port's `tf.random.Generator` at its current state. The
+  ports S2 and S4 draw their noise (S4 also its data) from such a generator inside their
+  compiled step; the copy, drawn with the same calls in the same order, gives the reference
+  the same numbers, and `same_state` checks afterwards that both consumed the same draws.
+- `keras_to_torch` / `torch_to_keras`: a Keras kernel in PyTorch's layout and back: Dense
+  (in, out) is Linear's weight transposed (out, in); Conv2D (kh, kw, in, out) is Conv2d's
+  (out, in, kh, kw) and Conv2DTranspose (kh, kw, out, in) is ConvTranspose2d's
+  (in, out, kh, kw), both by the same axis order (3, 2, 0, 1), without flipping the kernel:
+  both frameworks' convolutions are cross-correlations, and both transposed convolutions
+  are their gradients (tests/test_dcgan.py checks the port's layers against PyTorch's
+  definitions; `test_side_by_side_torch.py` against torch itself).
+- `free_running_tolerances` (S4, S5) and `step_tolerances` (S2): the tolerances and why.
+- `one_thread()`: torch on one thread inside the block (its worker threads would compete with
+  TensorFlow's for the cores between the alternating steps).
+"""
+import math
+
+import numpy as np
+
+from originals.side_by_side import require
+
+torch = require("torch")
+
+
+def twin_generator(rng):
+    """A new tf.random.Generator at `rng`'s state (same algorithm), drawing what it draws."""
+    import tensorflow as tf
+    return tf.random.Generator.from_state(rng.state.numpy(), rng.algorithm)
+
+
+def same_state(a, b):
+    return bool(np.array_equal(a.state.numpy(), b.state.numpy()))
+
+
+class one_thread:
+    def __enter__(self):
+        self.threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.threads)
+
+
+def to_torch(x):
+    return torch.from_numpy(np.array(x, np.float32))
+
+
+def keras_to_torch(kernel):
+    """A Keras kernel as the PyTorch weight of the same layer (see the module docstring)."""
+    kernel = np.asarray(kernel)
+    return kernel.T if kernel.ndim == 2 else np.transpose(kernel, (3, 2, 0, 1))
+
+
+def torch_to_keras(weight):
+    weight = weight.detach().numpy()
+    return weight.T if weight.ndim == 2 else np.transpose(weight, (2, 3, 1, 0))
+
+
+def load_into(module_params, values):
+    """Copy numpy arrays into torch tensors (parameters or buffers), shapes checked."""
+    with torch.no_grad():
+        for tensor, value in zip(module_params, values):
+            assert tuple(tensor.shape) == value.shape, (tuple(tensor.shape), value.shape)
+            tensor.copy_(torch.from_numpy(np.ascontiguousarray(value, np.float32)))
+
+
+def adam_step_bound(betas, t):
+    """The largest |m_hat_t| / sqrt(v_hat_t) any gradient sequence can give at Adam step t:
+    by Cauchy-Schwarz, sqrt(sum_k a_k^2 / b_k), with a_k and b_k the bias-corrected weights of
+    gradient k in m_hat_t and v_hat_t (1 at step 1, 2.58 at step 20 for betas (0.5, 0.999))."""
+    beta1, beta2 = betas
+    a = [(1 - beta1) * beta1 ** (t - k) / (1 - beta1 ** t) for k in range(1, t + 1)]
+    b = [(1 - beta2) * beta2 ** (t - k) / (1 - beta2 ** t) for k in range(1, t + 1)]
+    return math.sqrt(sum(x * x / y for x, y in zip(a, b)))
+
+
+# Losses: both programs evaluate the same float32 functions of the same weights and inputs in
+# another order of summation, which changes a loss of order 1 by about 1e-6. Weights that
+# the two Adam steps moved apart (below) had a gradient within rounding of zero, so they
+# change the losses at second order only. A changed hyper-parameter (a 10% larger learning
+# rate, other label smoothing, dropout) changes them by 7e-3 to 0.2 within 20 steps (S4, S5).
+LOSS_TOLERANCE = 1e-4
+ADAM_REASON = (
+    "Adam moves a weight by about lr * sign(gradient) in its first steps, so where the "
+    "gradient is within float32 rounding of zero the two frameworks (other summation order) "
+    "can move it in opposite directions: up to 2 lr at step 1, 2 lr * r_t at step t "
+    "(r_t = the largest |m_hat| / sqrt(v_hat), 1 at step 1). Which weights do so depends "
+    "on the CPU and its threads; a weight whose gradient is clear of zero follows the other "
+    "to float32 rounding.")
+
+
+def free_running_tolerances(lr, betas, steps):
+    """(loss tolerance, weight tolerance, reason) for two programs run side by side from the
+    same initial weights for `steps` steps (S4, S5)."""
+    weight = 3 * lr
+    return LOSS_TOLERANCE, weight, (
+        f"losses within {LOSS_TOLERANCE:g}: float32 evaluations of the same functions in "
+        f"another summation order differ by about 1e-6; weights within 3 lr = {weight:g}: "
+        + ADAM_REASON + " A weight's gradient is rarely that close to zero, and at a "
+        "later step its accumulated moments outweigh one near-zero gradient, so an element "
+        "parts by at most about 2 lr, at its first step; 3 lr leaves room for rounding. A "
+        "changed hyper-parameter moves the losses by 7e-3 or more within 20 steps "
+        "(tests/test_side_by_side_torch.py).")
+
+
+def step_tolerances(lr, betas, steps):
+    """(loss tolerance, weight tolerance, reason) for two programs compared step by step from
+    the same state (S2): each step starts both from the port's weights, BatchNorm statistics
+    and Adam moments."""
+    weight = 2 * lr * max(adam_step_bound(betas, t) for t in range(1, steps + 1))
+    loss = 1e-3
+    return loss, weight, (
+        f"losses within {loss:g}: from the same state both programs evaluate the same "
+        f"float32 functions in another summation order (D's loss: about 1e-6); G's loss is "
+        f"taken after D's update, so it also sees the D weights that the two Adam steps moved "
+        f"apart (below), whose effect is of order lr = {lr:g} times a few gradients; a "
+        f"10% larger learning rate changes D's whole update, and G's loss by 0.8 at step 1. Weights within 2 lr max_t r_t = {weight:.3g}, the largest gap two "
+        f"Adam steps from one state can open: " + ADAM_REASON + " The notes count the "
+        f"weights that parted by more than lr / 2.")
