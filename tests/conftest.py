@@ -17,6 +17,17 @@ SCRIPTS = ROOT / "scripts"
 quiet_tensorflow()
 
 
+@pytest.fixture(autouse=True)
+def no_leaked_op_determinism():
+    """A program run in-process with --deterministic turns on TensorFlow's op determinism for
+    the whole process, and under it an unseeded random op (the originals' graphs, as printed)
+    fails. Each test starts without it; TensorFlow exports no public switch to turn it off."""
+    yield
+    from tensorflow.python.framework import config
+    if config.is_op_determinism_enabled():
+        config.disable_op_determinism()
+
+
 def run_script(name, *args, cwd, timeout=300):
     """Run scripts/<name> with this interpreter in `cwd`; return the CompletedProcess."""
     env = dict(os.environ)

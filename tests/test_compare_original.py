@@ -72,6 +72,7 @@ def test_a_dataset_flag_for_another_program_is_refused(flags, message):
         compare.main(flags)
 
 
+@pytest.mark.slow  # 7 s (a fresh process); the comparison itself runs in test_side_by_side_tf1
 def test_a_real_comparison_end_to_end(tmp_path):
     """S6 needs TensorFlow only: the whole command as a user runs it."""
     result = run_script("compare_original.py", "S6", "--steps", "20", "--json", "s6.json",

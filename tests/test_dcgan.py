@@ -206,6 +206,7 @@ def main_py_step(gan, real_data, noise):
     gan.optimizer_G.apply_gradients(zip(tape.gradient(loss_G, variables), variables))
 
 
+@pytest.mark.slow  # 8 s; the side-by-side test runs main.py's two passes beside the port too
 def test_one_generator_pass_gives_main_py_step():
     """Two batches: the same weights and running statistics as main.py's two G passes with
     PyTorch's momentum (the port: one pass, momentum 0.9 ** 2)."""

@@ -357,6 +357,7 @@ def test_resume_refuses_other_flags_and_damaged_checkpoints(tmp_path, synthetic)
         s5.main(["--evaluate", str(damaged)])
 
 
+@pytest.mark.slow  # 13 s; CI runs the slow suite too
 def test_evaluate_builds_the_runs_dropout(tmp_path, synthetic, classifier):
     """--evaluate of a --dropout 0.2 run restores its checkpoint (Dropout layers with random
     state) and samples with its dropout, as at the end of training."""

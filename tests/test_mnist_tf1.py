@@ -150,7 +150,12 @@ def test_noise_batches_per_iteration(program, draws):
 
 # -- runs: resume, interrupt, files --------------------------------------------------------
 
-@pytest.mark.parametrize("program", PROGRAMS)
+# S6 and S7 share S8's loop (tf1_compat/mnist_training.py): the default suite runs S8's
+SLOW_S6_S7 = dict(marks=pytest.mark.slow)
+
+
+@pytest.mark.parametrize("program", [pytest.param("S6", **SLOW_S6_S7),
+                                     pytest.param("S7", **SLOW_S6_S7), "S8"])
 def test_resume_gives_the_same_losses_as_a_straight_run(tmp_path, synthetic, program):
     module = PROGRAMS[program][0]
     data = synthetic[1]
@@ -224,8 +229,8 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic, scr
 
 
 @pytest.mark.parametrize("program, name, first_line", [
-    ("S6", "mnist_gan_tf1.py", "Iter: 0"),
-    ("S7", "mnist_wgan_tf1.py", "Iter: 0; D loss: "),
+    pytest.param("S6", "mnist_gan_tf1.py", "Iter: 0", **SLOW_S6_S7),
+    pytest.param("S7", "mnist_wgan_tf1.py", "Iter: 0; D loss: ", **SLOW_S6_S7),
     ("S8", "mnist_cgan_tf1.py", "Iter: 0"),
 ])
 def test_script_end_to_end(tmp_path, synthetic, classifier, script, program, name, first_line):
