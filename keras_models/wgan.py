@@ -67,6 +67,11 @@ Deliberate differences (API migrations and fixes; the defaults train what the sc
   (then the losses and the clipped weights stay float32); under a strategy the BatchNorm
   layers are synchronised, each replica's means are weighted by its share of the global
   batch, and the clipping runs in cross-replica context after each critic update.
+
+`originals/anime_wgan_keras2.py` runs the script's code in Keras 2 (tf_keras);
+`originals.side_by_side.s3` runs it beside this port from the same weights, batches and
+noise, both in float64 (`WGAN(output_dtype=None)` lets the layers pinned to float32 above
+follow the global dtype).
 """
 import time
 
@@ -129,7 +134,9 @@ def batch_norm(synchronized=False):
                              synchronized=synchronized)
 
 
-def DCGAN_D(isize, nc, ndf, synchronized=False):
+def DCGAN_D(isize, nc, ndf, synchronized=False, output_dtype="float32"):
+    """`output_dtype`: of the last convolution and the flatten (float32 also under mixed
+    precision; None: the global float type, e.g. float64 in originals.side_by_side.s3)."""
     inputs = keras.Input(shape=(isize, isize, nc))
     x = layers.ZeroPadding2D()(inputs)
     x = layers.Conv2D(ndf, kernel_size=4, strides=2, use_bias=False,
@@ -142,13 +149,14 @@ def DCGAN_D(isize, nc, ndf, synchronized=False):
         x = batch_norm(synchronized)(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
         ndf *= 2
-    x = layers.Conv2D(1, kernel_size=3, strides=1, use_bias=False,  # float32 also under
-                      kernel_initializer=conv_init(), dtype="float32")(x)  # mixed precision
-    outputs = layers.Flatten(dtype="float32")(x)
+    x = layers.Conv2D(1, kernel_size=3, strides=1, use_bias=False,
+                      kernel_initializer=conv_init(), dtype=output_dtype)(x)
+    outputs = layers.Flatten(dtype=output_dtype)(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="DCGAN_D")
 
 
-def DCGAN_G(isize, nz, ngf, synchronized=False):
+def DCGAN_G(isize, nz, ngf, synchronized=False, output_dtype="float32"):
+    """`output_dtype`: of the tanh, as DCGAN_D's."""
     inputs = keras.Input(shape=(nz,))
     x = layers.Reshape((1, 1, nz))(inputs)
     x = layers.Conv2DTranspose(filters=ngf, kernel_size=3, strides=2, use_bias=False,
@@ -163,7 +171,7 @@ def DCGAN_G(isize, nz, ngf, synchronized=False):
     x = layers.Conv2DTranspose(filters=3, kernel_size=4, strides=2, use_bias=False,
                                kernel_initializer=conv_init())(x)
     x = layers.Cropping2D(cropping=1)(x)
-    outputs = layers.Activation("tanh", dtype="float32")(x)
+    outputs = layers.Activation("tanh", dtype=output_dtype)(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="DCGAN_G")
 
 
@@ -204,13 +212,15 @@ class WGAN:
 
     def __init__(self, seed=0, nz=nz, ngf=ngf, ndf=ndf, batch_size=batchSize, lrD=lrD, lrG=lrG,
                  clamp=(clamp_lower, clamp_upper), n_critic=n_critic, rmsprop_epsilon=1e-8,
-                 replicas=None):
+                 replicas=None, output_dtype="float32"):
         self.nz, self.batch_size, self.n_critic = nz, batch_size, n_critic
         self.clamp_lower, self.clamp_upper = clamp
         self.replicas = replicas = replicas or Replicas()
         with replicas.strategy.scope():
-            self.netD = DCGAN_D(imageSize, nc, ndf, synchronized=replicas.distributed)
-            self.netG = DCGAN_G(imageSize, nz, ngf, synchronized=replicas.distributed)
+            self.netD = DCGAN_D(imageSize, nc, ndf, synchronized=replicas.distributed,
+                                output_dtype=output_dtype)
+            self.netG = DCGAN_G(imageSize, nz, ngf, synchronized=replicas.distributed,
+                                output_dtype=output_dtype)
             self.optimizer_D = wrap_optimizer(Keras2RMSprop(lrD, epsilon=rmsprop_epsilon),
                                               replicas.mixed_precision)
             self.optimizer_G = wrap_optimizer(Keras2RMSprop(lrG, epsilon=rmsprop_epsilon),
