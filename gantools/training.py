@@ -5,6 +5,10 @@
   rewrites the small `checkpoint` index file (atomically), so a crash mid-write leaves the
   previous checkpoint in use. `restore()` turns a missing or damaged checkpoint into a
   one-line `UsageError`.
+- `FolderCheckpoints`: checkpoints made of several files (S9's `.keras` models and its JSON
+  state), each one folder written under a temporary name and renamed when complete, with
+  the SHA-256 of every file in its `checkpoint.json`: a checkpoint is there whole or not at
+  all, and one whose parts do not belong together is never resumed from.
 - `save_weights`: Keras `.weights.h5` files written through a temporary file.
 - `check_resume`: `--resume` refuses settings that differ from the run's config.json.
 - `StopRequest`: Ctrl-C (SIGINT) or SIGTERM asks the loop to stop at the next safe point,
@@ -60,6 +64,88 @@ class Checkpoints:
             raise UsageError(f"{flag}: cannot read checkpoint {latest}: "
                              f"{str(error).strip().splitlines()[0]}") from None
         return latest
+
+
+class FolderCheckpoints:
+    """The last `keep` checkpoints in `directory`, one folder each: `<prefix>_<number>/`.
+
+    `save(number, write, state)` calls `write(folder)` to write the checkpoint's files into
+    a new temporary folder, adds `checkpoint.json` (`state` plus the SHA-256 of each file),
+    renames the folder into place (one atomic step: a crash, a kill or a full disk before it
+    leaves the previous checkpoints as they were) and then deletes the oldest beyond `keep`.
+    `latest()` returns (folder, state) of the newest checkpoint whose files are all there
+    and match their checksums; a newer damaged one is skipped with one line saying so.
+    """
+
+    STATE = "checkpoint.json"
+
+    def __init__(self, directory, keep=2, prefix="epoch"):
+        self.directory = Path(directory)
+        self.keep = keep
+        self.prefix = prefix
+
+    def folders(self):
+        """The checkpoint folders, oldest first."""
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for path in self.directory.glob(f"{self.prefix}_*"):
+            number = path.name[len(self.prefix) + 1:]
+            if path.is_dir() and number.isdigit():
+                found.append((int(number), path))
+        return [path for _, path in sorted(found)]
+
+    def save(self, number, write, state):
+        import shutil
+        from gantools.rundir import file_checksum, write_json
+        final = self.directory / f"{self.prefix}_{number:06d}"
+        partial = self.directory / f".{final.name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        try:
+            write(partial)
+            files = {p.name: file_checksum(p) for p in sorted(partial.iterdir())}
+            write_json(partial / self.STATE, dict(state, files=files))
+            if final.exists():
+                shutil.rmtree(final)
+            partial.rename(final)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        for old in self.folders()[:-self.keep]:
+            shutil.rmtree(old, ignore_errors=True)
+        return final
+
+    def check(self, folder):
+        """The folder's state if every file it lists is there with its checksum, else a
+        ValueError saying what is wrong."""
+        from gantools.rundir import file_checksum
+        try:
+            state = json.loads((folder / self.STATE).read_text())
+            files = state["files"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{self.STATE} unreadable ({type(error).__name__})") from None
+        for name, checksum in files.items():
+            path = folder / name
+            if not path.is_file():
+                raise ValueError(f"{name} is missing")
+            if file_checksum(path) != checksum:
+                raise ValueError(f"{name} is not the file this checkpoint wrote")
+        return state
+
+    def latest(self, flag="--resume"):
+        """(folder, state) of the newest intact checkpoint; UsageError if there is none."""
+        problems = []
+        for folder in reversed(self.folders()):
+            try:
+                state = self.check(folder)
+            except ValueError as error:
+                problems.append(f"{folder.name}: {error}")
+                print(f"Skipping the damaged checkpoint {folder} ({error})", flush=True)
+                continue
+            return folder, state
+        detail = f" ({'; '.join(problems)})" if problems else ""
+        raise UsageError(f"{flag}: no intact checkpoint in {self.directory}{detail}")
 
 
 def save_weights(model, path):

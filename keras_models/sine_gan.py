@@ -23,9 +23,22 @@ a D step update only D and a chained step only G; the port keeps exactly that, a
 check it (tests/test_sine_gan.py). For the same reason D is saved trainable: loading builds its
 Adam state for the weights that are trainable then.
 
+Keras 2.0's numbers where Keras 3 changed a default (SPEC, "Semantics of the versions"):
+- Adam's epsilon is 1e-8, Keras 2.0's default (Keras 3's is 1e-7).
+- The loss of all three models is `binary_crossentropy`, Keras 2.0's
+  (`gantools.losses.keras2_binary_crossentropy`): the sigmoid's probabilities clipped to
+  [1e-7, 1 - 1e-7] and turned back into logits. Keras 3's 'binary_crossentropy' uses the
+  sigmoid's own logits unclipped: the same values and gradients inside the clip range, but
+  beyond it (a logit past about +-16) Keras 2.0's loss stops at about 16 with a zero
+  gradient where Keras 3's grows (30 at a logit of 30) and keeps its gradient.
+`originals/sine_gan_keras2.py` runs the post's code in Keras 2 (tf_keras) with these
+semantics; `originals.side_by_side.s9` runs the two from the same weights and data.
+
 Deliberate differences from the post (the defaults compute what the post computes):
 - Keras 3 APIs: `keras.Input`, `keras.Model`, `keras.layers.*` instead of Keras 2.0's
-  `keras.layers.core` etc.; `SGD(learning_rate=)`/`Adam(learning_rate=)` instead of `lr=`.
+  `keras.layers.core` etc.; `SGD(learning_rate=)`/`Adam(learning_rate=)` instead of `lr=`;
+  the loss is given as the function `binary_crossentropy` (registered for `.keras` files)
+  instead of the string 'binary_crossentropy', which names Keras 3's.
 - `G.predict(noise)` is `G.predict_on_batch(noise)`: the same numbers, but Keras 3's `predict`
   prints a progress bar per call (Keras 2.0's was silent) and runs 313 batches of 32
   (0.7 s per call against 0.01 s on 2 CPU cores: about 6 more minutes per run).
@@ -49,6 +62,7 @@ Deliberate differences from the post (the defaults compute what the post compute
 import argparse
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,12 +73,19 @@ from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, Reshape
 from keras.optimizers import SGD, Adam
 
 from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, add_sweep_argument,
-                          positive_int)
+                          first_line, positive_int)
 from gantools.curves import COLLAPSE_RATIO, rolling_mean, sine_curve_metrics
 from gantools.launch import quiet_retracing_notices, quiet_runtime_noise
+from gantools.losses import keras2_binary_crossentropy
 from gantools.rundir import LossLog, read_losses, seed_everything, start_run, write_json
+from gantools.training import FolderCheckpoints
 
 X_VALS = np.arange(0, 5, .1)  # the 50 x values of every curve
+ADAM_EPSILON = 1e-8           # Keras 2.0's default (Keras 3's: 1e-7)
+# The post's loss='binary_crossentropy', as Keras 2.0 computed it; registered, so that the
+# models' .keras files load with it.
+binary_crossentropy = keras.saving.register_keras_serializable('sine_gan')(
+    keras2_binary_crossentropy)
 
 
 def sample_data(n_samples=10000, x_vals=X_VALS, max_offset=100, mul_range=(1, 2),
@@ -80,7 +101,7 @@ def get_generative(G_in, dense_dim=200, out_dim=50, lr=1e-3):
     G_out = Dense(out_dim, activation='tanh')(x)
     G = Model(G_in, G_out)
     opt = SGD(learning_rate=lr)
-    G.compile(loss='binary_crossentropy', optimizer=opt)  # only to own `opt`: see make_gan
+    G.compile(loss=binary_crossentropy, optimizer=opt)  # only to own `opt`: see make_gan
     return G, G_out
 
 
@@ -92,8 +113,8 @@ def get_discriminative(D_in, lr=1e-3, drate=.25, n_channels=50, conv_sz=5, leak=
     x = Dense(n_channels)(x)
     D_out = Dense(2, activation='sigmoid')(x)
     D = Model(D_in, D_out)
-    dopt = Adam(learning_rate=lr)
-    D.compile(loss='binary_crossentropy', optimizer=dopt)
+    dopt = Adam(learning_rate=lr, epsilon=ADAM_EPSILON)
+    D.compile(loss=binary_crossentropy, optimizer=dopt)
     return D, D_out
 
 
@@ -108,7 +129,7 @@ def make_gan(GAN_in, G, D):
     x = G(GAN_in)
     GAN_out = D(x)
     GAN = Model(GAN_in, GAN_out)
-    GAN.compile(loss='binary_crossentropy', optimizer=G.optimizer)
+    GAN.compile(loss=binary_crossentropy, optimizer=G.optimizer)
     return GAN, GAN_out
 
 
@@ -213,8 +234,9 @@ def hyperparameters(args):
                 ['epochs', 'n_samples', 'noise_dim', 'batch_size', 'v_freq']}
     settings.update(dense_dim=200, n_channels=50, conv_sz=5, drate=.25, lr_generator=1e-3,
                     lr_discriminator=1e-3, optimizer_generator='SGD',
-                    optimizer_discriminator='Adam', x_vals=[0, 5, .1], max_offset=100,
-                    mul_range=[1, 2])
+                    optimizer_discriminator='Adam', adam_epsilon=ADAM_EPSILON,
+                    loss='binary_crossentropy of Keras 2.0 (clipped at 1e-7)',
+                    x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2])
     return settings
 
 
@@ -274,30 +296,46 @@ def dropout_states(D):
     return [layer.seed_generator.state for layer in D.layers if isinstance(layer, Dropout)]
 
 
-def save_checkpoint(run_dir, G, D, epoch, rng, pretrain_loss):
-    """generator.keras, discriminator.keras and checkpoint.json (epochs done, RNG states)."""
+def checkpoints(run_dir):
+    """checkpoints/epoch_NNNNNN/: generator.keras, discriminator.keras and checkpoint.json
+    (epochs done, RNG states, each file's checksum), one folder written atomically."""
+    return FolderCheckpoints(run_dir / 'checkpoints', keep=2)
+
+
+def save_models(folder, G, D):
+    """generator.keras and discriminator.keras; D saved trainable: loading builds Adam for
+    the weights trainable then, and a frozen D would load without its Adam state."""
     was_trainable = D.trainable
-    # Saved trainable: loading builds Adam for the weights trainable then, and a frozen D
-    # would load without its Adam state ("Skipping variable loading for optimizer").
     set_trainability(D, True)
-    for model, name in [(G, 'generator'), (D, 'discriminator')]:
-        tmp = run_dir / f'{name}.tmp.keras'  # never half a model file after a crash
-        model.save(tmp)
-        os.replace(tmp, run_dir / f'{name}.keras')
+    G.save(folder / 'generator.keras')
+    D.save(folder / 'discriminator.keras')
     set_trainability(D, was_trainable)
-    write_json(run_dir / 'checkpoint.json', {
+
+
+def save_final_models(run_dir, G, D):
+    """The trained models beside the figures (each file replaced whole)."""
+    with tempfile.TemporaryDirectory(prefix='.models.', dir=run_dir) as tmp:
+        save_models(Path(tmp), G, D)
+        for name in ('generator.keras', 'discriminator.keras'):
+            os.replace(Path(tmp) / name, run_dir / name)
+
+
+def save_checkpoint(run_dir, G, D, epoch, rng, pretrain_loss):
+    checkpoints(run_dir).save(epoch, lambda folder: save_models(folder, G, D), {
         'epochs_done': epoch, 'pretrain_loss': pretrain_loss,
         'rng_state': rng.bit_generator.state,
         'dropout_states': [state.numpy().tolist() for state in dropout_states(D)]})
 
 
 def load_checkpoint(run_dir):
-    path = run_dir / 'checkpoint.json'
-    if not path.is_file():
-        raise UsageError(f'--resume: {run_dir} holds no checkpoint (checkpoint.json)')
-    checkpoint = json.loads(path.read_text())
-    G = keras.models.load_model(run_dir / 'generator.keras')
-    D = keras.models.load_model(run_dir / 'discriminator.keras')
+    """The newest intact checkpoint: (its state, G, D)."""
+    folder, checkpoint = checkpoints(run_dir).latest()
+    try:
+        G = keras.models.load_model(folder / 'generator.keras')
+        D = keras.models.load_model(folder / 'discriminator.keras')
+    except Exception as error:  # whatever a damaged model file raises: one line
+        raise UsageError(f'--resume: cannot read the models in {folder}: '
+                         f'{first_line(error)}') from None
     for state, saved in zip(dropout_states(D), checkpoint['dropout_states']):
         state.assign(saved)
     return checkpoint, G, D
@@ -409,6 +447,7 @@ def run_once(args):
               start_epoch=start_epoch, on_epoch_end=recorder)
     seconds = time.perf_counter() - start
     save_figures(run_dir, G, samples)
+    save_final_models(run_dir, G, D)
     losses = read_losses(run_dir / 'losses.csv')
     metrics = dict(sine_metrics(G, samples), pretrain_loss=pretrain_loss,
                    final_g_loss=float(losses['g_loss'][-1]),

@@ -8,9 +8,12 @@ import pytest
 from PIL import Image
 
 import keras
+import tensorflow as tf
 from gantools.curves import fit_sines, mean_pairwise_distance, sine_curve_metrics
+from gantools.losses import keras2_binary_crossentropy
 from gantools.rundir import seed_everything
 from keras_models import sine_gan as s9
+from conftest import assert_only_run_files
 
 SMALL = ["--n-samples", "64", "--v-freq", "2"]
 
@@ -63,6 +66,36 @@ def test_chained_model_shares_the_very_same_layers(models):
     assert isinstance(D.optimizer, keras.optimizers.Adam)
     assert float(G.optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(D.optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+def test_keras_2_0_adam_epsilon_and_binary_crossentropy(models):
+    """Keras 2.0's defaults where Keras 3 changed them (the module docstring)."""
+    GAN, G, D = models
+    assert D.optimizer.epsilon == 1e-8  # Keras 3's default: 1e-7
+    assert G.loss is GAN.loss is D.loss is s9.binary_crossentropy
+    assert s9.binary_crossentropy is keras2_binary_crossentropy
+    assert s9.hyperparameters(s9.build_parser().parse_args([]))["adam_epsilon"] == 1e-8
+
+
+def test_keras2_binary_crossentropy_clips_where_keras_3_does_not():
+    logits = tf.constant([[0.3, -2.0], [8.0, -8.0], [15.0, -15.0], [16.5, -16.5],
+                          [30.0, -30.0]])
+    targets = tf.constant([[1.0, 0.0]] + [[0.0, 1.0]] * 4)  # rows 1-4: confidently wrong
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(logits)
+        keras2 = keras2_binary_crossentropy(targets, tf.sigmoid(logits))
+        keras3 = keras.losses.binary_crossentropy(targets, logits, from_logits=True)
+    keras2_grad, keras3_grad = tape.gradient(keras2, logits), tape.gradient(keras3, logits)
+    # inside the clip range: the same loss and gradient (up to float32's 1 - p)
+    np.testing.assert_allclose(keras2[:2], keras3[:2], rtol=1e-5)
+    np.testing.assert_allclose(keras2_grad[:3], keras3_grad[:3], rtol=1e-5)
+    # beyond it: p clipped to [1e-7, 1 - 2**-23] (float32), a flat loss, no gradient
+    upper = np.log((1 - 2.0 ** -23) / 2.0 ** -23)
+    assert float(keras2[3]) == float(keras2[4]) == pytest.approx(
+        (upper - np.log(1e-7 / (1 - 1e-7))) / 2, rel=1e-5)  # ~16.03
+    assert float(keras3[4]) == pytest.approx(30)
+    np.testing.assert_array_equal(keras2_grad[3:], 0)
+    np.testing.assert_allclose(keras3_grad[4], [0.5, -0.5])
 
 
 def test_set_trainability_sets_the_model_and_every_layer(models):
@@ -211,6 +244,7 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no TensorFlow or Keras noise
     out = tmp_path / "runs" / "sine_gan"
+    assert_only_run_files(out)  # --overwrite would remove every file of the run
     lines = result.stdout.splitlines()
     assert lines[0] == "Devices: CPU"
     for epoch in (2, 4):
@@ -234,6 +268,8 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
         assert key in metrics
     assert metrics["final_g_loss"] == pytest.approx(float(rows[-1]["g_loss"]))
     assert keras.models.load_model(out / "generator.keras").count_params() == 12250
+    D = keras.models.load_model(out / "discriminator.keras")  # Keras 2.0's loss and epsilon
+    assert D.loss is s9.binary_crossentropy and D.optimizer.epsilon == 1e-8
     again = script("sine_gan.py", "--epochs", "1", cwd=tmp_path)  # a run is there already
     assert again.returncode == 2 and again.stdout == ""
     assert again.stderr.splitlines() == [
@@ -249,7 +285,11 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
         f.write("4,9,9\n")  # a row written after the last checkpoint, before a crash
     assert s9.main(["--out", str(resumed), "--epochs", "6", "--resume"]) == 0
     assert (resumed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
-    assert json.loads((resumed / "checkpoint.json").read_text())["epochs_done"] == 6
+    assert sorted(p.name for p in (resumed / "checkpoints").iterdir()) == [
+        "epoch_000004", "epoch_000006"]  # the last two
+    state = json.loads((resumed / "checkpoints" / "epoch_000006" / "checkpoint.json")
+                       .read_text())
+    assert state["epochs_done"] == 6
     assert json.loads((resumed / "config.json").read_text())["epochs"] == 6
     assert sorted(p.name for p in (resumed / "frames").iterdir()) == [
         f"epoch_{e:04d}.png" for e in (0, 2, 4, 6)]
@@ -258,6 +298,57 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
             json.loads((straight / "metrics.json").read_text())[key]
 
 
+def test_a_checkpoint_whose_parts_do_not_belong_together_is_never_resumed(tmp_path):
+    """Issue 11's torn state: a generator from another run's checkpoint beside this run's
+    discriminator and state. --resume refuses it in one line; nothing is written."""
+    other = run(tmp_path, "other", "--epochs", "4", "--seed", "1")
+    torn = run(tmp_path, "torn", "--epochs", "2")
+    folder = torn / "checkpoints" / "epoch_000002"
+    (folder / "generator.keras").write_bytes(
+        (other / "checkpoints" / "epoch_000004" / "generator.keras").read_bytes())
+    losses = (torn / "losses.csv").read_bytes()
+    with pytest.raises(s9.UsageError, match="no intact checkpoint .*generator.keras is not "
+                                            "the file this checkpoint wrote"):
+        s9.main(["--out", str(torn), "--epochs", "4", "--resume"])
+    assert (torn / "losses.csv").read_bytes() == losses
+
+
+def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
+    """A full disk (or a kill) while the epoch-4 checkpoint is half written: the epoch-2
+    one stays whole and --resume continues from it to the same numbers as a straight run."""
+    flags = ["--deterministic", "--seed", "2"]
+    straight = run(tmp_path, "straight", "--epochs", "6", *flags)
+    save = s9.save_models
+
+    def full_disk_at_epoch_4(folder, G, D):
+        if folder.name.startswith(".epoch_000004"):
+            G.save(folder / "generator.keras")  # the first part is written, then:
+            raise OSError(28, "No space left on device")
+        save(folder, G, D)
+
+    monkeypatch.setattr(s9, "save_models", full_disk_at_epoch_4)
+    with pytest.raises(OSError):
+        run(tmp_path, "crashed", "--epochs", "6", *flags)
+    monkeypatch.undo()
+    crashed = tmp_path / "crashed"
+    assert [p.name for p in (crashed / "checkpoints").iterdir()] == ["epoch_000002"]
+    assert s9.main(["--out", str(crashed), "--epochs", "6", "--resume"]) == 0
+    assert (crashed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+
+
+@pytest.mark.slow  # 6 s; CI runs the slow suite too
+def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, capsys):
+    flags = ["--deterministic"]
+    straight = run(tmp_path, "straight", "--epochs", "6", *flags)
+    damaged = run(tmp_path, "damaged", "--epochs", "4", *flags)
+    newest = damaged / "checkpoints" / "epoch_000004" / "discriminator.keras"
+    newest.write_bytes(newest.read_bytes()[:100])
+    assert s9.main(["--out", str(damaged), "--epochs", "6", "--resume"]) == 0
+    assert "Skipping the damaged checkpoint" in capsys.readouterr().out
+    assert (damaged / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+
+
+@pytest.mark.slow  # 11 s; CI runs the slow suite too
 def test_sweep_writes_sweep_json_and_matches_single_runs(tmp_path, capsys):
     out = tmp_path / "sweep"
     assert s9.main(["--sweep", "2", "--epochs", "2", "--out", str(out), "--deterministic",
