@@ -349,6 +349,6 @@ def test_overwrite_of_a_folder_that_is_not_a_run_is_one_line_and_deletes_nothing
                     cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"gaussian_gan_keras.py: error: proj is not a run folder of this project (no "
-        f".classic-gans-run); nothing was deleted, choose another --out"]
+        "gaussian_gan_keras.py: error: proj is not a run folder of this project (no "
+        ".classic-gans-run); nothing was deleted, choose another --out"]
     assert sorted(p.name for p in project.rglob("*")) == ["config.json", "main.py", "src"]

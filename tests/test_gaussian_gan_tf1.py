@@ -200,6 +200,7 @@ def test_bad_flags_give_one_line_and_exit_code_2(flags, message, capsys):
     assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 def test_script_bad_flag_exit_code_and_no_traceback(tmp_path, script):
     result = script("gaussian_gan_tf1.py", "--batch-size", "-3", cwd=tmp_path)
     assert result.returncode == 2

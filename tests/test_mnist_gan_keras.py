@@ -151,6 +151,7 @@ def test_no_dropout_by_default():
     np.testing.assert_array_equal(a.G(z, training=True), a.G(z, training=False))
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 def test_dropout_flag_makes_it_active_in_training():
     """With --dropout 0.2: two GANs with the same weights but other dropout states train
     differently; with the same states too, identically."""
@@ -311,6 +312,7 @@ def test_resume_gives_the_same_run_as_a_straight_one(tmp_path, synthetic):
     assert json.loads((split / "metrics.json").read_text())["epochs_this_session"] == 2
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 def test_ctrl_c_finishes_the_epoch_and_resume_continues(tmp_path, synthetic, monkeypatch):
     class Interrupted(s5.StopRequest):
         def __enter__(self):

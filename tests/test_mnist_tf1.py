@@ -204,6 +204,7 @@ def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthet
     assert (out / "config.json").read_bytes() == config
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic, script):
     out = tmp_path / "run"
     command = [sys.executable, str(mnist_training.Path(__file__).parents[1] / "scripts" /

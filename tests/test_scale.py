@@ -120,6 +120,7 @@ def test_bad_device_flags_are_refused(module, tmp_path, monkeypatch):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 def test_multi_worker_without_tf_config_is_one_line_exit_2(tmp_path):
     faces = make_faces(tmp_path / "faces", n=2)
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
@@ -226,6 +227,7 @@ def load_bench():
     return module
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 def test_benchmark_flop_count_and_torch_model():
     bench = load_bench()
     gan = dcgan()

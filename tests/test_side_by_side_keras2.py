@@ -78,6 +78,7 @@ def test_s9_port_and_keras2_agree_for_20_epochs():
     assert result.port_step_ms > 0 and result.original_step_ms > 0
 
 
+@pytest.mark.slow  # a mutation check: the comparison notices a changed port; CI runs it
 def test_s9_side_by_side_notices_keras_3s_adam_epsilon():
     result = s9.run(steps=5, seed=0, n_samples=256, port_overrides={"adam_epsilon": 1e-7})
     assert not result.agrees
@@ -136,6 +137,7 @@ def test_s3_reference_rmsprop_is_keras_2_1_2s():
                                rtol=1e-6)
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")  # tf_keras'
 def test_s3_reference_main_runs_the_script(tmp_path):
     make_faces(tmp_path / "faces", n=6)  # flow_from_directory reads the sub-folder's
@@ -164,12 +166,14 @@ def test_s3_port_and_keras2_agree_for_20_steps():
     assert np.abs(result.port_losses).max() > 1e-4  # not trivially zero
 
 
+@pytest.mark.slow  # a mutation check: the comparison notices a changed port; CI runs it
 def test_s3_side_by_side_notices_a_changed_learning_rate():
     result = s3.run(steps=3, seed=0, n_critic=2, port_overrides={"lrD": 1e-4})
     assert not result.agrees
     assert result.max_abs_weight_delta > 100 * result.weight_tolerance
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 def test_s3_side_by_side_reads_a_face_folder(tmp_path):
     """compare_original.py --data-faces DIR: the readable images, in natural order."""
     folder = make_faces(tmp_path / "faces", n=5)  # and a corrupt .jpg, skipped

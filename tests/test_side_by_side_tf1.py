@@ -46,6 +46,7 @@ def test_s1_port_computes_what_the_book_computes():
     assert "largest pretraining loss difference 0" in notes
 
 
+@pytest.mark.slow  # a mutation check: the comparison notices a changed port; CI runs it
 @pytest.mark.parametrize("overrides", [{"lr": 0.0285}, {"mu": 3.1}])
 def test_s1_notices_a_changed_port(overrides):
     result = side_by_side("S1", steps=20, pretrain_steps=30, port_overrides=overrides)
@@ -91,6 +92,7 @@ def test_mnist_ports_compute_what_the_originals_compute(program):
     assert tf.executing_eagerly()
 
 
+@pytest.mark.slow  # a mutation check: the comparison notices a changed port; CI runs it
 @pytest.mark.parametrize("program, overrides", [
     ("S6", {"lr": 2e-3}), ("S7", {"lr": 1e-4}), ("S7", {"n_critic": 4}),
     ("S8", {"batch_size": 32}),
@@ -115,6 +117,7 @@ def test_s7_original_as_coded_clips_before_the_update():
         side_by_side("S7", steps=1, clip_order="before")
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 def test_mnist_side_by_side_reads_a_users_file(tmp_path):
     from gantools.mnist import write_npz
     x, y = sbs.synthetic_mnist(300, seed=4)
@@ -132,6 +135,7 @@ def test_unknown_port_override_is_an_error():
         side_by_side("S1", steps=1, pretrain_steps=0, port_overrides={"momentum": 0.5})
 
 
+@pytest.mark.slow  # CI runs the slow suite too
 @pytest.mark.parametrize("name, first_line", [
     ("wiseodd_gan", "Iter: 0"), ("wiseodd_wgan", "Iter: 0; D loss: "),
     ("wiseodd_cgan", "Iter: 0")])

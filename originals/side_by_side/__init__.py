@@ -14,6 +14,7 @@ a small synthetic set of the right shape (`synthetic_mnist`, `synthetic_faces`).
 """
 import dataclasses
 import importlib
+import os
 import time
 
 import numpy as np
@@ -148,3 +149,26 @@ def synthetic_faces(n=128, seed=0):
         images[i] = base + np.stack([x, y, x + y], -1) * rng.uniform(-1, 1, 3)
     images += rng.normal(0, 20, images.shape)
     return np.clip(images, 0, 255).round().astype(np.uint8)
+
+
+def load_faces(data_faces, seed, n):
+    """uint8 (N, 96, 96, 3): `data_faces` itself (an array), or the first n readable images
+    of a folder in natural order (decoded and resized by the port's `gantools.images`), or
+    `synthetic_faces(seed=seed)` when None."""
+    if data_faces is None:
+        return synthetic_faces(seed=seed)
+    if not isinstance(data_faces, (str, os.PathLike)):
+        return np.asarray(data_faces)
+    import tensorflow as tf
+    from gantools.images import list_images, load_image
+    faces = []
+    for path in list_images(data_faces)[0]:
+        try:
+            faces.append(load_image(str(path)).numpy())
+        except tf.errors.InvalidArgumentError:  # unreadable: skipped, as the port does
+            continue
+        if len(faces) == n:
+            break
+    if not faces:
+        raise ValueError(f"no readable image in {data_faces}")
+    return np.stack(faces)

@@ -116,6 +116,7 @@ def step_tolerances(lr, betas, steps):
         f"float32 functions in another summation order (D's loss: about 1e-6); G's loss is "
         f"taken after D's update, so it also sees the D weights that the two Adam steps moved "
         f"apart (below), whose effect is of order lr = {lr:g} times a few gradients; a "
-        f"10% larger learning rate changes D's whole update, and G's loss by 0.8 at step 1. Weights within 2 lr max_t r_t = {weight:.3g}, the largest gap two "
-        f"Adam steps from one state can open: " + ADAM_REASON + " The notes count the "
-        f"weights that parted by more than lr / 2.")
+        f"10% larger learning rate changes D's whole update, and G's loss by 0.8 at step 1. "
+        f"Weights within 2 lr max_t r_t = {weight:.3g}, the largest gap two Adam steps from "
+        "one state can open: " + ADAM_REASON + " The notes count the weights that parted "
+        "by more than lr / 2.")

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from originals.side_by_side import SideBySide, StepTimer, synthetic_faces, weight_deltas
+from originals.side_by_side import SideBySide, StepTimer, load_faces, weight_deltas
 from originals.side_by_side._torch import (keras_to_torch, load_into, one_thread, same_state,
                                            step_tolerances, to_torch, torch, torch_to_keras,
                                            twin_generator)
@@ -154,7 +154,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
     twin = twin_generator(port.rng)
     lr = port_module.lr
 
-    faces = synthetic_faces(seed=seed) if data_faces is None else np.asarray(data_faces)
+    faces = load_faces(data_faces, seed, steps * BATCH)
     n = min(len(faces), steps * BATCH)
     port_losses, original_losses, weight_gaps, parted = [], [], {}, 0
     port_timer, original_timer = StepTimer(), StepTimer()

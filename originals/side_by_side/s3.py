@@ -32,12 +32,10 @@ Handled differences, in `notes`:
   training mode), the script's K.functions never did; nothing reads them.
 """
 import contextlib
-import os
 
 import numpy as np
 
-from originals.side_by_side import (SideBySide, StepTimer, require, synthetic_faces,
-                                    weight_deltas)
+from originals.side_by_side import SideBySide, StepTimer, load_faces, require, weight_deltas
 
 LOSS_NAMES = ["loss_d", "loss_g", "loss_d_real", "loss_d_fake"]
 OVERRIDES = ("lrD", "lrG", "clamp", "rmsprop_epsilon")
@@ -60,27 +58,6 @@ TOLERANCES = {  # dtype -> (loss, weight, why)
                 "as a doubled learning rate gives in float64. These tolerances only bound "
                 "a diverged pair; the float64 run is the equivalence check"),
 }
-
-
-def load_faces(data_faces, seed, n):
-    """uint8 (N, 96, 96, 3): `data_faces` itself (an array), or the first n readable images
-    of a folder in natural order (decoded and resized by the port's `gantools.images`), or
-    `synthetic_faces(seed=seed)` when None."""
-    if data_faces is None:
-        return synthetic_faces(seed=seed)
-    if not isinstance(data_faces, (str, os.PathLike)):
-        return np.asarray(data_faces)
-    import tensorflow as tf
-    from gantools.images import list_images, load_image
-    faces = []
-    for path in list_images(data_faces)[0]:
-        try:
-            faces.append(load_image(str(path)).numpy())
-        except tf.errors.InvalidArgumentError:  # unreadable: skipped, as the port does
-            continue
-        if len(faces) == n:
-            break
-    return np.stack(faces)
 
 
 def real_batches(faces, batch_size):
