@@ -1,4 +1,4 @@
-"""`--resume` and `--evaluate` around a run folder, for the MNIST programs (S5-S8).
+"""`--resume` and `--evaluate` around a run folder, for S4 and the MNIST programs (S5-S8).
 
 - `given_flags`: which flags the command line really gave (not left at their defaults).
 - `read_config`, `apply_previous_flags`: `--resume` alone continues a run with the flags it

@@ -91,6 +91,11 @@ ADAM_REASON = (
     "to float32 rounding.")
 
 
+# S4's and S5's ports use Keras 3's binary cross-entropy, their originals PyTorch 0.2's.
+BCE_NOTE = ("BCE: the port's Keras loss is computed from D's logit, the original's from its "
+            "probability (log(p + 1e-12)); they differ only for a saturated D")
+
+
 def free_running_tolerances(lr, betas, steps):
     """(loss tolerance, weight tolerance, reason) for two programs run side by side from the
     same initial weights for `steps` steps (S4, S5)."""

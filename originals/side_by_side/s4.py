@@ -11,8 +11,8 @@ into the reference's Linear layers (weight = kernel transposed).
 import numpy as np
 
 from originals.side_by_side import SideBySide, StepTimer, weight_deltas
-from originals.side_by_side._torch import (free_running_tolerances, keras_to_torch, load_into,
-                                           one_thread, same_state, to_torch, torch,
+from originals.side_by_side._torch import (BCE_NOTE, free_running_tolerances, keras_to_torch,
+                                           load_into, one_thread, same_state, to_torch, torch,
                                            torch_to_keras, twin_generator)
 
 LOSS_NAMES = ["d_real_error", "d_fake_error", "g_error"]
@@ -80,7 +80,6 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
         port_step_ms=port_timer.ms, original_step_ms=original_timer.ms,
         loss_tolerance=loss_tolerance, weight_tolerance=weight_tolerance,
         tolerance_reason=reason,
-        notes=["BCE: the port's Keras loss is computed from D's logit, the original's from "
-               "its probability (log(p + 1e-12)); they differ only for a saturated D "
-               "(|logit| above about 16), which 20 steps from the start do not reach",
+        notes=[BCE_NOTE + " (|logit| above about 16), which 20 steps from the start do not "
+               "reach",
                "targets shaped (1, 1) on both sides (today's BCELoss refuses (1,))"])

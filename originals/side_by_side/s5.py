@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from originals.side_by_side import SideBySide, StepTimer, synthetic_mnist, weight_deltas
-from originals.side_by_side._torch import free_running_tolerances, one_thread, to_torch, torch
+from originals.side_by_side._torch import (BCE_NOTE, free_running_tolerances, one_thread,
+                                           to_torch, torch)
 from originals.side_by_side.s4 import copy_into, weights_of
 
 LOSS_NAMES = ["d_real_error", "d_fake_error", "g_error"]
@@ -85,5 +86,4 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
         notes=["no dropout on either side: the original's F.dropout(x, p=0.2) with PyTorch "
                "0.2's training=False, the port's default --dropout 0",
                "the fake target zeros(B, 0) is zeros(B, 1) on both sides (SPEC)",
-               "BCE: the port's Keras loss is computed from D's logit, the original's from "
-               "its probability (log(p + 1e-12)); they differ only for a saturated D"])
+               BCE_NOTE])
