@@ -1,14 +1,20 @@
 """Command-line conventions shared by every training script.
 
 A bad flag value, a missing dataset or an unwritable output folder is reported as one line,
-`<prog>: error: <what is wrong>`, with exit code 2 and no traceback.
+`<prog>: error: <what is wrong>`, with exit code 2 and no traceback (`UsageError`); a full
+disk the same way with exit code 1 (`DiskFull`).
 """
 import argparse
+import math
 from pathlib import Path
 
 
 class UsageError(Exception):
     """Bad user input found after parsing (files, folders): one error line, exit code 2."""
+
+
+class DiskFull(Exception):
+    """The disk (or a file-size limit) stopped a write: one error line, exit code 1."""
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -30,11 +36,14 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def _number(kind, test, requirement):
+    """A flag type: `kind(text)`, finite, and passing `test`."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
         if not test(value):
             raise argparse.ArgumentTypeError(f"{text!r} must be {requirement}")
         return value
@@ -49,6 +58,7 @@ non_negative_float = _number(float, lambda v: v >= 0, "a number >= 0")
 unit_interval = _number(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
 digit_label = _number(int, lambda v: 0 <= v <= 9, "a digit 0-9")
 fraction = _number(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+finite_float = _number(float, lambda v: True, "a finite number")
 
 
 def add_run_arguments(parser, script_name):

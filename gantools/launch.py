@@ -27,7 +27,7 @@ import re
 import sys
 import tempfile
 
-from gantools.cli import UsageError
+from gantools.cli import DiskFull, UsageError
 
 STARTUP_NOISE = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called"
@@ -115,10 +115,10 @@ def run(module_name, argv=None):
     module = importlib.import_module(module_name)
     try:
         return module.main(argv) or 0
-    except UsageError as error:
+    except (UsageError, DiskFull) as error:  # bad input: 2; the environment: 1
         prog = os.path.basename(sys.argv[0]) or module_name
         print(f"{prog}: error: {error}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(error, UsageError) else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -69,14 +69,9 @@ def remove_run_files(path):
     return sorted(kept)
 
 
-def prepare_run_dir(path, overwrite=False, resume=False):
-    """Create the run folder, or check an existing one; return it as a Path.
-
-    A folder that already holds files is refused unless `overwrite` (then it must hold an
-    earlier run of this project, recognised by its MARKER; the files that run wrote are
-    deleted and anything else is kept and named) or `resume` (then it must hold a run).
-    A symbolic link is followed: the run is written where it points.
-    """
+def check_run_dir(path, overwrite=False, resume=False):
+    """The checks of prepare_run_dir, changing nothing: UsageError if `path` cannot take
+    this run. Returns the folder (a symbolic link resolved)."""
     path = Path(path).expanduser()
     if path.is_symlink():
         path = path.resolve()
@@ -90,6 +85,19 @@ def prepare_run_dir(path, overwrite=False, resume=False):
         if not (path / MARKER).is_file():
             raise UsageError(f"{path} is not a run folder of this project (no {MARKER}); "
                              f"nothing was deleted, choose another --out")
+    return path
+
+
+def prepare_run_dir(path, overwrite=False, resume=False):
+    """Create the run folder, or check an existing one; return it as a Path.
+
+    A folder that already holds files is refused unless `overwrite` (then it must hold an
+    earlier run of this project, recognised by its MARKER; the files that run wrote are
+    deleted and anything else is kept and named) or `resume` (then it must hold a run).
+    A symbolic link is followed: the run is written where it points.
+    """
+    path = check_run_dir(path, overwrite, resume)
+    if not resume and path.exists() and path.is_dir() and any(path.iterdir()):
         try:
             kept = remove_run_files(path)
         except OSError as error:
@@ -120,12 +128,33 @@ def file_checksum(path):
     return digest.hexdigest()
 
 
+def finite(value):
+    """`value` with every NaN or infinite float replaced by None (JSON null), NumPy scalars
+    as Python numbers: what write_json writes is always valid JSON."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def write_json(path, data):
-    """Write JSON through a temporary file, so a crash never leaves half a file."""
+    """Write JSON (NaN and infinity as null) through a temporary file, so a crash never
+    leaves half a file."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
-    os.replace(tmp, path)
+    text = json.dumps(finite(data), indent=2, sort_keys=False, allow_nan=False,
+                      default=str)
+    try:
+        tmp.write_text(text + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def update_json(path, **values):
@@ -208,18 +237,21 @@ class LossLog:
     """losses.csv: a header, then one row per (logged) step, flushed as it goes.
 
     The first field is the step (or epoch) column. With `keep_until`, an existing file is
-    kept up to (not including) that step, so a resumed run continues it with no duplicated
-    or missing rows.
+    kept up to (not including) that step; with `keep_rows`, its first `keep_rows` rows: so a
+    resumed run continues it with no duplicated or missing rows.
     """
 
-    def __init__(self, path, fieldnames, keep_until=None):
+    def __init__(self, path, fieldnames, keep_until=None, keep_rows=None):
         self.path = Path(path)
         self.fieldnames = list(fieldnames)
         kept = []
-        if keep_until is not None and self.path.exists():
+        if (keep_until is not None or keep_rows) and self.path.exists():
             with self.path.open(newline="") as old:
-                kept = [row for row in csv.DictReader(old)
-                        if int(row[self.fieldnames[0]]) < keep_until]
+                kept = list(csv.DictReader(old))
+            if keep_until is not None:
+                kept = [row for row in kept if int(row[self.fieldnames[0]]) < keep_until]
+            if keep_rows is not None:
+                kept = kept[:keep_rows]
         self._file = self.path.open("w", newline="")
         self._writer = csv.DictWriter(self._file, self.fieldnames)
         self._writer.writeheader()

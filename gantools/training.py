@@ -98,7 +98,7 @@ class FolderCheckpoints:
     def save(self, number, write, state):
         import shutil
         from gantools.rundir import file_checksum, write_json
-        final = self.directory / f"{self.prefix}_{number:06d}"
+        final = self.directory / f"{self.prefix}_{number:08d}"
         partial = self.directory / f".{final.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
@@ -133,8 +133,9 @@ class FolderCheckpoints:
                 raise ValueError(f"{name} is not the file this checkpoint wrote")
         return state
 
-    def latest(self, flag="--resume"):
-        """(folder, state) of the newest intact checkpoint; UsageError if there is none."""
+    def latest(self, flag="--resume", required=True):
+        """(folder, state) of the newest intact checkpoint; if there is none, a UsageError
+        (or None when not `required` and there is no checkpoint folder at all)."""
         problems = []
         for folder in reversed(self.folders()):
             try:
@@ -144,6 +145,8 @@ class FolderCheckpoints:
                 print(f"Skipping the damaged checkpoint {folder} ({error})", flush=True)
                 continue
             return folder, state
+        if not problems and not required:
+            return None
         detail = f" ({'; '.join(problems)})" if problems else ""
         raise UsageError(f"{flag}: no intact checkpoint in {self.directory}{detail}")
 

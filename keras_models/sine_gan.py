@@ -59,26 +59,18 @@ Deliberate differences from the post (the defaults compute what the post compute
   the Dropout layer's random state, which .keras files leave out).
 - Unused as in the post: `train`'s `batch_size` and `get_discriminative`'s `leak`.
 """
-import argparse
-import json
-import os
-import tempfile
-import time
-from pathlib import Path
-
 import numpy as np
 import keras
 from keras import Input, Model
 from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, Reshape
 from keras.optimizers import SGD, Adam
 
-from gantools.cli import (ArgumentParser, UsageError, add_run_arguments, add_sweep_argument,
-                          first_line, positive_int)
+from gantools import runner
+from gantools.cli import positive_int
 from gantools.curves import COLLAPSE_RATIO, rolling_mean, sine_curve_metrics
-from gantools.launch import quiet_retracing_notices, quiet_runtime_noise
+from gantools.launch import quiet_runtime_noise
 from gantools.losses import keras2_binary_crossentropy
-from gantools.rundir import LossLog, read_losses, seed_everything, start_run, write_json
-from gantools.training import FolderCheckpoints
+from gantools.rundir import read_losses
 
 X_VALS = np.arange(0, 5, .1)  # the 50 x values of every curve
 ADAM_EPSILON = 1e-8           # Keras 2.0's default (Keras 3's: 1e-7)
@@ -163,81 +155,39 @@ def pretrain(G, D, noise_dim=10, n_samples=10000, batch_size=32, rng=np.random,
 
 
 def train(GAN, G, D, epochs=500, n_samples=10000, noise_dim=10, batch_size=32,
-          verbose=False, v_freq=50, rng=np.random, start_epoch=0, on_epoch_end=None):
-    """Per epoch: one D step on all 2n curves, then one chained step on n noise vectors.
-
-    Returns the two loss lists of the epochs run here (start_epoch .. epochs - 1).
-    """
+          verbose=False, v_freq=50, rng=np.random):
+    """The post's loop (the runner runs `train_epoch` itself, for checkpoints and figures)."""
     d_loss = []
     g_loss = []
-    if verbose:  # the post's tqdm_notebook(range(epochs))
-        progbar = keras.utils.Progbar(epochs - start_epoch, unit_name='epoch',
-                                      stateful_metrics=['g_loss', 'd_loss'])
-    for epoch in range(start_epoch, epochs):
-        X, y = sample_data_and_gen(G, n_samples=n_samples, noise_dim=noise_dim, rng=rng)
-        set_trainability(D, True)   # Keras 3 reads this when D's step is (re)traced
-        d_loss.append(D.train_on_batch(X, y))
-        X, y = sample_noise(G, n_samples=n_samples, noise_dim=noise_dim, rng=rng)
-        set_trainability(D, False)  # and this when the chained step is: only G learns
-        g_loss.append(GAN.train_on_batch(X, y))
-        if verbose:
-            progbar.update(epoch + 1 - start_epoch, [('g_loss', g_loss[-1]),
-                                                     ('d_loss', d_loss[-1])])
+    for epoch in range(epochs):
+        d, g = train_epoch(GAN, G, D, n_samples, noise_dim, rng)
+        d_loss.append(d)
+        g_loss.append(g)
         if verbose and (epoch + 1) % v_freq == 0:
-            print("{}Epoch #{}: Generative Loss: {}, Discriminative Loss: {}".format(
-                '\n' if epoch + 1 < epochs else '',  # below the bar; its last update ends it
-                epoch + 1, g_loss[-1], d_loss[-1]), flush=True)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, g_loss[-1], d_loss[-1])
+            print("Epoch #{}: Generative Loss: {}, Discriminative Loss: {}".format(
+                epoch + 1, g_loss[-1], d_loss[-1]))
+    return d_loss, g_loss
+
+
+def train_epoch(GAN, G, D, n_samples=10000, noise_dim=10, rng=np.random):
+    """One epoch of `train`: one D step on all 2n curves, then one chained step on n noise
+    vectors; returns (d_loss, g_loss)."""
+    X, y = sample_data_and_gen(G, n_samples=n_samples, noise_dim=noise_dim, rng=rng)
+    set_trainability(D, True)   # Keras 3 reads this when D's step is (re)traced
+    d_loss = D.train_on_batch(X, y)
+    X, y = sample_noise(G, n_samples=n_samples, noise_dim=noise_dim, rng=rng)
+    set_trainability(D, False)  # and this when the chained step is: only G learns
+    g_loss = GAN.train_on_batch(X, y)
     return d_loss, g_loss
 
 
 # ---------------------------------------------------------------------------------------
-# The program: flags, one run with the post's figures (or a resumed one), or a seed sweep.
+# The program for gantools.runner: the post's settings, its figures, the sine-fit metrics.
 
 EVAL_CURVES = 500      # generated and real curves for the sine-fit metrics
 FRAME_CURVES = 5       # generated curves in each evolution.gif frame (fixed noise)
 N_VIEWED_SAMPLES = 2   # the post's generated_curves figure
 DATA_FAMILY = dict(frequency_range=(1, 2), amplitude=.5, mean=.5)  # sample_data's curves
-LOSS_COLUMNS = ['step', 'g_loss', 'd_loss']
-
-
-def build_parser():
-    parser = ArgumentParser(
-        prog='sine_gan.py',
-        description="Robin Ricard's Keras sine-curve GAN (seed 004): pretrains D, trains G "
-                    "through the chained model with D frozen, and saves the post's figures, "
-                    "evolution.gif, losses, sine-fit metrics and the models into --out.")
-    post = parser.add_argument_group("the post's settings")
-    post.add_argument('--epochs', type=positive_int, default=500,
-                      help='epochs of one D step and one chained step each')
-    post.add_argument('--n-samples', type=positive_int, default=10000,
-                      help='real and generated curves per D step (and noise per G step)')
-    post.add_argument('--noise-dim', type=positive_int, default=10,
-                      help="size of the generator's U(0, 1) noise")
-    post.add_argument('--batch-size', type=positive_int, default=32,
-                      help="batch size of pretrain's D.fit")
-    post.add_argument('--v-freq', type=positive_int, default=50,
-                      help='print the losses, save a frame and a checkpoint every this '
-                           'many epochs')
-    parser.add_argument('--resume', action='store_true',
-                        help='continue the run in --out from its last checkpoint, up to '
-                             '--epochs (its other settings are kept)')
-    add_sweep_argument(parser, 'sine_gan')
-    add_run_arguments(parser, 'sine_gan')
-    return parser
-
-
-def hyperparameters(args):
-    """Every resolved setting, under the names config.json and sweep.json use."""
-    settings = {key: getattr(args, key) for key in
-                ['epochs', 'n_samples', 'noise_dim', 'batch_size', 'v_freq']}
-    settings.update(dense_dim=200, n_channels=50, conv_sz=5, drate=.25, lr_generator=1e-3,
-                    lr_discriminator=1e-3, optimizer_generator='SGD',
-                    optimizer_discriminator='Adam', adam_epsilon=ADAM_EPSILON,
-                    loss='binary_crossentropy of Keras 2.0 (clipped at 1e-7)',
-                    x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2])
-    return settings
 
 
 def build_models(noise_dim, G=None, D=None):
@@ -283,23 +233,10 @@ def training_rng(seed):
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[0])
 
 
-def sine_metrics(G, samples):
-    generated = G.predict_on_batch(samples['metric_noise'])
-    return sine_curve_metrics(generated, samples['metric_real'], X_VALS, **DATA_FAMILY)
-
-
-# -- checkpoints ---------------------------------------------------------------------------
-
 def dropout_states(D):
     """The state of each Dropout's random-number generator: .keras files leave it out
-    (keras-team/keras#19796), so checkpoint.json keeps it for an exact resume."""
+    (keras-team/keras#19796), so the checkpoint's state keeps it for an exact resume."""
     return [layer.seed_generator.state for layer in D.layers if isinstance(layer, Dropout)]
-
-
-def checkpoints(run_dir):
-    """checkpoints/epoch_NNNNNN/: generator.keras, discriminator.keras and checkpoint.json
-    (epochs done, RNG states, each file's checksum), one folder written atomically."""
-    return FolderCheckpoints(run_dir / 'checkpoints', keep=2)
 
 
 def save_models(folder, G, D):
@@ -310,77 +247,6 @@ def save_models(folder, G, D):
     G.save(folder / 'generator.keras')
     D.save(folder / 'discriminator.keras')
     set_trainability(D, was_trainable)
-
-
-def save_final_models(run_dir, G, D):
-    """The trained models beside the figures (each file replaced whole)."""
-    with tempfile.TemporaryDirectory(prefix='.models.', dir=run_dir) as tmp:
-        save_models(Path(tmp), G, D)
-        for name in ('generator.keras', 'discriminator.keras'):
-            os.replace(Path(tmp) / name, run_dir / name)
-
-
-def save_checkpoint(run_dir, G, D, epoch, rng, pretrain_loss):
-    checkpoints(run_dir).save(epoch, lambda folder: save_models(folder, G, D), {
-        'epochs_done': epoch, 'pretrain_loss': pretrain_loss,
-        'rng_state': rng.bit_generator.state,
-        'dropout_states': [state.numpy().tolist() for state in dropout_states(D)]})
-
-
-def load_checkpoint(run_dir):
-    """The newest intact checkpoint: (its state, G, D)."""
-    folder, checkpoint = checkpoints(run_dir).latest()
-    try:
-        G = keras.models.load_model(folder / 'generator.keras')
-        D = keras.models.load_model(folder / 'discriminator.keras')
-    except Exception as error:  # whatever a damaged model file raises: one line
-        raise UsageError(f'--resume: cannot read the models in {folder}: '
-                         f'{first_line(error)}') from None
-    for state, saved in zip(dropout_states(D), checkpoint['dropout_states']):
-        state.assign(saved)
-    return checkpoint, G, D
-
-
-def resumed_args(args, run_dir):
-    """The run's saved settings, with this command's --epochs; conflicting flags are errors."""
-    saved = json.loads((run_dir / 'config.json').read_text())
-    defaults = build_parser().parse_args([])
-    resumed = argparse.Namespace(**vars(args))
-    for key in ['n_samples', 'noise_dim', 'batch_size', 'v_freq', 'seed']:
-        given = getattr(args, key)
-        if given != getattr(defaults, key) and given != saved[key]:
-            raise UsageError(f"--resume: --{key.replace('_', '-')} {given} differs from "
-                             f"the run's {saved[key]}; a resumed run keeps its settings")
-        setattr(resumed, key, saved[key])
-    resumed.deterministic = args.deterministic or saved['deterministic']
-    return resumed
-
-
-# -- one run ---------------------------------------------------------------------------------
-
-class Recorder:
-    """train's on_epoch_end: losses.csv every epoch; a frame and a checkpoint every v_freq."""
-
-    def __init__(self, run_dir, args, G, D, rng, samples, pretrain_loss, log):
-        from gantools.plots import CurvePlot
-        self.run_dir, self.args, self.G, self.D, self.rng = run_dir, args, G, D, rng
-        self.samples, self.pretrain_loss, self.log = samples, pretrain_loss, log
-        self.frames_dir = run_dir / 'frames'
-        self.frames_dir.mkdir(exist_ok=True)
-        self.plot = CurvePlot(np.arange(50), FRAME_CURVES, 'Generated curves', (-1.05, 1.05))
-
-    def frame(self, epochs_done):
-        curves = self.G.predict_on_batch(self.samples['frame_noise'])
-        self.plot.save(self.frames_dir / f'epoch_{epochs_done:04d}.png', curves,
-                       caption=f'epoch {epochs_done}')
-
-    def __call__(self, epoch, g, d):
-        self.log.write(step=epoch, g_loss=g, d_loss=d)
-        done = epoch + 1
-        if done % self.args.v_freq == 0 or done == self.args.epochs:
-            self.log.flush()
-            self.frame(done)
-            save_checkpoint(self.run_dir, self.G, self.D, done, self.rng, self.pretrain_loss)
 
 
 def save_figures(run_dir, G, samples):
@@ -400,113 +266,123 @@ def save_figures(run_dir, G, samples):
     write_gif(sorted((run_dir / 'frames').glob('epoch_*.png')), run_dir / 'evolution.gif')
 
 
-def start_or_resume(args):
-    """The run folder, args, models, training generator, first epoch and pretrain loss.
+class SineGAN(runner.Program):
+    script = 'sine_gan'
+    description = ("Robin Ricard's Keras sine-curve GAN (seed 004): pretrains D, trains G "
+                   "through the chained model with D frozen, and saves the post's figures, "
+                   "evolution.gif, losses, sine-fit metrics and the models into --out.")
+    unit, total_flag, loss_columns = 'epoch', 'epochs', ('step', 'g_loss', 'd_loss')
+    has_sweep = True
 
-    A new run builds the models after seeding, so their initial weights follow --seed.
-    A resumed one loads them and the generator's state from the last checkpoint.
-    """
-    if not args.resume:
-        seed_everything(args.seed, args.deterministic)
-        GAN, G, D = build_models(args.noise_dim)
-        run_dir = start_run(args, hyperparameters(args), trainable_parameters(G, D))
-        return run_dir, args, (GAN, G, D), training_rng(args.seed), 0, None
-    run_dir = Path(args.out).expanduser()
-    if not (run_dir / 'config.json').is_file():
-        raise UsageError(f'--resume: {run_dir} holds no run to resume (no config.json)')
-    args = resumed_args(args, run_dir)
-    checkpoint, G, D = load_checkpoint(run_dir)
-    if checkpoint['epochs_done'] >= args.epochs:
-        raise UsageError(f"--resume: {run_dir} already holds {checkpoint['epochs_done']} "
-                         f"epochs; pass a larger --epochs to train further")
-    GAN, G, D = build_models(args.noise_dim, G, D)
-    run_dir = start_run(args, hyperparameters(args), trainable_parameters(G, D), resume=True)
-    rng = training_rng(args.seed)
-    rng.bit_generator.state = checkpoint['rng_state']
-    print(f"Resuming {run_dir} at epoch {checkpoint['epochs_done'] + 1} of {args.epochs}",
-          flush=True)
-    return run_dir, args, (GAN, G, D), rng, checkpoint['epochs_done'], \
-        checkpoint['pretrain_loss']
+    def add_arguments(self, parser):
+        post = parser.add_argument_group("the post's settings")
+        post.add_argument('--epochs', type=positive_int, default=500,
+                          help='epochs of one D step and one chained step each')
+        post.add_argument('--n-samples', type=positive_int, default=10000,
+                          help='real and generated curves per D step (and noise per G step)')
+        post.add_argument('--noise-dim', type=positive_int, default=10,
+                          help="size of the generator's U(0, 1) noise")
+        post.add_argument('--batch-size', type=positive_int, default=32,
+                          help="batch size of pretrain's D.fit")
+        post.add_argument('--v-freq', type=positive_int, default=50,
+                          help='print the losses, save a frame and a checkpoint every this '
+                               'many epochs')
 
+    def describe(self):
+        return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25, lr_generator=1e-3,
+                    lr_discriminator=1e-3, optimizer_generator='SGD',
+                    optimizer_discriminator='Adam', adam_epsilon=ADAM_EPSILON,
+                    loss='binary_crossentropy of Keras 2.0 (clipped at 1e-7)',
+                    x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2])
 
-def run_once(args):
-    run_dir, args, (GAN, G, D), rng, start_epoch, pretrain_loss = start_or_resume(args)
-    samples = evaluation_samples(args.seed, args.noise_dim)
-    start = time.perf_counter()
-    with LossLog(run_dir / 'losses.csv', LOSS_COLUMNS, keep_until=start_epoch) as log:
-        if start_epoch == 0:
-            with quiet_runtime_noise(args.verbose):  # a tf.data notice under --deterministic
-                pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim,
-                                         n_samples=args.n_samples,
-                                         batch_size=args.batch_size, rng=rng)
-        recorder = Recorder(run_dir, args, G, D, rng, samples, pretrain_loss, log)
-        if start_epoch == 0:
-            recorder.frame(0)
-        train(GAN, G, D, epochs=args.epochs, n_samples=args.n_samples,
-              noise_dim=args.noise_dim, verbose=True, v_freq=args.v_freq, rng=rng,
-              start_epoch=start_epoch, on_epoch_end=recorder)
-    seconds = time.perf_counter() - start
-    save_figures(run_dir, G, samples)
-    save_final_models(run_dir, G, D)
-    losses = read_losses(run_dir / 'losses.csv')
-    metrics = dict(sine_metrics(G, samples), pretrain_loss=pretrain_loss,
-                   final_g_loss=float(losses['g_loss'][-1]),
-                   final_d_loss=float(losses['d_loss'][-1]), epochs=args.epochs,
-                   train_seconds=round(seconds, 3))
-    write_json(run_dir / 'metrics.json', metrics)
-    print(summary(metrics))
-    print(f'Wrote {run_dir} (real_curves.png, losses.png, generated_curves.png, '
-          f'evolution.gif, metrics.json)')
-    return 0
+    def build(self):
+        self.GAN, self.G, self.D = build_models(self.args.noise_dim)
+        self.rng = training_rng(self.seed)
+        self.samples = evaluation_samples(self.seed, self.args.noise_dim)
+        self.pretrain_loss = self.last = None
 
+    def trainable_parameters(self):
+        return trainable_parameters(self.G, self.D)
 
-def summary(metrics):
-    return ('Pretrain loss {pretrain_loss:.4f}; generated curves: sine-fit RMSE median '
-            '{fit_rmse_median:.3f}, frequencies {frequency_p05:.2f}-{frequency_p95:.2f} '
-            '(5-95%; data 1-2, W1 {frequency_w1:.3f}), diversity {diversity_ratio:.2f} of '
-            "the real curves'{collapse}").format(
-                **metrics, collapse=': collapsed' if metrics['collapsed'] else '')
+    def begin(self):
+        args = self.args
+        with quiet_runtime_noise(args.verbose):  # a tf.data notice under --deterministic
+            self.pretrain_loss = pretrain(self.G, self.D, noise_dim=args.noise_dim,
+                                          n_samples=args.n_samples,
+                                          batch_size=args.batch_size, rng=self.rng,
+                                          verbose='auto' if self.run_dir else 0)
+        self.frame(0)
 
+    def train_unit(self, epoch):
+        d, g = train_epoch(self.GAN, self.G, self.D, self.args.n_samples,
+                           self.args.noise_dim, self.rng)
+        self.last = [g, d]
+        if self.run_dir and (epoch + 1) % self.args.v_freq == 0:
+            self.print("Epoch #{}: Generative Loss: {}, Discriminative Loss: {}".format(
+                epoch + 1, g, d))
+        return dict(step=epoch, g_loss=g, d_loss=d)
 
-# -- a sweep over seeds --------------------------------------------------------------------
+    def after_unit(self, done):
+        if done % self.args.v_freq == 0 or done == self.args.epochs:
+            self.frame(done)
 
-def run_sweep(args):
-    flags = hyperparameters(args)
-    quiet_retracing_notices(args.verbose)  # new models for every seed: their first traces
-    GAN, G, D = build_models(args.noise_dim)
-    run_dir = start_run(args, dict(flags, sweep=args.sweep), trainable_parameters(G, D))
-    per_seed = []
-    for seed in range(args.sweep):
-        keras.backend.clear_session()
-        seed_everything(seed, args.deterministic)  # as a single run with --seed does
-        GAN, G, D = build_models(args.noise_dim)
-        rng = training_rng(seed)
-        start = time.perf_counter()
-        with quiet_runtime_noise(args.verbose):
-            pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim, n_samples=args.n_samples,
-                                     batch_size=args.batch_size, rng=rng, verbose=0)
-        d_loss, g_loss = train(GAN, G, D, epochs=args.epochs, n_samples=args.n_samples,
-                               noise_dim=args.noise_dim, rng=rng)
-        metrics = dict(sine_metrics(G, evaluation_samples(seed, args.noise_dim)),
-                       pretrain_loss=pretrain_loss, final_g_loss=g_loss[-1],
-                       final_d_loss=d_loss[-1], train_seconds=round(time.perf_counter()
-                                                                   - start, 3))
-        per_seed.append(dict(seed=seed, **metrics))
-        collapsed = sum(run['collapsed'] for run in per_seed)
-        print(f'seed {seed}: G {g_loss[-1]:.4f} D {d_loss[-1]:.4f}. {summary(metrics)}',
-              flush=True)
-        write_json(run_dir / 'sweep.json', {
-            'runs': len(per_seed), 'collapsed': collapsed,
-            'criterion': 'diversity_ratio < {}'.format(COLLAPSE_RATIO), 'flags': flags,
-            'per_seed': per_seed})
-    print('{} of {} seeds collapsed; wrote {}'.format(collapsed, args.sweep,
-                                                      run_dir / 'sweep.json'))
-    return 0
+    def checkpoint_due(self, done):
+        return done % self.args.v_freq == 0
+
+    def frame(self, epochs_done):
+        """frames/epoch_NNNN.png: the curves of the fixed frame noise."""
+        from gantools.plots import CurvePlot
+        if self.run_dir is None:
+            return
+        if not hasattr(self, 'plot'):
+            self.plot = CurvePlot(np.arange(50), FRAME_CURVES, 'Generated curves',
+                                  (-1.05, 1.05))
+        (self.run_dir / 'frames').mkdir(exist_ok=True)
+        curves = self.G.predict_on_batch(self.samples['frame_noise'])
+        self.plot.save(self.run_dir / 'frames' / f'epoch_{epochs_done:04d}.png', curves,
+                       caption=f'epoch {epochs_done}')
+
+    # The checkpoint: the models as .keras files; the NumPy generator's and the Dropout
+    # layer's random states (which .keras files leave out) in its state.
+    def state(self):
+        return {'pretrain_loss': self.pretrain_loss, 'last_losses': self.last,
+                'rng_state': self.rng.bit_generator.state,
+                'dropout_states': [s.numpy().tolist() for s in dropout_states(self.D)]}
+
+    def save(self, folder):
+        save_models(folder, self.G, self.D)
+
+    def restore(self, folder, state):
+        G = keras.models.load_model(folder / 'generator.keras')
+        D = keras.models.load_model(folder / 'discriminator.keras')
+        self.GAN, self.G, self.D = build_models(self.args.noise_dim, G, D)
+        for variable, saved in zip(dropout_states(self.D), state['dropout_states']):
+            variable.assign(saved)
+        self.rng.bit_generator.state = state['rng_state']
+        self.pretrain_loss, self.last = state['pretrain_loss'], state['last_losses']
+
+    def finish(self):
+        generated = self.G.predict_on_batch(self.samples['metric_noise'])
+        metrics = dict(sine_curve_metrics(generated, self.samples['metric_real'], X_VALS,
+                                          **DATA_FAMILY),
+                       pretrain_loss=self.pretrain_loss, final_g_loss=self.last[0],
+                       final_d_loss=self.last[1], epochs=self.args.epochs)
+        if self.run_dir is not None:
+            save_figures(self.run_dir, self.G, self.samples)
+            save_models(self.run_dir, self.G, self.D)
+        return metrics
+
+    def summary(self, metrics):
+        return ('Pretrain loss {pretrain_loss:.4f}; generated curves: sine-fit RMSE median '
+                '{fit_rmse_median:.3f}, frequencies {frequency_p05:.2f}-{frequency_p95:.2f} '
+                '(5-95%; data 1-2, W1 {frequency_w1:.3f}), diversity {diversity_ratio:.2f} '
+                "of the real curves'{collapse}").format(
+                    **metrics, collapse=': collapsed' if metrics['collapsed'] else '')
+
+    def sweep_summary(self, per_seed):
+        return {'collapsed': sum(run['collapsed'] for run in per_seed),
+                'criterion': 'diversity_ratio < {}'.format(COLLAPSE_RATIO)}
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.sweep and args.resume:
-        parser.error('--resume cannot be combined with --sweep')
-    return run_sweep(args) if args.sweep else run_once(args)
+    return runner.main(SineGAN(), argv)

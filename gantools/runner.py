@@ -1,0 +1,434 @@
+"""The one run of every program: flags, run folder, config.json, resume, checkpoints, the
+loop with its progress bar, periodic figures, the final files, and the error contract.
+
+A port module declares a `Program` subclass with what is its own (its flags and defaults,
+its models, one training unit, the state to checkpoint, what it draws and measures) and
+ends with `def main(argv=None): return runner.main(TheProgram(), argv)`. Everything else
+is here, once:
+
+- **Flags.** The program's own (`add_arguments`) and the run's (`--out`, `--overwrite`,
+  `--resume`, `--seed`, `--deterministic`, `--verbose`, and `--sweep N` where the program
+  has a sweep). Number flags are finite (gantools.cli).
+- **The run folder** (gantools.rundir.prepare_run_dir): a new run refuses a folder with
+  files, `--overwrite` removes only what this project wrote.
+- **config.json**: the program's name, every flag under `flags`, the data's checksum,
+  whatever `describe` adds, trainable parameter counts, versions and the command.
+- **One resume policy.** `--resume` takes the run's flags from its config.json. A flag
+  given again with the same value is fine; a different value is refused in one line,
+  except the flags in `Program.free` plus the run's own (`--steps`/`--epochs` as the
+  program names its total, logging and checkpoint intervals, `--deterministic`,
+  `--verbose`), which are taken from the command line and recorded. The data is
+  identified by its checksum, not its path, so a moved file resumes. Nothing is written
+  before every check has passed and the checkpoint has been read.
+- **One checkpoint mechanism** (gantools.training.FolderCheckpoints): a folder
+  `checkpoints/<unit>_NNNNNNNN/` with the program's files (`save`) and `checkpoint.json`
+  (`state`, the number of units done and of losses.csv rows, each file's SHA-256),
+  written under a temporary name and renamed whole; the last `KEEP` are kept. A damaged
+  newest checkpoint is skipped for the newest intact one, with one line saying so. A
+  checkpoint is written after `begin` (unit 0), whenever `checkpoint_due`, after the last
+  unit, and on Ctrl-C/SIGTERM after the unit in progress. losses.csv is cut back to the
+  checkpoint's rows on resume, so a kill at any moment resumes to the same numbers.
+- **Finished but unwritten**: a run whose last checkpoint holds every unit but which has
+  no metrics.json is finished by `--resume` (the final figures and metrics only).
+- **Errors** (gantools.launch.run turns them into one line and an exit code): bad input is
+  a `UsageError` (exit 2); a full disk or a file-size limit is a `DiskFull` (exit 1) that
+  says to free space and `--resume`; metrics.json never holds NaN or infinity (null).
+
+The loop, per unit (a step, an epoch or a batch, as the program says):
+`row = train_unit(unit)`; the row (if any) goes to losses.csv; `after_unit(done)` (figures);
+a checkpoint if due; stop if Ctrl-C was pressed. At the end `finish()` draws the final
+figures and returns the metrics, which go to metrics.json.
+"""
+import errno
+import json
+import sys
+import time
+from pathlib import Path
+
+from gantools import cli, rundir
+from gantools.cli import DiskFull, UsageError, first_line
+
+KEEP = 3  # checkpoints kept
+# Errors of the environment rather than of the input: exit code 1.
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded", "File too large")
+RUN_FLAGS = {"out", "overwrite", "resume", "verbose", "sweep", "help"}  # never recorded
+
+
+def disk_full(error):
+    """True if `error` (an OSError, or a TensorFlow or h5py error wrapping one) is a full
+    disk or an exceeded file-size limit."""
+    if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+        return True
+    return any(text in str(error) for text in DISK_FULL_TEXT)
+
+
+class Program:
+    """What a program declares; the runner calls the methods in the order they appear.
+
+    Attributes set by the runner: `args` (the resolved flags), `run_dir` (a Path; None in a
+    sweep, where nothing but sweep.json is written), `data` (what `load_data` returned),
+    `seed` (the seed of this run: --seed, or each seed of a sweep).
+    """
+    script = "program"          # runs/<script> and <script>.py
+    description = ""
+    unit = "step"               # what one call of train_unit does, for messages
+    total_flag = "steps"        # the flag (dest) holding the number of units to train
+    loss_columns = ("step",)    # losses.csv's header (the first column is the unit's)
+    free = ()                   # flags a resumed run may change (the total is always free)
+    default_seed = 0
+    has_sweep = False           # --sweep N: seeds 0..N-1, sweep.json
+
+    # -- flags and data ---------------------------------------------------------------------
+    def add_arguments(self, parser):
+        """Add the program's own flags to `parser` (an ArgumentParser)."""
+
+    def check_args(self, parser, args):
+        """Refuse flag combinations that cannot work: call parser.error(message)."""
+
+    def load_data(self, args):
+        """The training data, or None; a UsageError if it cannot be read. Its checksum
+        (attribute `checksum`) identifies it on --resume."""
+        return None
+
+    def setup(self, args):
+        """Before TensorFlow picks its devices and before seeding (device flags)."""
+
+    # -- the run ------------------------------------------------------------------------------
+    def build(self):
+        """Build the models and optimisers for `self.seed` (the global seeds are set)."""
+        raise NotImplementedError
+
+    def describe(self):
+        """What config.json records beside the flags: the resolved hyper-parameters that
+        are not flags (architecture constants, the data's summary, ...)."""
+        return {}
+
+    def trainable_parameters(self):
+        return {}
+
+    def total_units(self):
+        """The number of units to train (default: the total flag's value)."""
+        return getattr(self.args, self.total_flag)
+
+    def begin(self):
+        """A new run (or each seed of a sweep), before the first unit: pretraining, the
+        first frame (when `run_dir`)."""
+
+    def train_unit(self, unit):
+        """Train unit `unit` (0-based); return its losses.csv row (a dict) or None."""
+        raise NotImplementedError
+
+    def progress_text(self, row):
+        """The progress bar's description after a unit that returned `row`."""
+        return "  ".join(f"{k}:{v:.4g}" for k, v in row.items()
+                         if isinstance(v, float)) if row else ""
+
+    def after_unit(self, done):
+        """After `done` units (not in a sweep): periodic figures."""
+
+    def checkpoint_due(self, done):
+        """Whether to checkpoint after `done` units (also after the last and on Ctrl-C)."""
+        every = getattr(self.args, "checkpoint_every", None)
+        return bool(every) and done % every == 0
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def state(self):
+        """The JSON-serialisable part of a checkpoint (counters, NumPy RNG states)."""
+        return {}
+
+    def save(self, folder):
+        """Write the rest of a checkpoint (weights, optimiser slots) into `folder`."""
+        raise NotImplementedError
+
+    def restore(self, folder, state):
+        """Load a checkpoint written by `save` and `state`; raise any exception if it cannot
+        be read (the runner reports it in one line)."""
+        raise NotImplementedError
+
+    # -- the end --------------------------------------------------------------------------
+    def finish(self):
+        """The final figures (when `run_dir`) and the metrics (a dict)."""
+        return {}
+
+    def summary(self, metrics):
+        """One or two lines about the final metrics."""
+        return ""
+
+    def sweep_summary(self, per_seed):
+        """sweep.json's fields besides per_seed (e.g. how many converged)."""
+        return {}
+
+    # -- printing ------------------------------------------------------------------------
+    def print(self, *values):
+        """print() below the progress bar."""
+        progress = getattr(self, "_progress", None)
+        if progress is not None:
+            progress.clear()
+        print(*values, flush=True)
+
+
+# -- flags ----------------------------------------------------------------------------------
+
+def build_parser(program):
+    parser = cli.ArgumentParser(prog=program.script + ".py", description=program.description)
+    program.add_arguments(parser)
+    group = cli.add_run_arguments(parser, program.script)
+    group.add_argument("--resume", action="store_true",
+                       help="continue the run in --out from its newest intact checkpoint, "
+                            "with its own settings (a larger --%s trains further)"
+                            % program.total_flag.replace("_", "-"))
+    parser.set_defaults(seed=program.default_seed)
+    if program.has_sweep:
+        cli.add_sweep_argument(parser, program.script)
+    return parser
+
+
+def recorded_flags(parser, args):
+    """{dest: value} of every flag that config.json records (JSON values)."""
+    return {a.dest: _json_value(getattr(args, a.dest)) for a in parser._actions
+            if a.dest not in RUN_FLAGS and hasattr(args, a.dest)}
+
+
+def _json_value(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def free_flags(program):
+    return {program.total_flag, "deterministic", "log_every", "print_interval",
+            "checkpoint_every", "plot_every", "sample_every", "save_every", "v_freq",
+            *program.free}
+
+
+def apply_config(parser, argv, args, config, program):
+    """--resume: the run's flags from config.json; a changed one (not free) is refused."""
+    from gantools.resume import given_flags
+    given = given_flags(parser, argv)
+    flags = config.get("flags")
+    if not isinstance(flags, dict):
+        raise UsageError(f"--resume: {args.out}/config.json has no flags (a run of an older "
+                         f"version?); start a new run")
+    free = free_flags(program)
+    for dest, previous in flags.items():
+        if not hasattr(args, dest):
+            continue
+        if dest in given:
+            current = _json_value(getattr(args, dest))
+            if dest not in free and current != previous and not _same_data(dest, config):
+                flag = "--" + dest.replace("_", "-")
+                raise UsageError(f"--resume: {flag} {current} differs from the run's "
+                                 f"{previous}; resume with the run's flags (or start a new "
+                                 f"run in another --out)")
+        else:
+            setattr(args, dest, _from_json(getattr(args, dest), previous))
+
+
+def _same_data(dest, config):
+    """`--data` may name another path: the data's checksum decides (checked later)."""
+    return dest == "data" and config.get("data_checksum") is not None
+
+
+def _from_json(default, value):
+    if isinstance(default, Path) and value is not None:
+        return Path(value)
+    if isinstance(default, tuple) and isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+# -- the run --------------------------------------------------------------------------------
+
+def read_config(run_dir):
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise UsageError(f"--resume: {run_dir} holds no run to resume (no config.json)")
+    try:
+        config = json.loads(path.read_text())
+        if not isinstance(config, dict):
+            raise ValueError("not an object")
+    except (OSError, ValueError) as error:
+        raise UsageError(f"--resume: {path} is damaged ({first_line(error)}); the run "
+                         f"cannot be resumed, start a new one (--overwrite)") from None
+    return config
+
+
+def checkpoints(run_dir, program):
+    from gantools.training import FolderCheckpoints
+    return FolderCheckpoints(Path(run_dir) / "checkpoints", keep=KEEP, prefix=program.unit)
+
+
+def main(program, argv=None):
+    """Parse, check and run `program`; return the exit code (errors are exceptions that
+    gantools.launch.run reports: UsageError, DiskFull, KeyboardInterrupt)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(program)
+    args = parser.parse_args(argv)
+    if args.resume and getattr(args, "sweep", None):
+        parser.error("--resume cannot be combined with --sweep")
+    if args.resume and args.overwrite:
+        parser.error("--resume cannot be combined with --overwrite")
+    config = None
+    if args.resume:
+        args.out = Path(args.out).expanduser()
+        config = read_config(args.out)
+        if config.get("program") != program.script:
+            raise UsageError(f"--resume: {args.out} holds a run of "
+                             f"{config.get('program', 'another program')}, not of "
+                             f"{program.script}.py")
+        apply_config(parser, argv, args, config, program)
+    program.check_args(parser, args)
+    try:
+        if getattr(args, "sweep", None):
+            return run_sweep(program, parser, args)
+        return run(program, parser, args, config)
+    except OSError as error:
+        if disk_full(error):
+            raise DiskFull(f"the disk is full ({first_line(error)}); free some space and "
+                           f"continue with --resume") from None
+        raise
+    except Exception as error:  # TensorFlow and h5py wrap the OSError of a full disk
+        if disk_full(error):
+            raise DiskFull(f"the disk is full ({first_line(error)}); free some space and "
+                           f"continue with --resume") from None
+        raise
+
+
+def _prepare(program, args, resume=False):
+    """Refuse an unusable --out before anything slow, then set up and read the data."""
+    rundir.check_run_dir(args.out, args.overwrite, resume)
+    program.args = args
+    program.setup(args)
+    data = program.load_data(args)
+    program.data = data
+    return getattr(data, "checksum", None)
+
+
+def run(program, parser, args, config):
+    """One run: new, or --resume of the run in --out."""
+    from gantools.training import Progress, StopRequest
+    checksum = _prepare(program, args, resume=config is not None)
+    if config is not None and config.get("data_checksum") not in (None, checksum):
+        raise UsageError(f"--resume: the data is not the data the run was trained on "
+                         f"(checksum {checksum}, the run's {config['data_checksum']})")
+    program.seed = args.seed
+    rundir.seed_everything(args.seed, args.deterministic)
+    print(f"Devices: {', '.join(rundir.devices())}", flush=True)
+    program.run_dir = None
+    program.build()
+    total = program.total_units()
+    done, rows, state = 0, 0, None
+    if config is not None:
+        found = checkpoints(args.out, program).latest(required=False)
+        if found is not None:
+            folder, state = found
+            try:
+                program.restore(folder, state)
+            except Exception as error:  # whatever a damaged file raises: one line
+                raise UsageError(f"--resume: cannot read the checkpoint {folder} "
+                                 f"({first_line(error)}); delete it to resume from an "
+                                 f"earlier one") from None
+            done, rows = state["units_done"], state["loss_rows"]
+        if done >= total and (args.out / "metrics.json").is_file():
+            raise UsageError(f"--resume: the run in {args.out} has already trained {done} "
+                             f"{program.unit}s; pass a larger --"
+                             f"{program.total_flag.replace('_', '-')} to train further")
+    run_dir = rundir.prepare_run_dir(args.out, args.overwrite, resume=config is not None)
+    program.run_dir = run_dir
+    write_config(program, parser, args, checksum, previous=config)
+    store = checkpoints(run_dir, program)
+    if state is None:
+        if config is not None:
+            print(f"No checkpoint in {run_dir} yet: starting the run from the beginning",
+                  flush=True)
+        program.begin()
+        store.save(0, program.save, dict(program.state(), units_done=0, loss_rows=0))
+    elif done < total:
+        print(f"Resuming {run_dir} after {program.unit} {done} of {total}", flush=True)
+    else:
+        print(f"Finishing {run_dir}: its {done} {program.unit}s are trained, writing the "
+              f"final files", flush=True)
+    started = time.perf_counter()
+    log = rundir.LossLog(run_dir / "losses.csv", program.loss_columns, keep_rows=rows)
+    with StopRequest(program.unit) as stop, log:
+        progress = program._progress = Progress(total, start=done)
+        try:
+            for unit in range(done, total):
+                row = program.train_unit(unit)
+                if row is not None:
+                    log.write(**row)
+                    rows += 1
+                done = unit + 1
+                progress.update(done, program.progress_text(row))
+                program.after_unit(done)
+                if program.checkpoint_due(done) or done == total or stop.requested:
+                    log.flush()
+                    store.save(done, program.save,
+                               dict(program.state(), units_done=done, loss_rows=rows))
+                if stop.requested and done < total:
+                    progress.close()
+                    print(f"Interrupted: checkpoint saved after {program.unit} {done}; "
+                          f"continue with --resume", flush=True)
+                    raise KeyboardInterrupt
+        finally:
+            progress.close()
+            program._progress = None
+    seconds = time.perf_counter() - started
+    metrics = program.finish()
+    metrics = dict(metrics, train_seconds=round(seconds, 3))
+    rundir.write_json(run_dir / "metrics.json", metrics)
+    text = program.summary(metrics)
+    if text:
+        print(text, flush=True)
+    print(f"Wrote {run_dir}", flush=True)
+    return 0
+
+
+def write_config(program, parser, args, checksum, previous=None):
+    """config.json of a new run; on --resume, the run's with the free flags updated."""
+    config = dict(
+        program=program.script,
+        flags=recorded_flags(parser, args),
+        data_checksum=checksum,
+        **_json_value(program.describe()),
+        trainable_parameters=program.trainable_parameters(),
+        devices=rundir.devices(),
+        versions=rundir.library_versions(),
+        command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+    )
+    if previous is not None:
+        config = dict(previous, flags=config["flags"],
+                      resumed=previous.get("resumed", []) + [config["command"]])
+    rundir.write_json(Path(program.run_dir) / "config.json", config)
+
+
+def run_sweep(program, parser, args):
+    """--sweep N: train seeds 0..N-1 without figures; sweep.json after every seed."""
+    from gantools.launch import quiet_retracing_notices
+    quiet_retracing_notices(args.verbose)  # new models for every seed: first traces
+    checksum = _prepare(program, args)
+    run_dir = rundir.prepare_run_dir(args.out, args.overwrite)
+    per_seed = []
+    for seed in range(args.sweep):
+        if "keras" in sys.modules:
+            sys.modules["keras"].backend.clear_session()
+        program.seed = seed
+        program.run_dir = None
+        rundir.seed_everything(seed, args.deterministic)
+        program.build()
+        if seed == 0:
+            program.run_dir = run_dir
+            write_config(program, parser, args, checksum)
+            program.run_dir = None
+        started = time.perf_counter()
+        program.begin()
+        for unit in range(program.total_units()):
+            program.train_unit(unit)
+        metrics = dict(program.finish(), train_seconds=round(time.perf_counter() - started,
+                                                             3))
+        per_seed.append(rundir.finite(dict(seed=seed, **metrics)))
+        print(f"seed {seed}: {program.summary(metrics)}", flush=True)
+        rundir.write_json(run_dir / "sweep.json", dict(
+            runs=len(per_seed), **program.sweep_summary(per_seed),
+            flags=recorded_flags(parser, args), per_seed=per_seed))
+    print(f"Wrote {run_dir / 'sweep.json'}", flush=True)
+    return 0
