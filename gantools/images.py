@@ -171,6 +171,18 @@ class ImageFolder:
     def __len__(self):
         return len(self.paths)
 
+    @property
+    def checksum(self):
+        """SHA-256 (16 hex digits) of the usable images' bytes in training order: the data's
+        identity on --resume, wherever the folder is."""
+        if not hasattr(self, "_checksum"):
+            import hashlib
+            digest = hashlib.sha256()
+            for path in self.paths:
+                digest.update(Path(path).read_bytes())
+            self._checksum = digest.hexdigest()[:16]
+        return self._checksum
+
     def check_same_as(self, config):
         """--resume: UsageError unless the folder still holds the run's number of images."""
         if config["dataset"]["images"] != len(self):

@@ -24,7 +24,7 @@ Layer by layer, NCHW PyTorch becomes NHWC Keras:
   training step about 10% faster on CPU: no copies, fewer output pixels; see bench/.)
 - BatchNorm2d (eps 1e-5, momentum 0.1) is BatchNormalization(epsilon=1e-5, momentum=0.9):
   PyTorch's momentum weighs the new batch, Keras's the old average. Its running variance is
-  updated with the unbiased batch variance, as PyTorch's (`BatchNorm2d` below; Keras's own
+  updated with the unbiased batch variance, as PyTorch's (`gantools.torch_compat.BatchNorm2d`; Keras's own
   layer uses the biased one).
 - The generator's input is (N, 100) reshaped to (N, 1, 1, 100) (PyTorch: (N, 100, 1, 1)); D's
   (N, 1, 1, 1) output is flattened to (N, 1) (PyTorch squeezes it to (N,)).
@@ -40,7 +40,7 @@ Deliberate differences (bug fixes and API migrations; the defaults train what ma
   original would crash); unreadable files are skipped and counted. The per-epoch order is a
   seeded permutation, so `--resume` continues exactly. `--loaders` (ignored by the
   original, which hard-coded 4 workers) is not ported.
-- BCE is today's PyTorch BCELoss, forward and backward (gantools.losses.torch_bce): D's
+- BCE is today's PyTorch BCELoss, forward and backward (gantools.torch_compat.torch_bce): D's
   sigmoid output is taken as a probability, as the original's is. PyTorch 0.4's BCELoss took
   log(p + 1e-12) where today's clamps log p at -100: they differ only for a saturated D.
   Adam is PyTorch 0.4's: epsilon 1e-8 added to sqrt(v) before the bias correction, which is
@@ -88,7 +88,7 @@ from keras import layers
 from gantools.cli import ArgumentParser, UsageError, add_run_arguments, positive_float, \
     positive_int
 from gantools.images import CACHE_CHOICES, ImageFolder, list_images
-from gantools.losses import torch_bce
+from gantools.torch_compat import BatchNorm2d, torch_bce
 from gantools.scale import Replicas, add_device_arguments, setup, startup_line, \
     wrap_optimizer
 from gantools.rundir import LossLog, read_config, read_losses, start_run, update_json, \
@@ -113,45 +113,6 @@ DEFAULT_DATA = "faces"   # the original's --dataset
 
 def conv_init():
     return keras.initializers.RandomNormal(0.0, 0.01)    # m.weight.data.normal_(0, 0.01)
-
-
-class BatchNorm2d(layers.BatchNormalization):
-    """Keras's BatchNormalization computing what PyTorch's BatchNorm2d computes in training
-    mode: normalise by the batch mean and biased variance, and update the running variance
-    with the unbiased one, n / (n - 1) times it (Keras uses the biased one). One fused
-    kernel (FusedBatchNormV3, which does exactly that, forward and backward) instead of
-    Keras's separate moments and normalisation ops: the DCGAN step is about 10% faster on
-    CPU. Under a tf.distribute strategy (`synchronized`) the mean and variance are taken
-    over the global batch (all-reduced, two passes) and n counts the global batch."""
-
-    def call(self, inputs, training=None, mask=None):
-        if not (training and self.trainable):  # as Keras: a frozen layer uses its averages
-            return super().call(inputs, training=training, mask=mask)
-        x = tf.cast(inputs, tf.float32)  # as Keras: statistics in float32 under mixed precision
-        replica = tf.distribute.get_replica_context() if self.synchronized else None
-        if replica is not None:  # inside strategy.run
-            y = self._global_batch_norm(x, replica)
-        else:
-            y, running_mean, running_var, _, _, _ = tf.raw_ops.FusedBatchNormV3(
-                x=x, scale=self.gamma, offset=self.beta, mean=self.moving_mean,
-                variance=self.moving_variance, epsilon=self.epsilon,
-                exponential_avg_factor=1.0 - self.momentum, is_training=True)
-            self.moving_mean.assign(running_mean)
-            self.moving_variance.assign(running_var)
-        return tf.cast(y, self.compute_dtype)
-
-    def _global_batch_norm(self, x, replica):
-        """Mean and variance over the global batch, in two passes as the fused kernel."""
-        total = lambda value: replica.all_reduce(tf.distribute.ReduceOp.SUM, value)
-        n = total(tf.cast(tf.size(x) // tf.shape(x)[-1], tf.float32))
-        mean = total(tf.reduce_sum(x, [0, 1, 2])) / n
-        variance = total(tf.reduce_sum(tf.square(x - mean), [0, 1, 2])) / n
-        unbiased = variance * n / tf.maximum(n - 1.0, 1.0)
-        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1 - self.momentum))
-        self.moving_variance.assign(
-            self.moving_variance * self.momentum + unbiased * (1 - self.momentum))
-        return tf.nn.batch_normalization(x, mean, variance, self.beta, self.gamma,
-                                         self.epsilon)
 
 
 # G runs forward once per batch where main.py ran it twice on the same noise (DCGAN.updates):

@@ -52,6 +52,7 @@ from scipy import stats as scipy_stats
 from gantools.cli import (ArgumentParser, add_run_arguments, add_sweep_argument,
                           positive_float, positive_int)
 from gantools.metrics import distribution_metrics
+from gantools.torch_compat import torch_linear
 from gantools.resume import apply_previous_flags, given_flags, read_config
 from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
 from gantools.training import Checkpoints, eta, save_weights
@@ -122,14 +123,6 @@ PREPROCESS = {  # name: (preprocess, d_input_func), as devnag's (name, preproces
 
 
 # ##### MODELS: Generator model and discriminator model
-
-def torch_linear(in_features, out_features, activation=None, name=None):
-    """A Dense layer initialised like PyTorch's nn.Linear: U(-1/sqrt(in), 1/sqrt(in))."""
-    bound = 1 / math.sqrt(in_features)
-    return layers.Dense(out_features, activation=activation, name=name,
-                        kernel_initializer=keras.initializers.RandomUniform(-bound, bound),
-                        bias_initializer=keras.initializers.RandomUniform(-bound, bound))
-
 
 def Generator(input_size, hidden_size, output_size):
     x = keras.Input((input_size,))

@@ -47,7 +47,7 @@ Deliberate differences from the post (the defaults compute what the post compute
   is `0/100--99/937`); the stray `)` at the end of the post's format string is dropped.
   `.data[0]` (PyTorch <= 0.3) is reading the loss as a float.
 - Layers are Keras `Dense` initialised as PyTorch's `nn.Linear` is: weights and biases
-  U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (S4's `torch_linear`), not Keras's Glorot weights and
+  U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (`gantools.torch_compat.torch_linear`), not Keras's Glorot weights and
   zero biases. With `--dropout`, Keras's Dropout scales the kept units by 1/(1 - p) like
   F.dropout.
 - BCE is Keras's `BinaryCrossentropy` on D's sigmoid output, which Keras 3 computes from the
@@ -97,7 +97,7 @@ from gantools.resume import (apply_previous_flags, check_training_set,
                              latest_checkpoint, read_config)
 from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
 from gantools.training import Checkpoints, Progress, StopRequest
-from keras_models.gaussian_gan import torch_linear
+from gantools.torch_compat import torch_linear
 
 # Model params (SPEC S5: the post's values are lost)
 g_input_size = 100   # noise U(-1, 1) of size 100, as the post's fit draws it

@@ -8,7 +8,7 @@ import tensorflow as tf
 from scipy import ndimage
 
 from gantools.cli import UsageError
-from gantools.losses import torch_bce
+from gantools.torch_compat import torch_bce
 from gantools.metrics import (laplacian_pyramid, pyramid_down, pyramid_up,
                               sliced_wasserstein_distance, swd_resolutions)
 from gantools.training import Checkpoints, Progress, check_resume, run_without_side_effects

@@ -8,6 +8,7 @@ import tensorflow as tf
 from PIL import Image
 from scipy import stats
 
+from gantools.torch_compat import torch_linear
 from gantools.cli import UsageError
 from keras_models import gaussian_gan as s4
 from conftest import assert_only_run_files
@@ -46,7 +47,7 @@ def test_layers_and_activations_follow_the_post():
 def test_initialisation_matches_pytorch_linear():
     """nn.Linear: weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), std bound/sqrt(3)."""
     s4.keras.utils.set_random_seed(0)
-    layer = s4.torch_linear(200, 2000)
+    layer = torch_linear(200, 2000)
     layer.build((None, 200))
     bound = 1 / math.sqrt(200)
     kernel, bias = (np.asarray(v) for v in layer.weights)
