@@ -92,7 +92,8 @@ class Program:
         return None
 
     def setup(self, args):
-        """Before TensorFlow picks its devices and before seeding (device flags)."""
+        """First, before TensorFlow picks its devices and before seeding (device flags);
+        may change args.out."""
 
     # -- the run ------------------------------------------------------------------------------
     def build(self):
@@ -295,9 +296,9 @@ def main(program, argv=None):
 
 def _prepare(program, args, resume=False):
     """Refuse an unusable --out before anything slow, then set up and read the data."""
-    rundir.check_run_dir(args.out, args.overwrite, resume)
     program.args = args
-    program.setup(args)
+    program.setup(args)  # may move --out (a worker's own copy of the run)
+    rundir.check_run_dir(args.out, args.overwrite, resume)
     data = program.load_data(args)
     program.data = data
     return getattr(data, "checksum", None)
