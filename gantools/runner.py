@@ -282,16 +282,13 @@ def main(program, argv=None):
         if getattr(args, "sweep", None):
             return run_sweep(program, parser, args)
         return run(program, parser, args, config)
-    except OSError as error:
-        if disk_full(error):
-            raise DiskFull(f"the disk is full ({first_line(error)}); free some space and "
-                           f"continue with --resume") from None
-        raise
     except Exception as error:  # TensorFlow and h5py wrap the OSError of a full disk
-        if disk_full(error):
-            raise DiskFull(f"the disk is full ({first_line(error)}); free some space and "
-                           f"continue with --resume") from None
-        raise
+        if not disk_full(error):
+            raise
+        then = "continue with --resume" if (Path(args.out) / "config.json").is_file() \
+            and not getattr(args, "sweep", None) else "run again with --overwrite"
+        raise DiskFull(f"the disk is full ({first_line(error)}); free some space and "
+                       f"{then}") from None
 
 
 def _prepare(program, args, resume=False):
@@ -431,5 +428,6 @@ def run_sweep(program, parser, args):
         rundir.write_json(run_dir / "sweep.json", dict(
             runs=len(per_seed), **program.sweep_summary(per_seed),
             flags=recorded_flags(parser, args), per_seed=per_seed))
-    print(f"Wrote {run_dir / 'sweep.json'}", flush=True)
+    totals = "; ".join(f"{k}: {v}" for k, v in program.sweep_summary(per_seed).items())
+    print(f"{args.sweep} seeds ({totals}); wrote {run_dir / 'sweep.json'}", flush=True)
     return 0

@@ -10,6 +10,7 @@ from PIL import Image
 import keras
 import tensorflow as tf
 from gantools.curves import fit_sines, mean_pairwise_distance, sine_curve_metrics
+from gantools.cli import DiskFull, UsageError
 from gantools.losses import keras2_binary_crossentropy
 from gantools.rundir import seed_everything
 from keras_models import sine_gan as s9
@@ -74,7 +75,7 @@ def test_keras_2_0_adam_epsilon_and_binary_crossentropy(models):
     assert D.optimizer.epsilon == 1e-8  # Keras 3's default: 1e-7
     assert G.loss is GAN.loss is D.loss is s9.binary_crossentropy
     assert s9.binary_crossentropy is keras2_binary_crossentropy
-    assert s9.hyperparameters(s9.build_parser().parse_args([]))["adam_epsilon"] == 1e-8
+    assert s9.SineGAN().describe()["adam_epsilon"] == 1e-8
 
 
 def test_keras2_binary_crossentropy_clips_where_keras_3_does_not():
@@ -132,10 +133,8 @@ def test_pretrain_and_train_keep_the_invariants(models):
     g = weights(G)
     loss = s9.pretrain(G, D, n_samples=64, rng=rng, verbose=0)
     assert np.isfinite(loss) and not any(changed(g, G))
-    seen = []
-    d_loss, g_loss = s9.train(GAN, G, D, epochs=3, n_samples=64, rng=rng,
-                              on_epoch_end=lambda *row: seen.append(row))
-    assert len(d_loss) == len(g_loss) == 3 and [row[0] for row in seen] == [0, 1, 2]
+    d_loss, g_loss = s9.train(GAN, G, D, epochs=3, n_samples=64, rng=rng)
+    assert len(d_loss) == len(g_loss) == 3 and np.isfinite(d_loss + g_loss).all()
     assert not D.trainable  # left frozen after the chained step, as in the post
 
 
@@ -249,15 +248,17 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
     assert lines[0] == "Devices: CPU"
     for epoch in (2, 4):
         assert f"Epoch #{epoch}: Generative Loss: " in result.stdout
-    assert "Discriminative Loss: " in result.stdout and "epoch - g_loss: " in result.stdout
-    assert lines[-1].startswith("Wrote runs/sine_gan (")
+    assert "Discriminative Loss: " in result.stdout and "progress: g_loss:" in result.stdout
+    assert lines[-1] == "Wrote runs/sine_gan"
     for name in ["real_curves.png", "losses.png", "generated_curves.png"]:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     assert (out / "evolution.gif").read_bytes()[:6] == b"GIF89a"
     assert Image.open(out / "evolution.gif").n_frames == 3  # epochs 0, 2, 4
     config = json.loads((out / "config.json").read_text())
     assert config["trainable_parameters"] == {"generator": 12250, "discriminator": 115452}
-    assert config["epochs"] == 4 and config["n_samples"] == 64 and config["noise_dim"] == 10
+    assert config["program"] == "sine_gan" and config["adam_epsilon"] == 1e-8
+    assert config["flags"]["epochs"] == 4 and config["flags"]["n_samples"] == 64
+    assert config["flags"]["noise_dim"] == 10
     with (out / "losses.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert [int(r["step"]) for r in rows] == [0, 1, 2, 3] and set(rows[0]) == {
@@ -286,11 +287,11 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
     assert s9.main(["--out", str(resumed), "--epochs", "6", "--resume"]) == 0
     assert (resumed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
     assert sorted(p.name for p in (resumed / "checkpoints").iterdir()) == [
-        "epoch_000004", "epoch_000006"]  # the last two
-    state = json.loads((resumed / "checkpoints" / "epoch_000006" / "checkpoint.json")
+        "epoch_00000002", "epoch_00000004", "epoch_00000006"]  # the last three
+    state = json.loads((resumed / "checkpoints" / "epoch_00000006" / "checkpoint.json")
                        .read_text())
-    assert state["epochs_done"] == 6
-    assert json.loads((resumed / "config.json").read_text())["epochs"] == 6
+    assert state["units_done"] == 6 and state["loss_rows"] == 6
+    assert json.loads((resumed / "config.json").read_text())["flags"]["epochs"] == 6
     assert sorted(p.name for p in (resumed / "frames").iterdir()) == [
         f"epoch_{e:04d}.png" for e in (0, 2, 4, 6)]
     for key in ["pretrain_loss", "final_g_loss", "fit_rmse_median", "diversity"]:
@@ -298,19 +299,24 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
             json.loads((straight / "metrics.json").read_text())[key]
 
 
-def test_a_checkpoint_whose_parts_do_not_belong_together_is_never_resumed(tmp_path):
+def test_a_checkpoint_whose_parts_do_not_belong_together_is_never_resumed(tmp_path,
+                                                                          capsys):
     """Issue 11's torn state: a generator from another run's checkpoint beside this run's
-    discriminator and state. --resume refuses it in one line; nothing is written."""
+    discriminator and state. --resume skips that checkpoint, with one line, for the one
+    before it, and ends with the numbers of a run that was never torn."""
+    flags = ["--deterministic"]
     other = run(tmp_path, "other", "--epochs", "4", "--seed", "1")
-    torn = run(tmp_path, "torn", "--epochs", "2")
-    folder = torn / "checkpoints" / "epoch_000002"
-    (folder / "generator.keras").write_bytes(
-        (other / "checkpoints" / "epoch_000004" / "generator.keras").read_bytes())
-    losses = (torn / "losses.csv").read_bytes()
-    with pytest.raises(s9.UsageError, match="no intact checkpoint .*generator.keras is not "
-                                            "the file this checkpoint wrote"):
-        s9.main(["--out", str(torn), "--epochs", "4", "--resume"])
-    assert (torn / "losses.csv").read_bytes() == losses
+    straight = run(tmp_path, "straight", "--epochs", "4", *flags)
+    torn = run(tmp_path, "torn", "--epochs", "2", *flags)
+    (torn / "metrics.json").unlink()  # as if killed before the end
+    (torn / "checkpoints" / "epoch_00000002" / "generator.keras").write_bytes(
+        (other / "checkpoints" / "epoch_00000004" / "generator.keras").read_bytes())
+    capsys.readouterr()
+    assert s9.main(["--out", str(torn), "--epochs", "4", "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "Skipping the damaged checkpoint" in out and "generator.keras is not the file " \
+        "this checkpoint wrote" in out and "after epoch 0 of 4" in out
+    assert (torn / "losses.csv").read_text() == (straight / "losses.csv").read_text()
 
 
 def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
@@ -321,17 +327,19 @@ def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch)
     save = s9.save_models
 
     def full_disk_at_epoch_4(folder, G, D):
-        if folder.name.startswith(".epoch_000004"):
+        if folder.name.startswith(".epoch_00000004"):
             G.save(folder / "generator.keras")  # the first part is written, then:
             raise OSError(28, "No space left on device")
         save(folder, G, D)
 
     monkeypatch.setattr(s9, "save_models", full_disk_at_epoch_4)
-    with pytest.raises(OSError):
+    with pytest.raises(DiskFull, match="the disk is full .*free some space and continue "
+                                       "with --resume"):
         run(tmp_path, "crashed", "--epochs", "6", *flags)
     monkeypatch.undo()
     crashed = tmp_path / "crashed"
-    assert [p.name for p in (crashed / "checkpoints").iterdir()] == ["epoch_000002"]
+    assert sorted(p.name for p in (crashed / "checkpoints").iterdir()) == [
+        "epoch_00000000", "epoch_00000002"]
     assert s9.main(["--out", str(crashed), "--epochs", "6", "--resume"]) == 0
     assert (crashed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
 
@@ -341,7 +349,7 @@ def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, cap
     flags = ["--deterministic"]
     straight = run(tmp_path, "straight", "--epochs", "6", *flags)
     damaged = run(tmp_path, "damaged", "--epochs", "4", *flags)
-    newest = damaged / "checkpoints" / "epoch_000004" / "discriminator.keras"
+    newest = damaged / "checkpoints" / "epoch_00000004" / "discriminator.keras"
     newest.write_bytes(newest.read_bytes()[:100])
     assert s9.main(["--out", str(damaged), "--epochs", "6", "--resume"]) == 0
     assert "Skipping the damaged checkpoint" in capsys.readouterr().out
@@ -357,7 +365,7 @@ def test_sweep_writes_sweep_json_and_matches_single_runs(tmp_path, capsys):
     assert sweep["runs"] == 2 and [r["seed"] for r in sweep["per_seed"]] == [0, 1]
     assert sweep["collapsed"] == sum(r["collapsed"] for r in sweep["per_seed"])
     assert sweep["flags"]["epochs"] == 2 and "frequency_w1" in sweep["per_seed"][0]
-    assert "seeds collapsed" in capsys.readouterr().out
+    assert "2 seeds (collapsed: " in capsys.readouterr().out
     single = run(tmp_path, "single", "--epochs", "2", "--seed", "1", "--deterministic")
     metrics = json.loads((single / "metrics.json").read_text())
     assert sweep["per_seed"][1]["final_g_loss"] == metrics["final_g_loss"]
@@ -378,12 +386,12 @@ def test_bad_flags_give_one_line_and_exit_code_2(flags, message, capsys):
 
 
 def test_resume_refusals(tmp_path):
-    with pytest.raises(s9.UsageError, match="no run to resume"):
+    with pytest.raises(UsageError, match="no run to resume"):
         s9.main(["--out", str(tmp_path / "none"), "--resume"])
     done = run(tmp_path, "done", "--epochs", "2")
-    with pytest.raises(s9.UsageError, match="already holds 2 epochs"):
+    with pytest.raises(UsageError, match="has already trained 2 epochs"):
         s9.main(["--out", str(done), "--epochs", "2", "--resume"])
-    with pytest.raises(s9.UsageError, match="--n-samples 32 differs from the run's 64"):
+    with pytest.raises(UsageError, match="--n-samples 32 differs from the run's 64"):
         s9.main(["--out", str(done), "--epochs", "3", "--resume", "--n-samples", "32"])
 
 

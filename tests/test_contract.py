@@ -1,0 +1,338 @@
+"""The run contract, tried on all nine programs at tiny sizes (issue 13's fault matrix).
+
+Each program runs as a user runs it, in a fresh process. Against an uninterrupted
+`--deterministic` run of the same flags (`straight`):
+- kill -9 at a random point of the loop, then `--resume`: the same losses.csv and
+  metrics.json (wall-clock columns and keys excepted);
+- Ctrl-C (SIGINT), then `--resume`: exit 130, then the same files;
+- a damaged newest checkpoint: skipped with one line for the one before, the same files;
+- a damaged config.json: `--resume` answers in one line with exit 2 and changes nothing;
+- finished but unwritten (killed after the last checkpoint, before metrics.json and the
+  figures): `--resume` writes them, the same metrics;
+- a full disk (a file-size limit, RLIMIT_FSIZE): one line, exit 1, no traceback; after it,
+  the command the line names finishes the run with the same numbers;
+- `--overwrite` into a folder this project did not write: refused, nothing deleted;
+- bad flag values (non-finite numbers, out of range): one line, exit 2.
+The fast slice (S1 and S9, the quickest programs, and the flag checks of all nine) runs in
+the default suite; the whole matrix with `pytest -m slow`.
+"""
+import csv
+import io
+import json
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SCRIPTS, make_faces
+
+# program -> (script, tiny flags, data ("mnist", "faces" or None), total flag, tiny total)
+PROGRAMS = {
+    "S1": ("gaussian_gan_tf1", ["--pretrain-steps", "50", "--plot-every", "100"], None,
+           "--steps", 400),
+    "S2": ("dcgan_anime", ["--batch-size", "2", "--save-every", "2", "--swd-images", "4"],
+           "faces", "--epochs", 4),
+    "S3": ("wgan_anime", ["--ngf", "64", "--ndf", "8", "--batch-size", "2", "--n-critic", "2",
+                          "--save-every", "3", "--swd-images", "4"], "faces", "--steps", 8),
+    "S4": ("gaussian_gan_keras", ["--print-interval", "50"], None, "--epochs", 400),
+    "S5": ("mnist_gan_keras", ["--batch-size", "100", "--print-interval", "10",
+                               "--metric-samples", "0"], "mnist", "--epochs", 2),
+    "S6": ("mnist_gan_tf1", ["--validation-size", "0", "--log-every", "10", "--sample-every",
+                             "10", "--checkpoint-every", "10", "--metric-samples", "0"],
+           "mnist", "--steps", 60),
+    "S7": ("mnist_wgan_tf1", ["--validation-size", "0", "--log-every", "10", "--sample-every",
+                              "10", "--checkpoint-every", "10", "--metric-samples", "0"],
+           "mnist", "--steps", 60),
+    "S8": ("mnist_cgan_tf1", ["--validation-size", "0", "--log-every", "10", "--sample-every",
+                              "10", "--checkpoint-every", "10", "--metric-samples", "0"],
+           "mnist", "--steps", 60),
+    "S9": ("sine_gan", ["--n-samples", "64", "--v-freq", "2"], None, "--epochs", 10),
+}
+FAST = {"S1", "S9"}  # in the default suite; the others with -m slow
+TIMING = ("seconds",)  # columns and metrics that hold wall-clock time
+
+
+def programs(fast_ones=FAST):
+    return [pytest.param(p, marks=() if p in fast_ones else pytest.mark.slow)
+            for p in PROGRAMS]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """Small data for the programs that need it: 5 faces, a synthetic mnist.npz."""
+    from gantools.mnist import write_npz
+    from synthetic_mnist import synthetic_mnist
+    root = tmp_path_factory.mktemp("contract_data")
+    digits = synthetic_mnist(600, 100)
+    write_npz(root / "mnist.npz", digits.x_train, digits.y_train, digits.x_test,
+              digits.y_test)
+    return {"faces": make_faces(root / "faces", n=5), "mnist": root / "mnist.npz"}
+
+
+def command(program, data, out, *extra, total=None):
+    script, flags, needs, total_flag, tiny = PROGRAMS[program]
+    args = [sys.executable, str(SCRIPTS / f"{script}.py"), "--out", str(out), *flags,
+            total_flag, str(total or tiny), "--deterministic"]
+    if needs:
+        args += ["--data", str(data[needs])]
+    return args + [str(e) for e in extra]
+
+
+def env():
+    environment = dict(os.environ)
+    environment.pop("TF_CPP_MIN_LOG_LEVEL", None)  # as on a user's machine
+    return environment
+
+
+def run(args, cwd, timeout=600, limit=None):
+    def set_limit():  # Python ignores SIGXFSZ: a write past the limit fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return subprocess.run(args, cwd=cwd, env=env(), capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=set_limit if limit else None)
+
+
+def resume(program, data, out, cwd):
+    """`--resume` with only the flags a user would retype: the data and the total."""
+    script, _, needs, total_flag, tiny = PROGRAMS[program]
+    args = [sys.executable, str(SCRIPTS / f"{script}.py"), "--out", str(out), "--resume"]
+    return run(args, cwd)
+
+
+def losses(out):
+    with open(Path(out) / "losses.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [{k: v for k, v in row.items() if not any(t in k for t in TIMING)} for row in rows]
+
+
+def metrics(out):
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not any(t in k for t in TIMING)}
+        return value
+    return strip(json.loads((Path(out) / "metrics.json").read_text()))
+
+
+def one_error_line(result, script, code):
+    assert result.returncode == code, (result.stdout[-2000:], result.stderr[-3000:])
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{script}.py: error: "), result.stderr
+    return lines[0]
+
+
+def files(out):
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in Path(out).rglob("*")
+            if p.is_file()}
+
+
+def checkpoint_folders(out):
+    folder = Path(out) / "checkpoints"
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+        if folder.is_dir() else []
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory, data):
+    """program -> the folder of its uninterrupted --deterministic run (made once)."""
+    made = {}
+
+    def get(program):
+        if program not in made:
+            out = tmp_path_factory.mktemp("straight") / program
+            result = run(command(program, data, out), cwd=out.parent)
+            assert result.returncode == 0, result.stderr[-3000:]
+            assert result.stderr == "", result.stderr[-3000:]  # no traceback, no TF log
+            made[program] = out
+        return made[program]
+    return get
+
+
+def assert_same_run(out, reference):
+    assert losses(out) == losses(reference)
+    assert metrics(out) == metrics(reference)
+
+
+def interrupt(program, data, out, signum, seed):
+    """Start a run, send `signum` at a random moment after its first checkpoint in the
+    loop, and return the finished process (it may have ended by itself)."""
+    process = subprocess.Popen(command(program, data, out), cwd=out.parent, env=env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while process.poll() is None and time.monotonic() < deadline:
+        if len(checkpoint_folders(out)) >= 2:  # unit 0 and one in the loop
+            time.sleep(random.Random(seed).uniform(0, 0.3))
+            process.send_signal(signum)
+            break
+        time.sleep(0.02)
+    stdout, stderr = process.communicate(timeout=600)
+    return process.returncode, stdout, stderr
+
+
+@pytest.mark.parametrize("program", programs())
+def test_kill_9_then_resume_gives_the_same_numbers(program, data, straight, tmp_path):
+    out = tmp_path / program
+    code, _, stderr = interrupt(program, data, out, signal.SIGKILL, seed=len(program))
+    if code != 0:  # killed (it may have finished first on a fast machine)
+        assert code == -signal.SIGKILL, stderr[-3000:]
+        result = resume(program, data, out, tmp_path)
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert_same_run(out, straight(program))
+
+
+@pytest.mark.parametrize("program", programs(fast_ones={"S9"}))
+def test_ctrl_c_then_resume_gives_the_same_numbers(program, data, straight, tmp_path):
+    out = tmp_path / program
+    code, stdout, stderr = interrupt(program, data, out, signal.SIGINT, seed=1)
+    if code != 0:
+        assert code == 130, stderr[-3000:]
+        assert "Interrupted: checkpoint saved after" in stdout
+        assert "Traceback" not in stderr
+        result = resume(program, data, out, tmp_path)
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert_same_run(out, straight(program))
+
+
+@pytest.mark.parametrize("program", programs())
+def test_a_damaged_newest_checkpoint_is_skipped(program, data, straight, tmp_path):
+    reference = straight(program)
+    out = tmp_path / program
+    import shutil
+    shutil.copytree(reference, out, symlinks=True)
+    (out / "metrics.json").unlink()  # killed before the end ...
+    newest = checkpoint_folders(out)[-1]
+    biggest = max((p for p in newest.iterdir() if p.name != "checkpoint.json"),
+                  key=lambda p: p.stat().st_size)
+    biggest.write_bytes(biggest.read_bytes()[: biggest.stat().st_size // 2])  # ... mid-write
+    result = resume(program, data, out, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"Skipping the damaged checkpoint {newest}" in result.stdout
+    assert_same_run(out, reference)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "not an object"])
+@pytest.mark.parametrize("program", programs())
+def test_a_damaged_config_is_one_line_and_changes_nothing(program, damage, data, straight,
+                                                          tmp_path):
+    import shutil
+    out = tmp_path / program
+    shutil.copytree(straight(program), out, symlinks=True)
+    config = (out / "config.json").read_text()
+    (out / "config.json").write_text({"truncated": config[:len(config) // 2], "empty": "",
+                                      "not an object": "[1, 2]"}[damage])
+    before = files(out)
+    result = resume(program, data, out, tmp_path)
+    line = one_error_line(result, PROGRAMS[program][0], 2)
+    assert "config.json is damaged" in line
+    assert files(out) == before
+
+
+@pytest.mark.parametrize("program", programs())
+def test_finished_but_unwritten_is_finished_by_resume(program, data, straight, tmp_path):
+    import shutil
+    reference = straight(program)
+    out = tmp_path / program
+    shutil.copytree(reference, out, symlinks=True)
+    written_at_the_end = ["metrics.json", "losses.png", "evolution.gif"]
+    for name in written_at_the_end:
+        (out / name).unlink(missing_ok=True)
+    result = resume(program, data, out, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Finishing" in result.stdout
+    assert_same_run(out, reference)
+    for name in written_at_the_end:
+        assert (out / name).exists() == (reference / name).exists(), name
+    again = resume(program, data, out, tmp_path)  # now there is nothing left to do
+    assert "has already trained" in one_error_line(again, PROGRAMS[program][0], 2)
+
+
+@pytest.mark.parametrize("program", programs())
+def test_a_full_disk_is_one_line_and_the_run_can_be_finished(program, data, straight,
+                                                             tmp_path):
+    out = tmp_path / program
+    result = run(command(program, data, out), cwd=tmp_path, limit=4096)
+    line = one_error_line(result, PROGRAMS[program][0], 1)
+    assert "the disk is full" in line
+    for path in Path(out).rglob("*.json"):
+        json.loads(path.read_text())  # never half a JSON file
+    if line.endswith("--resume"):
+        again = resume(program, data, out, tmp_path)
+    else:
+        assert line.endswith("--overwrite")
+        again = run(command(program, data, out, "--overwrite"), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert_same_run(out, straight(program))
+
+
+@pytest.mark.parametrize("program", programs())
+def test_overwrite_never_deletes_a_folder_this_project_did_not_write(program, data,
+                                                                     tmp_path):
+    folder = tmp_path / "project"
+    (folder / "src").mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    (folder / "src" / "main.py").write_text("print('mine')\n")
+    before = files(folder)
+    result = run(command(program, data, folder, "--overwrite"), cwd=tmp_path)
+    assert "is not a run folder of this project" in one_error_line(
+        result, PROGRAMS[program][0], 2)
+    assert files(folder) == before
+
+
+# -- flags, in-process (fast): one line, exit 2 ------------------------------------------
+
+MODULES = {"S1": "tf1_compat.gaussian_gan", "S2": "keras_models.dcgan",
+           "S3": "keras_models.wgan", "S4": "keras_models.gaussian_gan",
+           "S5": "keras_models.mnist_gan", "S6": "tf1_compat.mnist_gan",
+           "S7": "tf1_compat.mnist_wgan", "S8": "tf1_compat.mnist_cgan",
+           "S9": "keras_models.sine_gan"}
+
+
+def float_flags(parser):
+    """The options of `parser` that take one float."""
+    from gantools import cli
+    floats = {cli.positive_float, cli.non_negative_float, cli.unit_interval, cli.fraction,
+              cli.finite_float, float}
+    return [a.option_strings[0] for a in parser._actions
+            if a.option_strings and a.type in floats]
+
+
+def program_parser(program):
+    import importlib
+    module = importlib.import_module(MODULES[program])
+    from gantools import runner
+    programs = [v for v in vars(module).values() if isinstance(v, type)
+                and issubclass(v, runner.Program) and v is not runner.Program
+                and v.__module__ == module.__name__]
+    assert programs, f"{MODULES[program]} declares no runner.Program"
+    return runner.build_parser(programs[-1]())
+
+
+@pytest.mark.parametrize("program", list(PROGRAMS))
+def test_no_float_flag_takes_a_non_finite_number(program, capsys):
+    parser = program_parser(program)
+    flags = float_flags(parser)
+    assert flags or program in ("S9",), "expected float flags"
+    for flag in flags:
+        for value in ("nan", "inf", "-inf"):
+            with pytest.raises(SystemExit) as exit_info:
+                parser.parse_args([flag, value])
+            err = capsys.readouterr().err
+            assert exit_info.value.code == 2 and err.count("\n") == 1 and flag in err, \
+                (flag, value, err)
+
+
+@pytest.mark.parametrize("program", list(PROGRAMS))
+def test_bad_run_flags_are_one_line(program, capsys):
+    parser = program_parser(program)
+    total = PROGRAMS[program][3]
+    for argv in (["--seed", "-1"], [total, "0"], [total, "many"], ["--resume", "--overwrite"]):
+        with pytest.raises(SystemExit) as exit_info:
+            args = parser.parse_args(argv)
+            if args.resume and args.overwrite:  # checked by runner.main after parsing
+                parser.error("--resume cannot be combined with --overwrite")
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and err.count("\n") == 1, (argv, err)
