@@ -1,8 +1,9 @@
 """How much the book's figures cost: the default S1 job against a bare training loop.
 
 Both are timed as whole processes (interpreter start, TensorFlow import, graph, pretraining,
-1200 steps), alternating, `--repeats` times each; the table gives the medians and their
-ratio. The issue's target is a ratio of at most 1.5.
+1200 steps; the default job also writes its files and checkpoints), alternating, `--repeats`
+times each; the table gives the medians and their ratio. The issue's target is a ratio of at
+most 1.5.
 
     python bench/gaussian_gan_tf1_overhead.py [--repeats 5] [--json FILE]
 """
@@ -20,9 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BARE_LOOP = """
 from gantools.launch import quiet_tensorflow
 quiet_tensorflow()
+from gantools import runner
 from tf1_compat import gaussian_gan as s1
-args = s1.build_parser().parse_args([])
-s1.make_gan(args, args.seed).train()  # no run folder: no files, no figures
+args = runner.build_parser(s1.GaussianGAN()).parse_args([])
+s1.make_gan(args, args.seed).train()  # the book's loop: no run folder, files or figures
 """
 
 

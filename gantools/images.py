@@ -21,6 +21,9 @@ few levels on most pixels); PNG through `tf.io.decode_image`. Grayscale and RGBA
 Images that are not 96x96 are resized (bilinear, antialiased); the anime faces already are
 96x96, so for them this is a no-op. A file that cannot be read or decoded is skipped and
 counted; a folder without a single readable image is a `UsageError` (one line, exit code 2).
+File names need not be UTF-8 (Linux names are bytes): TensorFlow is given each path's bytes
+(`os.fsencode`), so such an image is read like any other, and messages and config.json show
+its name with the undecodable bytes escaped (`printable`).
 
 Nothing is downloaded: a missing folder is an error that says where the dataset comes from.
 """
@@ -54,7 +57,7 @@ def list_images(root):
     root = Path(root).expanduser()
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "does not exist"
-        raise UsageError(f"--data {root} {what}; expected a folder of JPEG/PNG face images, "
+        raise UsageError(f"--data {printable(root)} {what}; expected a folder of JPEG/PNG face images, "
                          f"{DATASET_SOURCE}")
     images, others = [], 0
     for folder, dirs, files in os.walk(root, followlinks=True):
@@ -65,9 +68,20 @@ def list_images(root):
             else:
                 others += 1
     if not images:
-        raise UsageError(f"--data {root} holds no JPEG/PNG images ({others} other files); "
+        raise UsageError(f"--data {printable(root)} holds no JPEG/PNG images ({others} other files); "
                          f"expected the face images, {DATASET_SOURCE}")
     return sorted(images, key=natural_key), others
+
+
+def printable(path):
+    """`path` for messages and JSON: bytes that are not UTF-8 shown as \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def path_tensor(paths):
+    """The paths as a tf.string tensor of their bytes: a str tensor would need UTF-8 names."""
+    import tensorflow as tf
+    return tf.constant([os.fsencode(p) for p in paths], tf.string)
 
 
 def memory_bytes():
@@ -141,13 +155,14 @@ class ImageFolder:
             raise ValueError(f"cache must be one of {CACHE_CHOICES}")
         self.cached = cache == "memory" or (
             cache == "auto" and nbytes <= CACHE_SHARE_OF_RAM * memory_bytes())
-        log(f"Reading {self.found} JPEG/PNG images below {self.root}"
+        log(f"Reading {self.found} JPEG/PNG images below {printable(self.root)}"
             + (f" ({self.other_files} other files ignored)" if self.other_files else "")
             + (f"; keeping them decoded in memory ({nbytes / 2**20:.0f} MB)" if self.cached
                else "; decoding them every epoch (not cached)"), flush=True)
 
         names = [str(p) for p in paths]
-        decoded = tf.data.Dataset.from_tensor_slices((np.arange(len(names)), names)).map(
+        decoded = tf.data.Dataset.from_tensor_slices(
+            (np.arange(len(names)), path_tensor(names))).map(
             lambda i, path: (i, load_image(path, size)), num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True).ignore_errors()
         if self.cached:
@@ -159,11 +174,12 @@ class ImageFolder:
         self.skipped = [names[i] for i in bad]
         self.paths = [names[i] for i in readable]
         if not self.paths:
-            raise UsageError(f"--data {self.root}: none of the {self.found} JPEG/PNG files "
-                             f"could be decoded (e.g. {self.skipped[0]}); expected the face "
-                             f"images, {DATASET_SOURCE}")
+            raise UsageError(f"--data {printable(self.root)}: none of the {self.found} JPEG/PNG "
+                             f"files could be decoded (e.g. {printable(self.skipped[0])}); "
+                             f"expected the face images, {DATASET_SOURCE}")
         if self.skipped:
-            shown = ", ".join(self.skipped[:3]) + (", ..." if len(self.skipped) > 3 else "")
+            shown = ", ".join(map(printable, self.skipped[:3])) + (
+                ", ..." if len(self.skipped) > 3 else "")
             log(f"Skipped {len(self.skipped)} unreadable files ({shown}); "
                 f"training on {len(self.paths)} images", flush=True)
         self._decoded = decoded.map(lambda i, image: image) if self.cached else None
@@ -194,9 +210,10 @@ class ImageFolder:
 
     def summary(self):
         """What config.json records about the data."""
-        return {"root": str(self.root), "images": len(self), "files_found": self.found,
+        return {"root": printable(self.root), "images": len(self), "files_found": self.found,
                 "other_files_ignored": self.other_files, "unreadable": len(self.skipped),
-                "unreadable_files": self.skipped[:20], "cached_in_memory": self.cached}
+                "unreadable_files": [printable(p) for p in self.skipped[:20]],
+                "cached_in_memory": self.cached}
 
     def _images(self, order_seed):
         """All images in one epoch's order (uint8), before batching."""
@@ -205,7 +222,8 @@ class ImageFolder:
         if self.cached:
             return self._decoded.shuffle(n, seed=order_seed)
         # same permutation as the cached branch: shuffle() draws it from n and the seed only
-        return tf.data.Dataset.from_tensor_slices(self.paths).shuffle(n, seed=order_seed)
+        return tf.data.Dataset.from_tensor_slices(path_tensor(self.paths)).shuffle(
+            n, seed=order_seed)
 
     def epoch(self, batch_size, seed, epoch, start_batch=0, rotation=0.0):
         """Epoch `epoch` of shuffled batches, from batch `start_batch` on (see module doc)."""
@@ -246,7 +264,7 @@ class ImageFolder:
         import tensorflow as tf
         chosen = np.random.default_rng([seed, 29]).permutation(len(self))[:n]
         paths = [self.paths[i] for i in chosen]
-        data = tf.data.Dataset.from_tensor_slices(paths).map(
+        data = tf.data.Dataset.from_tensor_slices(path_tensor(paths)).map(
             lambda path: load_image(path, self.size), num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True).batch(256)
         return np.concatenate([to_unit_range(b).numpy() for b in data])

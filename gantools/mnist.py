@@ -26,7 +26,7 @@ at any position (`--resume`) and continues with exactly the same batches.
 import gzip
 import hashlib
 import os
-import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -131,16 +131,21 @@ def _download():
 
 
 def _read_npz(path):
+    keys = ("x_train", "y_train", "x_test", "y_test")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in f]
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy: one array
+            raise UsageError(f"{path}: a .npy file with one array, not an mnist.npz (a .npz "
+                             f"archive of x_train, y_train, x_test and y_test)")
+        with loaded as f:
+            missing = [k for k in keys if k not in f]
             if missing:
                 raise UsageError(f"{path}: no array {missing[0]!r} (an mnist.npz holds x_train, "
                                  f"y_train, x_test and y_test)")
-            arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+            arrays = {k: f[k] for k in keys}
     except UsageError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    except Exception as error:  # damaged bytes raise zlib.error, NotImplementedError, ...
         raise UsageError(f"{path}: not a readable mnist.npz ({_reason(error)})") from None
     for split in ("train", "test"):
         _check(path, arrays[f"x_{split}"], arrays[f"y_{split}"], f"x_{split}", f"y_{split}")
@@ -186,7 +191,7 @@ def _read_idx_file(path, dims):
                 raw = f.read()
         else:
             raw = path.read_bytes()
-    except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         raise UsageError(f"{path}: cannot read ({_reason(error)})") from None
     header = 4 + 4 * dims
     if len(raw) < header:

@@ -13,7 +13,8 @@ The flags `add_device_arguments` adds:
   `MultiWorkerMirroredStrategy` configured by the `TF_CONFIG` environment variable. The
   batch size stays the global batch (split among the replicas), learning rates are
   unchanged, BatchNorm statistics are synchronised across replicas; the chief writes the
-  run's files and every other worker keeps its own copy next to them, for --resume.
+  run's files and every other worker keeps its own copy next to them, for --resume
+  (`worker_out`, called from the programs' `Program.setup`).
 
 `Replicas` holds what the training steps need to run the same arithmetic under any strategy:
 the global noise is drawn once (on every worker from the same seeded stream) and each
@@ -22,6 +23,7 @@ so the all-reduced (summed) gradients are the default strategy's gradients.
 """
 import json
 import os
+from pathlib import Path
 
 from gantools.cli import UsageError
 
@@ -111,14 +113,47 @@ def wrap_optimizer(optimizer, mixed):
     return keras.optimizers.LossScaleOptimizer(optimizer) if mixed else optimizer
 
 
+def non_chief_index(task_type, task_id, cluster):
+    """The task index of a non-chief worker; None for the chief (the 'chief' task, or worker 0
+    of a cluster without one) and outside a cluster."""
+    if not task_type or task_type == "chief" or (
+            task_type == "worker" and task_id == 0 and "chief" not in cluster):
+        return None
+    return task_id
+
+
 def is_chief(strategy):
     """True where files are written: always, except on the non-chief workers of a cluster."""
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or not resolver.task_type:
         return True
-    return resolver.task_type == "chief" or (
-        resolver.task_type == "worker" and resolver.task_id == 0
-        and "chief" not in resolver.cluster_spec().as_dict())
+    return non_chief_index(resolver.task_type, resolver.task_id,
+                           resolver.cluster_spec().as_dict()) is None
+
+
+def worker_out(args):
+    """On a non-chief worker of `--strategy multi-worker`, move `args.out` to
+    `<--out>.worker<index>`: every worker saves (tf.distribute's convention), the chief's
+    files are the run's, and each other worker keeps its own copy, which it resumes from, so
+    --resume works whether or not the machines share a file system. Reads only the flags and
+    TF_CONFIG (no TensorFlow), so it can run before anything else."""
+    if args.strategy != "multi-worker":
+        return
+    check_device_flags(args)
+    config = json.loads(os.environ["TF_CONFIG"])
+    index = non_chief_index(config["task"]["type"], int(config["task"]["index"]),
+                            config["cluster"])
+    if index is not None:
+        args.out = Path(f"{Path(args.out).expanduser()}.worker{index}")
+
+
+def worker_note(replicas, run_dir):
+    """For a run's last lines: where a non-chief worker's copy of the run is ('' on the
+    chief)."""
+    if replicas.chief:
+        return ""
+    return (f"Worker {replicas.worker} finished; the chief writes the run's files. This "
+            f"worker's copy (for --resume) is in {run_dir}")
 
 
 class Replicas:
@@ -131,7 +166,7 @@ class Replicas:
         self.mixed_precision = mixed_precision
         self.distributed = strategy is not None
         # a non-chief worker's index (None on the chief): it keeps its own copy of the run
-        # (rundir.start_run)
+        # (worker_out)
         self.worker = None if is_chief(self.strategy) else self.strategy.cluster_resolver.task_id
 
     @property
@@ -197,12 +232,11 @@ class Replicas:
         return batch[start:end], tf.cast(end - start, tf.float32) / tf.cast(total, tf.float32)
 
     def worker_finished(self, run_dir):
-        """On a non-chief worker, say where its copy of the run is; True if it is one."""
-        if self.chief:
-            return False
-        print("Worker {} finished; the chief writes the run's files. This worker's copy "
-              "(for --resume) is in {}".format(self.worker, run_dir))
-        return True
+        """On a non-chief worker, print worker_note; True if it is one. (Until S2 moves onto
+        gantools.runner, whose programs return worker_note from `summary`.)"""
+        if not self.chief:
+            print(worker_note(self, run_dir))
+        return not self.chief
 
     def describe(self):
         """For the start-up line and config.json."""

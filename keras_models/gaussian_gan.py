@@ -1,61 +1,37 @@
 """The blog's 1-D GAN on N(4, 1.25), from PyTorch to Keras 3 (program S4).
 
-Ports section 2 ("GAN生成一维数据") of seed 002 (jiweibo's 2017 post), whose code is devnag's
-`pytorch-generative-adversarial-networks/gan_pytorch.py` of 2017 with the seed's changes
-(SPEC S4): the discriminator sees a whole set of 100 samples as one vector, after the "data
-and variances" preprocessing (the samples and their squared distance from the set's mean,
-input 200); the generator maps U[0, 1) noise through elu / sigmoid / linear layers of width
-50; BCE with one-sided label smoothing (targets 0.95 for real and for the generator step);
-Adam 2e-4, betas (0.9, 0.999); 30,000 epochs of one D step and one G step. The names follow
-the post: data/model parameters, `get_distribution_sampler` (d_sampler),
-`get_generator_input_sampler` (gi_sampler), `Generator`, `Discriminator`, `extract`, `stats`,
-`decorate_with_diffs`, `get_moments`, and the training loop.
+Ports section 2 ("GAN生成一维数据") of seed 002, jiweibo's 2017 post: devnag's 2017
+`gan_pytorch.py` with the post's changes (SPEC S4; run as written in
+originals/gaussian_gan_torch.py, beside this port in originals/side_by_side/s4.py). The names and
+order are the original's: the data and model parameters, get_distribution_sampler,
+get_generator_input_sampler, decorate_with_diffs, get_moments, preprocess (`PREPROCESS`),
+Generator, Discriminator (a Keras functional model each), extract, stats, then the post's
+"搭建模型" and its loop of d_steps D and g_steps G updates per epoch (`GAN`).
 
-Deliberate differences (API migrations; the defaults compute what the post computes):
-- Layers are Keras `Dense` initialised as PyTorch's `nn.Linear` is: weights and biases
-  U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform with a = sqrt(5)), not Keras's
-  Glorot-uniform weights and zero biases.
-- One training step (D then G, as one epoch of the post) is one compiled `tf.function`;
-  the samplers draw inside it from a `tf.random.Generator` (the post: NumPy for the data,
-  torch.rand for the noise), so a checkpoint holds the random stream and `--resume`
-  continues it exactly.
-- BCE is Keras's `binary_crossentropy` on D's sigmoid output, which Keras 3 computes from
-  the sigmoid's logit z, exactly and without clipping. PyTorch's BCELoss takes the
-  probability p: log(p + 1e-12) in PyTorch 0.2, log clamped at -100 today. They agree
-  until D saturates: in float32 p rounds to 1 beyond z of about 17, where PyTorch's loss of
-  a fake stops at 27.6 (0.2; today 100) with no gradient left, while Keras's is z with
-  gradient 1; below z of about -27.6 PyTorch's gradient towards the target 0.95 shrinks
-  (at z = -30 to less than a tenth of Keras's). Targets are shaped (1, 1) like D's output
-  (PyTorch 0.2 accepted (1,); current PyTorch refuses).
-- Adam's epsilon is PyTorch's 1e-8 (Keras's default is 1e-7), added to sqrt(v) before the
-  bias correction as Keras does and PyTorch 0.2 did (PyTorch moved it after the correction
-  in 2019).
+Deliberate differences (the defaults compute what the post computes):
+- Dense layers initialised as PyTorch's nn.Linear (gantools.torch_compat.torch_linear).
+- One epoch is one compiled tf.function; its samplers draw from a seeded tf.random.Generator
+  (the post: np.random and torch.rand), which the checkpoint holds.
+- BCE is Keras's, exact from the sigmoid's logit; PyTorch 0.2's took log(p + 1e-12): the same
+  until D saturates (|logit| above about 17). Targets are shaped (1, 1) like D's output.
+- Adam's epsilon is PyTorch's 1e-8 (Keras: 1e-7), added before the bias correction as then.
 - The seed's `self.dim = dim` (a NameError) is dropped.
-- Frames, histogram.png and metrics.json evaluate G on one fixed draw of U[0, 1) noise,
-  apart from the training stream (the post drew fresh noise once, at the end): plotting
-  then never changes training, and a resumed run reports what an uninterrupted one does.
-- The post's d.pkl / g.pkl (state dicts saved every print interval) become `d.weights.h5`
-  and `g.weights.h5`, plus a checkpoint with both optimisers and the random state for
-  `--resume`. The post's final histogram (`plt.show()`) is saved as histogram.png.
-Opt-in: `--preprocess raw|diffs|variances|moments` picks the other input variants of devnag's
-code ("variances" is the post's); `--d-steps`, `--g-steps`.
+- Frames, histogram.png and metrics.json use one fixed draw of U[0, 1) noise, apart from the
+  training stream (the post drew fresh noise once, at the end).
+- d.pkl / g.pkl are d.weights.h5 / g.weights.h5; plt.show() is histogram.png.
+- Opt-in: --preprocess raw|diffs|moments (devnag's other inputs), --d-steps, --g-steps.
 """
-import math
-import time
-
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers
 from scipy import stats as scipy_stats
 
-from gantools.cli import (ArgumentParser, add_run_arguments, add_sweep_argument,
-                          positive_float, positive_int)
+from gantools import runner
+from gantools.cli import positive_float, positive_int
 from gantools.metrics import distribution_metrics
+from gantools.rundir import read_losses
 from gantools.torch_compat import torch_linear
-from gantools.resume import apply_previous_flags, given_flags, read_config
-from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
-from gantools.training import Checkpoints, eta, save_weights
+from gantools.training import save_weights
 
 # Data params
 data_mean = 4
@@ -73,6 +49,7 @@ minibatch_size = d_input_size
 d_learning_rate = 2e-4
 g_learning_rate = 2e-4
 optim_betas = (0.9, 0.999)
+adam_epsilon = 1e-8   # PyTorch's (Keras's default: 1e-7)
 num_epochs = 30000
 print_interval = 200
 d_steps = 1
@@ -93,10 +70,8 @@ def get_generator_input_sampler(rng):
 # ##### Preprocessing: what D sees of a set of samples
 
 def decorate_with_diffs(data, exponent):
-    """The data and each sample's distance from the set's mean, raised to `exponent`.
-
-    As the original, the mean is taken from `data.data`: no gradient flows through it.
-    """
+    """The data and each sample's distance from the set's mean, raised to `exponent`; the
+    mean is taken of `data.data`, as in the original: no gradient flows through it."""
     mean = tf.stop_gradient(tf.reduce_mean(data[0]))
     diffs = tf.pow(data - mean, exponent)
     return tf.concat([data, diffs], axis=1)
@@ -145,21 +120,21 @@ def extract(v):
 
 
 def stats(d):
-    return [np.mean(d), np.std(d)]
+    return [tf.reduce_mean(d), tf.math.reduce_std(d)]  # in the compiled step: np.mean, np.std
 
 
-# ##### The GAN: models, optimisers and one compiled training step
+# ##### 搭建模型 and 模型训练: the models, the optimisers and one epoch of the loop
 
 class GAN:
-    """G, D, their Adam optimisers, the random stream and one step of the post's loop."""
+    """G, D, BCE, the two Adams, the random stream; `train_epoch` is one pass of the post's
+    `for epoch in range(num_epochs)`."""
 
     def __init__(self, seed=0, preprocess='variances', mu=data_mean, sigma=data_stddev,
                  lr=d_learning_rate, d_steps=d_steps, g_steps=g_steps):
         self.preprocess, d_input_func = PREPROCESS[preprocess]
-        self.mu, self.sigma = mu, sigma
+        self.mu, self.sigma, self.seed = mu, sigma, seed
         self.d_steps, self.g_steps = d_steps, g_steps
         self.rng = tf.random.Generator.from_seed(seed)
-        self.seed = seed
         self.d_sampler = get_distribution_sampler(self.rng, mu, sigma)
         self.gi_sampler = get_generator_input_sampler(self.rng)
         self.G = Generator(g_input_size, g_hidden_size, g_output_size)
@@ -167,30 +142,23 @@ class GAN:
         self.criterion = keras.losses.BinaryCrossentropy()  # Binary cross entropy
         self.real = tf.fill((1, 1), real_target)  # targets shaped like D's output
         self.fake = tf.zeros((1, 1))              # the post's zeros(1) * 0.95
-        self.d_optimizer = keras.optimizers.Adam(lr, *optim_betas, epsilon=1e-8)
-        self.g_optimizer = keras.optimizers.Adam(lr, *optim_betas, epsilon=1e-8)
-        self.d_optimizer.build(self.D.trainable_variables)
+        self.d_optimizer = keras.optimizers.Adam(lr, *optim_betas, epsilon=adam_epsilon)
+        self.g_optimizer = keras.optimizers.Adam(lr, *optim_betas, epsilon=adam_epsilon)
+        self.d_optimizer.build(self.D.trainable_variables)  # slots exist before a restore
         self.g_optimizer.build(self.G.trainable_variables)
-        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
-        self.checkpoint = tf.train.Checkpoint(G=self.G, D=self.D, rng=self.rng, epoch=self.epoch,
-                                              d_optimizer=self.d_optimizer,
-                                              g_optimizer=self.g_optimizer)
 
     def trainable_parameters(self):
         return {'generator': self.G.count_params(), 'discriminator': self.D.count_params()}
 
-    def _decide(self, data):
-        """D's verdict on one set of samples laid out as a row, (1, n) -> (1, 1)."""
-        return self.D(self.preprocess(data))
-
     def train_d(self):
-        """1. Train D on real+fake: its loss, and the real and fake sets it saw."""
-        d_real_data = self.d_sampler(d_input_size)
-        d_gen_input = self.gi_sampler(minibatch_size, g_input_size)
+        """1. Train D on real+fake: its two errors and the real and fake sets it saw."""
+        d_real_data = self.d_sampler(d_input_size)  # 1A: Train D on real
+        d_gen_input = self.gi_sampler(minibatch_size, g_input_size)  # 1B: Train D on fake
         d_fake_data = self.G(d_gen_input)  # outside the tape: G gets no gradient here
         with tf.GradientTape() as tape:
-            d_real_error = self.criterion(self.real, self._decide(d_real_data))
-            d_fake_error = self.criterion(self.fake, self._decide(tf.transpose(d_fake_data)))
+            d_real_error = self.criterion(self.real, self.D(self.preprocess(d_real_data)))
+            d_fake_decision = self.D(self.preprocess(tf.transpose(d_fake_data)))
+            d_fake_error = self.criterion(self.fake, d_fake_decision)
             d_error = d_real_error + d_fake_error  # the post's two backward() calls
         grads = tape.gradient(d_error, self.D.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.D.trainable_variables))
@@ -201,77 +169,34 @@ class GAN:
         gen_input = self.gi_sampler(minibatch_size, g_input_size)
         with tf.GradientTape() as tape:
             g_fake_data = self.G(gen_input)
-            g_error = self.criterion(self.real, self._decide(tf.transpose(g_fake_data)))
+            dg_fake_decision = self.D(self.preprocess(tf.transpose(g_fake_data)))
+            g_error = self.criterion(self.real, dg_fake_decision)
         grads = tape.gradient(g_error, self.G.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.G.trainable_variables))
         return g_error
 
     @tf.function
-    def train_step(self):
-        """One epoch of the post: d_steps D updates, then g_steps G updates."""
-        for _ in range(self.d_steps):
+    def train_epoch(self):
+        """d_steps D updates, then g_steps G updates: the errors and the sets' stats."""
+        for d_index in range(self.d_steps):
             d_real_error, d_fake_error, d_real_data, d_fake_data = self.train_d()
-        for _ in range(self.g_steps):
+        for g_index in range(self.g_steps):
             g_error = self.train_g()
-        self.epoch.assign_add(1)
         return tf.stack([d_real_error, d_fake_error, g_error,
-                         tf.reduce_mean(d_real_data), tf.math.reduce_std(d_real_data),
-                         tf.reduce_mean(d_fake_data), tf.math.reduce_std(d_fake_data)])
+                         *stats(d_real_data), *stats(d_fake_data)])
 
     def generate(self, n):
-        """The post's evaluation: G applied to n values of U[0, 1).
-
-        The noise is the same at every call (and apart from the training stream), so frames
-        show one set of inputs evolving and a resumed run reports the same metrics.
-        """
+        """G on n values of U[0, 1), the same at every call and apart from the training
+        stream: frames show one set of inputs evolving, and a resume measures the same."""
         noise = np.random.default_rng([self.seed, 1]).random((n, 1), dtype=np.float32)
         return self.G(noise).numpy().ravel()
 
 
-# ##### The program
+# ##### The program for gantools.runner: the post's prints and saves, figures, metrics
 
-DEFAULT_SEED = 7  # a typical converged seed (7 of seeds 0-11 converge; README)
-
-
-def build_parser():
-    parser = ArgumentParser(
-        prog='gaussian_gan_keras.py',
-        description="The blog's 1-D GAN (seed 002, devnag's PyTorch code) in Keras 3: G "
-                    "learns N(4, 1.25) from U[0,1) noise; D judges sets of 100 samples.")
-    post = parser.add_argument_group("the post's settings")
-    post.add_argument('--epochs', type=positive_int, default=num_epochs,
-                      help='training epochs (one D step and one G step each)')
-    post.add_argument('--print-interval', type=positive_int, default=print_interval,
-                      help='print, save weights, checkpoint and draw a frame this often')
-    post.add_argument('--lr', type=positive_float, default=d_learning_rate,
-                      help='Adam learning rate of both nets')
-    post.add_argument('--d-steps', type=positive_int, default=d_steps)
-    post.add_argument('--g-steps', type=positive_int, default=g_steps)
-    post.add_argument('--preprocess', choices=sorted(PREPROCESS), default='variances',
-                      help="what D sees of a set: 'variances' is the post's data and "
-                           "variances (input 200)")
-    post.add_argument('--eval-samples', type=positive_int, default=1000,
-                      help='generated values in histogram.png and metrics.json (post: 1000)')
-    parser.add_argument('--resume', action='store_true',
-                        help='continue the run in --out from its last checkpoint')
-    add_sweep_argument(parser, 'gaussian_gan_keras')
-    add_run_arguments(parser, 'gaussian_gan_keras')
-    parser.set_defaults(seed=DEFAULT_SEED)
-    return parser
-
-
-def hyperparameters(args):
-    return dict(epochs=args.epochs, print_interval=args.print_interval, lr=args.lr,
-                betas=list(optim_betas), d_steps=args.d_steps, g_steps=args.g_steps,
-                preprocess=args.preprocess, eval_samples=args.eval_samples,
-                data_mean=data_mean, data_stddev=data_stddev, g_hidden_size=g_hidden_size,
-                d_input_size=d_input_size, d_hidden_size=d_hidden_size,
-                minibatch_size=minibatch_size, real_target=real_target)
-
-
-def make_gan(args, seed):
-    return GAN(seed=seed, preprocess=args.preprocess, lr=args.lr, d_steps=args.d_steps,
-               g_steps=args.g_steps)
+LOSS_COLUMNS = ('epoch', 'd_real_error', 'd_fake_error', 'g_error', 'real_mean', 'real_std',
+                'fake_mean', 'fake_std')
+SWEEP_EVAL_SAMPLES = 10000  # generated values per seed of a sweep
 
 
 def final_metrics(gan, n):
@@ -286,69 +211,17 @@ def final_metrics(gan, n):
     return metrics
 
 
-LOSS_COLUMNS = ['epoch', 'd_real_error', 'd_fake_error', 'g_error', 'real_mean', 'real_std',
-                'fake_mean', 'fake_std']
-
-
-def train(gan, num_epochs, run_dir=None, print_interval=print_interval, eval_samples=1000,
-          verbose=True):
-    """The post's loop from gan.epoch to num_epochs; with run_dir, files as it goes."""
-    start_epoch = int(gan.epoch.numpy())
-    log = manager = plot = None
-    saved = start_epoch
-    if run_dir is not None:
-        from gantools.plots import HistogramPlot
-        log = LossLog(run_dir / 'losses.csv', LOSS_COLUMNS, keep_until=start_epoch)
-        manager = Checkpoints(gan.checkpoint, run_dir / 'checkpoints', 3)
-        (run_dir / 'frames').mkdir(exist_ok=True)
-        density = lambda x: scipy_stats.norm.pdf(x, gan.mu, gan.sigma)
-        plot = HistogramPlot((gan.mu - 5 * gan.sigma, gan.mu + 5 * gan.sigma), density,
-                             'Generated values', ylim=(0, 1.0))
-    started = time.perf_counter()
-    try:
-        for epoch in range(start_epoch, num_epochs):
-            values = gan.train_step().numpy()
-            row = dict(zip(LOSS_COLUMNS[1:], values.tolist()))
-            if log is not None:
-                log.write(epoch=epoch, **row)
-            if epoch % print_interval == 0 or epoch == num_epochs - 1:
-                if verbose:
-                    print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
-                        epoch, values[0], values[1], values[2], values[3:5].tolist(),
-                        values[5:7].tolist()) + eta(started, epoch + 1 - start_epoch,
-                                                    num_epochs - start_epoch), flush=True)
-                if run_dir is not None:
-                    saved = save_state(gan, run_dir, manager, log)
-                    plot.save(run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
-                              gan.generate(eval_samples), caption='epoch {}'.format(epoch))
-    finally:
-        if log is not None:
-            if int(gan.epoch.numpy()) > saved:  # also at Ctrl-C: nothing is lost
-                save_state(gan, run_dir, manager, log)
-            log.close()
-    return final_metrics(gan, eval_samples)
-
-
-def save_state(gan, run_dir, manager, log):
-    """The post's d.pkl / g.pkl as Keras weights, and a checkpoint for --resume."""
-    log.flush()
-    for model, name in [(gan.D, 'd'), (gan.G, 'g')]:
-        save_weights(model, run_dir / '{}.weights.h5'.format(name))
-    epoch = int(gan.epoch.numpy())
-    manager.save(epoch)
-    return epoch
-
-
-def restore(gan, run_dir):
-    Checkpoints(gan.checkpoint, run_dir / 'checkpoints', 3).restore()
-    print('Resuming at epoch {}'.format(int(gan.epoch.numpy())))
+def histogram(gan, title, ylim=None):
+    from gantools.plots import HistogramPlot
+    density = lambda x: scipy_stats.norm.pdf(x, gan.mu, gan.sigma)
+    return HistogramPlot((gan.mu - 5 * gan.sigma, gan.mu + 5 * gan.sigma), density, title,
+                         ylim=ylim)
 
 
 def save_figures(gan, run_dir, eval_samples):
-    from gantools.plots import HistogramPlot, plot_losses, write_gif
-    density = lambda x: scipy_stats.norm.pdf(x, gan.mu, gan.sigma)
-    HistogramPlot((gan.mu - 5 * gan.sigma, gan.mu + 5 * gan.sigma), density,
-                  'Histogram of {} generated values'.format(eval_samples)).save(
+    """The post's final histogram, evolution.gif and losses.png."""
+    from gantools.plots import plot_losses, write_gif
+    histogram(gan, 'Histogram of {} generated values'.format(eval_samples)).save(
         run_dir / 'histogram.png', gan.generate(eval_samples))
     write_gif(sorted((run_dir / 'frames').glob('epoch_*.png')), run_dir / 'evolution.gif',
               duration_ms=100)
@@ -357,59 +230,111 @@ def save_figures(gan, run_dir, eval_samples):
                 x='epoch', xlabel='epoch', title='1-D GAN training loss')
 
 
-def run_once(args):
-    run_dir = start_run(args, resume=args.resume)  # seeds before the models are built
-    gan = make_gan(args, args.seed)
-    if args.resume:  # read the checkpoint before anything is written
-        restore(gan, run_dir)
-    write_config(run_dir, args, hyperparameters(args), gan.trainable_parameters())
-    started = time.perf_counter()
-    metrics = train(gan, args.epochs, run_dir, args.print_interval, args.eval_samples)
-    metrics['train_seconds'] = round(time.perf_counter() - started, 2)
-    save_figures(gan, run_dir, args.eval_samples)
-    write_json(run_dir / 'metrics.json', metrics)
-    print('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target {mu} / {sigma}; the post '
-          'reports 3.5 / 1.15); W1 {wasserstein1:.3f}, JS {js_divergence:.3f}'.format(
-              mu=data_mean, sigma=data_stddev, **metrics))
-    print('Wrote {} (histogram.png, evolution.gif, losses.png, metrics.json)'.format(run_dir))
-    return 0
+class GaussianGAN(runner.Program):
+    script = 'gaussian_gan_keras'
+    description = ("The blog's 1-D GAN (seed 002, devnag's PyTorch code) in Keras 3: G learns "
+                   "N(4, 1.25) from U[0,1) noise; D judges sets of 100 samples.")
+    unit, total_flag, loss_columns = 'epoch', 'epochs', LOSS_COLUMNS
+    default_seed = 7  # a typical converged seed (7 of seeds 0-11 converge; README)
+    has_sweep = True
 
+    def add_arguments(self, parser):
+        post = parser.add_argument_group("the post's settings")
+        post.add_argument('--epochs', type=positive_int, default=num_epochs,
+                          help='training epochs (d_steps D steps and g_steps G steps each)')
+        post.add_argument('--print-interval', type=positive_int, default=print_interval,
+                          help='print, save the weights, draw a frame and checkpoint this often')
+        post.add_argument('--lr', type=positive_float, default=d_learning_rate,
+                          help='Adam learning rate of both nets')
+        post.add_argument('--d-steps', type=positive_int, default=d_steps)
+        post.add_argument('--g-steps', type=positive_int, default=g_steps)
+        post.add_argument('--preprocess', choices=sorted(PREPROCESS), default='variances',
+                          help="what D sees of a set: 'variances' is the post's data and "
+                               "variances (input 200)")
+        post.add_argument('--eval-samples', type=positive_int, default=1000,
+                          help='generated values in histogram.png and metrics.json (post: '
+                               '1000; a sweep measures {})'.format(SWEEP_EVAL_SAMPLES))
 
-def run_sweep(args):
-    run_dir = start_run(args)
-    flags = hyperparameters(args)
-    write_config(run_dir, args, dict(flags, sweep=args.sweep),
-                 make_gan(args, 0).trainable_parameters())
-    per_seed = []
-    for seed in range(args.sweep):
-        keras.utils.set_random_seed(seed)
-        metrics = train(make_gan(args, seed), args.epochs, eval_samples=10000, verbose=False)
-        per_seed.append(dict(seed=seed, **metrics))
-        print('seed {}: mean {:.3f} std {:.3f} skew {:.2f} kurtosis {:.2f} W1 {:.3f}'.format(
-            seed, metrics['gen_mean'], metrics['gen_std'], metrics['skew'],
-            metrics['excess_kurtosis'], metrics['wasserstein1']), flush=True)
+    def describe(self):
+        return dict(betas=optim_betas, adam_epsilon=adam_epsilon, data_mean=data_mean,
+                    data_stddev=data_stddev, g_hidden_size=g_hidden_size,
+                    d_input_size=d_input_size, d_hidden_size=d_hidden_size,
+                    minibatch_size=minibatch_size, real_target=real_target)
+
+    def build(self):
+        args = self.args
+        self.gan = GAN(seed=self.seed, preprocess=args.preprocess, lr=args.lr,
+                       d_steps=args.d_steps, g_steps=args.g_steps)
+        self.plot = None
+
+    def trainable_parameters(self):
+        return self.gan.trainable_parameters()
+
+    def printed(self, epoch):
+        """The post's `epoch % print_interval == 0`, and the last epoch."""
+        return epoch % self.args.print_interval == 0 or epoch == self.args.epochs - 1
+
+    def train_unit(self, epoch):
+        values = extract(self.gan.train_epoch())
+        if self.run_dir and self.printed(epoch):
+            self.print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
+                epoch, values[0], values[1], values[2], values[3:5], values[5:7]))
+        return dict(zip(LOSS_COLUMNS, [epoch] + values))
+
+    def progress_text(self, row):
+        return 'D:{d_real_error:.3f}/{d_fake_error:.3f} G:{g_error:.3f}'.format(**row)
+
+    def after_unit(self, done):
+        """With the print: the post's d.pkl / g.pkl, and a frame."""
+        epoch = done - 1
+        if not self.printed(epoch):
+            return
+        save_weights(self.gan.D, self.run_dir / 'd.weights.h5')
+        save_weights(self.gan.G, self.run_dir / 'g.weights.h5')
+        if self.plot is None:
+            self.plot = histogram(self.gan, 'Generated values', ylim=(0, 1.0))
+            (self.run_dir / 'frames').mkdir(exist_ok=True)
+        self.plot.save(self.run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
+                       self.gan.generate(self.args.eval_samples),
+                       caption='epoch {}'.format(epoch))
+
+    def checkpoint_due(self, done):
+        return self.printed(done - 1)
+
+    # The checkpoint: weights, both Adams' slots and iterations, the training stream.
+    def checkpoint(self):
+        gan = self.gan
+        return tf.train.Checkpoint(G=gan.G, D=gan.D, d_optimizer=gan.d_optimizer,
+                                   g_optimizer=gan.g_optimizer, rng=gan.rng)
+
+    def save(self, folder):
+        self.checkpoint().write(str(folder / 'state'))
+
+    def restore(self, folder, state):
+        self.checkpoint().read(str(folder / 'state')).assert_consumed()
+
+    def finish(self):
+        n = self.args.eval_samples if self.run_dir else SWEEP_EVAL_SAMPLES
+        metrics = final_metrics(self.gan, n)
+        if self.run_dir:
+            save_figures(self.gan, self.run_dir, n)
+        return metrics
+
+    def summary(self, metrics):
+        return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target {mu} / {sigma}; the '
+                'post reports 3.5 / 1.15), skew {skew:.2f}, excess kurtosis '
+                '{excess_kurtosis:.2f}, W1 {wasserstein1:.3f}, JS {js_divergence:.3f}').format(
+                    mu=data_mean, sigma=data_stddev, **metrics)
+
+    def sweep_summary(self, per_seed):
         summary = {key: [float(np.mean([r[key] for r in per_seed])),
                          float(np.std([r[key] for r in per_seed]))]
                    for key in ['gen_mean', 'gen_std', 'wasserstein1', 'skew', 'excess_kurtosis']}
-        write_json(run_dir / 'sweep.json', {
-            'runs': len(per_seed), 'converged': sum(r['converged'] for r in per_seed),
-            'criterion': '|mean - 4| < 0.5 on 10000 generated values',
-            'mean_and_std_over_seeds': summary, 'flags': flags, 'per_seed': per_seed})
-    print('{} of {} seeds end with the mean within 0.5 of 4; wrote {}'.format(
-        sum(r['converged'] for r in per_seed), args.sweep, run_dir / 'sweep.json'))
-    return 0
-
-
-# --resume keeps the run's settings (its config.json); these may change on purpose.
-FREE_ON_RESUME = ('epochs', 'print_interval')
+        return {'converged': sum(r['converged'] for r in per_seed),
+                'criterion': '|mean - 4| < 0.5 on {} generated values'.format(
+                    SWEEP_EVAL_SAMPLES),
+                'mean_and_std_over_seeds': summary}
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.sweep and args.resume:
-        parser.error('--resume cannot be combined with --sweep')
-    if args.resume:
-        apply_previous_flags(args, given_flags(parser, argv), read_config(args.out),
-                             FREE_ON_RESUME)
-    return run_sweep(args) if args.sweep else run_once(args)
+    return runner.main(GaussianGAN(), argv)

@@ -1,62 +1,25 @@
 """The Keras sine-curve GAN with a frozen-discriminator chained model (program S9).
 
-Ports the Keras example of seed document 004 (a Jianshu post in Chinese), itself a translation
-of Robin Ricard's "Generative Adversarial Networks Part 2 - Implementation with Keras 2.0"
-(2017-04-05, rricard.github.io), which the project's SPEC (S9) follows where the translation
-leaves code out (sample_data, pretrain, the Input definitions, the plots). A generator
-(Dense 200 tanh, Dense 50 tanh) learns to draw 50-point sine curves sin(offset + x * mul)/2 + 0.5
-(offset U(0, 100), mul U(1, 2)) from 10 uniform noise values, against a 1-D convolutional
-discriminator with two sigmoid outputs (one-hot labels: real [0, 1], fake [1, 0]). The
-generator is trained through a chained model D(G(z)) in which D is frozen. Read it beside the
-post: the names and their order are the post's: sample_data, get_generative,
-get_discriminative, set_trainability, make_gan, sample_data_and_gen, sample_noise, pretrain,
-train. Trainable parameters: G 12,250, D 115,452, chained model 12,250 (of 127,702).
+Ports the Keras example of seed document 004 (a Jianshu translation of Robin Ricard's
+"Generative Adversarial Networks Part 2 - Implementation with Keras 2.0", 2017), completed
+from the original post where the translation leaves code out (SPEC S9). Names and order are
+the post's: sample_data, get_generative, get_discriminative, set_trainability, make_gan,
+sample_data_and_gen, sample_noise, pretrain, train. G 12,250 and D 115,452 parameters.
 
-Keras 3 and the frozen discriminator. Keras 2.0 fixed each model's trainable weights when it
-was compiled: D was compiled trainable, the chained model after `set_trainability(D, False)`,
-and the toggling in `train` only kept the flags consistent. Keras 3 reads `trainable` when a
-model's train function is traced: at its first `fit`/`train_on_batch` after `compile`, and
-again whenever new input shapes make TensorFlow retrace (D is traced for `fit`'s batches of 32
-in `pretrain`, then for `train`'s 20,000 rows). So the post's `set_trainability(D, True)`
-before every D step and `set_trainability(D, False)` before every chained step is what makes
-a D step update only D and a chained step only G; the port keeps exactly that, and the tests
-check it (tests/test_sine_gan.py). For the same reason D is saved trainable: loading builds its
-Adam state for the weights that are trainable then.
+Keras 2.0's semantics kept (README, "S9"): Adam's epsilon 1e-8; Keras 2.0's clipped
+binary_crossentropy (gantools.losses); `set_trainability` before every D and chained step,
+which Keras 3 reads when a step is traced, so each step trains only its own model.
 
-Keras 2.0's numbers where Keras 3 changed a default (SPEC, "Semantics of the versions"):
-- Adam's epsilon is 1e-8, Keras 2.0's default (Keras 3's is 1e-7).
-- The loss of all three models is `binary_crossentropy`, Keras 2.0's
-  (`gantools.losses.keras2_binary_crossentropy`): the sigmoid's probabilities clipped to
-  [1e-7, 1 - 1e-7] and turned back into logits. Keras 3's 'binary_crossentropy' uses the
-  sigmoid's own logits unclipped: the same values and gradients inside the clip range, but
-  beyond it (a logit past about +-16) Keras 2.0's loss stops at about 16 with a zero
-  gradient where Keras 3's grows (30 at a logit of 30) and keeps its gradient.
-`originals/sine_gan_keras2.py` runs the post's code in Keras 2 (tf_keras) with these
-semantics; `originals.side_by_side.s9` runs the two from the same weights and data.
-
-Deliberate differences from the post (the defaults compute what the post computes):
-- Keras 3 APIs: `keras.Input`, `keras.Model`, `keras.layers.*` instead of Keras 2.0's
-  `keras.layers.core` etc.; `SGD(learning_rate=)`/`Adam(learning_rate=)` instead of `lr=`;
-  the loss is given as the function `binary_crossentropy` (registered for `.keras` files)
-  instead of the string 'binary_crossentropy', which names Keras 3's.
-- `G.predict(noise)` is `G.predict_on_batch(noise)`: the same numbers, but Keras 3's `predict`
-  prints a progress bar per call (Keras 2.0's was silent) and runs 313 batches of 32
-  (0.7 s per call against 0.01 s on 2 CPU cores: about 6 more minutes per run).
-- `sample_data` draws all offsets and multipliers at once instead of in a Python loop (the
-  same formula and distributions).
-- Random draws come from a seeded NumPy generator (the post used the unseeded np.random);
-  figures and metrics draw their real curves and noise from a second generator, so
-  plotting and measuring never change training.
-- `train` shows a `keras.utils.Progbar` over the epochs instead of the notebook's tqdm, and
-  prints the post's "Epoch #..." line every `v_freq` epochs below it. It also takes
-  `start_epoch` (for `--resume`) and an `on_epoch_end` hook that writes losses.csv, frames
-  and checkpoints. `pretrain` returns its loss (the post read it off fit's progress bar).
-- The post's inline pandas plots are saved as PNGs with matplotlib (same content: 5 real
-  curves; the log-scale training loss; 2 generated curves raw and smoothed with a rolling
-  mean of 5, the post's `rolling(5).mean()[5:]`, done in NumPy), beside 2 real ones. Added:
-  evolution.gif, losses.csv, metrics.json with the sine-fit metrics, and checkpoints for
-  `--resume`: the models as .keras plus checkpoint.json (the NumPy generator's state and
-  the Dropout layer's random state, which .keras files leave out).
+Deliberate differences from the post (README, "S9: differences"):
+- Keras 3 APIs (`keras.Input`, `learning_rate=`, the loss given as a registered function).
+- `G.predict(noise)` is `G.predict_on_batch(noise)` (same numbers, no progress bar per call).
+- `sample_data` draws all offsets and multipliers at once (same distributions).
+- Seeded NumPy generators; figures and metrics draw from a stream of their own.
+- `train`'s epoch body is `train_epoch`, which gantools.runner calls, with a progress bar
+  instead of tqdm and the post's "Epoch #..." line every `v_freq` epochs.
+- Figures saved as PNGs with matplotlib (the post's pandas plots), plus evolution.gif,
+  losses.csv, metrics.json (sine-fit metrics) and checkpoints for `--resume` (the models
+  as .keras, the NumPy and Dropout random states in the checkpoint's state).
 - Unused as in the post: `train`'s `batch_size` and `get_discriminative`'s `leak`.
 """
 import numpy as np

@@ -1,95 +1,40 @@
 """The blog's WGAN (weight clipping, RMSprop) on 96x96 anime faces, Keras 2 to Keras 3 (S3).
 
-Ports section 5 ("实现WGAN") of seed 001 (FangYang's 2018 blog post), whose code is
-FangYang970206/Anime_GAN `WGAN_keras/wgan_keras.py`, itself adapted from tjwei's
-GANotebooks `wgan-keras.ipynb` (SPEC S3): `DCGAN_D` is a linear critic of five strided
-convolutions (64 -> 128 -> 256 -> 512 -> 1024 channels, zero padding 1, valid convolutions,
-LeakyReLU 0.2, BatchNorm from the second) and a final 3x3 convolution to one value;
-`DCGAN_G` maps 100 N(0, 1) values through a 3x3 transposed convolution to 1024 channels at
-3x3 (no BatchNorm or ReLU after it) and five 4x4 stride-2 transposed convolutions, each
-cropped by one pixel per side (3 -> 6 -> 12 -> 24 -> 48 -> 96), to a tanh image. All
-convolutions are bias-free with N(0, 0.02) kernels; BatchNorm has epsilon 1.01e-5, gamma
-N(1, 0.02), and always uses the batch statistics (`training=1`). Training: 100,000
-generator steps; each first runs 5 critic updates, every one with a new real batch (64
-images from `faces/`, randomly rotated by up to 20 degrees) and new noise, minimising
-mean D(G(z)) - mean D(x) with RMSprop 5e-5 and then clipping every critic weight (BatchNorm's
-included) to [-0.01, 0.01]; then one generator update with new noise, minimising
--mean D(G(z)) with RMSprop 5e-5. Every step prints `[step] Loss_D: ... Loss_G: ...
-Loss_D_real: ... Loss_D_fake ...`; every 1000 steps (from step 0) the models are saved and
-an 8x8 grid of 64 fixed noise vectors is written. Trainable parameters: G 12,067,712,
-D 11,157,248.
+Ports section 5 of seed 001 (FangYang's 2018 blog post): FangYang970206/Anime_GAN
+`WGAN_keras/wgan_keras.py`, from tjwei's GANotebooks `wgan-keras.ipynb` (SPEC S3). Read it
+beside the script: conv_init, gamma_init, DCGAN_D, DCGAN_G, the constants, then (in `WGAN`)
+netD, netG, netD_clamp, netD_train, netG_train, fixed_noise and the loop's body
+(`train_step`; `WGANAnime.train_unit` prints its line and saves every --save-every steps).
+Trainable parameters: G 12,067,712, D 11,157,248.
 
-Deliberate differences (API migrations and fixes; the defaults train what the script trains):
-- Keras 2's `K.function` training functions with `RMSprop(lr=...).get_updates(params, [],
-  loss)` and the `K.update` clamp function become one compiled `tf.function` per generator
-  step (5 critic updates with their clipping, then the generator update), with GradientTape
-  and `optimizer.apply_gradients`.
-- RMSprop is Keras 2.1.2's update, p -= lr g / (sqrt(a) + 1e-8) (class `Keras2RMSprop`):
-  Keras 3's RMSprop divides by sqrt(a + 1e-7) instead, steps several to a hundred times
-  smaller for gradients well below 3e-4, as most of these networks' are. (Keras after
-  2.1.2, keras-team/keras#8710, used K.epsilon() = 1e-7 outside the square root:
-  `--rmsprop-epsilon 1e-7`.)
-- `conv_init` and `gamma_init` make one initialiser per layer: a Keras 3 initialiser without
-  a seed fixes one at construction and returns the same values at every call, so the
-  original's shared instances would give related weights to every layer (Keras 2 drew new
-  values at every call).
-- `BatchNormalization(..., gamma_init=...)(x, training=1)`: Keras 3 has no `gamma_init`
-  (`gamma_initializer`), and a Keras 3 functional model passes its caller's `training` to
-  every layer, overriding `training=1`; the layer `TrainingBatchNorm` therefore always
-  normalises with the batch statistics, whatever mode the model is called in.
-- `ImageDataGenerator(rotation_range=20, rescale=1/255).flow_from_directory('faces/', ...)`
-  becomes the shared tf.data pipeline (gantools.images): every JPEG/PNG below `--data` (the
-  original needed them inside a sub-folder), scaled to [-1, 1] as the script's `x*2-1`, with
-  the same rotation (uniform in [-20, 20] degrees about Keras 2's centre (size/2 + 0.5),
-  nearest-neighbour interpolation, nearest fill). The order and the angles are drawn from
-  the seed, epoch and position, so `--resume` continues exactly. Unreadable files are skipped
-  and counted.
-- The grids: 64 fixed noise vectors (the original's `fixed_noise` is batchSize x nz, so 64 at
-  the default batch size, whatever `--batch-size`), sampled in batches of 32 as
-  `netG.predict` did, saved as `samples/step_NNNNNN.png` with (img + 1) / 2 (the original
-  wrote the raw [-1, 1] grid with `scipy.misc.imsave`, removed from SciPy, which stretched
-  it to its own min-max: `--bytescale-grids`). The original's `saved/img` folder was never
-  created (a crash at step 0); here everything goes to `--out`.
-- `netD.save("discriminator.h5")` / `netG.save("generate.h5")` become
-  `discriminator.weights.h5` / `generate.weights.h5`, plus a checkpoint of both models, both
-  optimisers, the noise stream and the data position for `--resume`. Grid, weights and
-  checkpoint are also written after the last step; Ctrl-C saves a checkpoint after the
-  current step.
-- BatchNorm's moving averages are updated (as Keras 3 does in training mode) where the
-  original's K.function never updated them; nothing reads them.
-- `print(dir(train_generate))` and the ineffective KERAS_BACKEND / TENSORFLOW_FLAGS settings
-  are dropped; numpy float64 noise becomes float32 from a tf.random.Generator.
-- Added: `losses.csv` (every step), `losses.png`, `evolution.gif` of the grids, an ETA on
-  each printed line, the sliced Wasserstein distance between generated and real images at
-  every save and at the end (`losses.csv`, `metrics.json`), and `--evaluate`.
-- Added: `--jit-compile`, `--mixed-precision` and `--strategy` (gantools.scale). The critic's
-  last convolution and flatten and G's tanh are float32, a no-op unless `--mixed-precision`
-  (then the losses and the clipped weights stay float32); under a strategy the BatchNorm
-  layers are synchronised, each replica's means are weighted by its share of the global
-  batch, and the clipping runs in cross-replica context after each critic update.
-
-`originals/anime_wgan_keras2.py` runs the script's code in Keras 2 (tf_keras);
-`originals.side_by_side.s3` runs it beside this port from the same weights, batches and
-noise, both in float64 (`WGAN(output_dtype=None)` lets the layers pinned to float32 above
-follow the global dtype).
+Deliberate differences (the defaults train what the script trains):
+- K.function + `RMSprop.get_updates` + the K.update clamp: one tf.function per step.
+- RMSprop is Keras 2.1.2's, p -= lr g / (sqrt(a) + 1e-8) (`Keras2RMSprop`; Keras 3's differs).
+- conv_init and gamma_init make one initialiser per layer (Keras 3's repeat their values).
+- `TrainingBatchNorm` keeps `training=1` (a Keras 3 model overrides it); `gamma_initializer`.
+- ImageDataGenerator(rotation_range=20): gantools.images, same rotation, seeded, resumable.
+- Grids `samples/step_NNNNNN.png` as (img + 1) / 2 (imsave's min-max: `--bytescale-grids`).
+- `*.weights.h5` for netD.save/netG.save; checkpoints and --resume (gantools.runner).
+- Dropped: print(dir(train_generate)), KERAS_BACKEND/TENSORFLOW_FLAGS; float32 noise.
+- Added: losses.csv/png, evolution.gif, the SWD at every save and the end, `--evaluate`.
+- Added: `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.scale).
+The reasons and details are in the README (S3). `originals/anime_wgan_keras2.py` runs the
+script in Keras 2; `originals.side_by_side.s3` runs the two from the same weights.
 """
-import time
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from gantools.cli import ArgumentParser, UsageError, add_run_arguments, positive_float, \
-    positive_int
-from gantools.images import CACHE_CHOICES, ImageFolder, list_images
-from gantools.scale import Replicas, add_device_arguments, setup, startup_line, \
-    wrap_optimizer
-from gantools.rundir import LossLog, read_config, read_losses, start_run, update_json, \
-    write_config, write_json
-from gantools.training import Checkpoints, StopRequest, check_resume, describe_swd, eta, \
-    run_without_side_effects, save_weights, swd_against_data
-
+from gantools import runner, scale
+from gantools.cli import UsageError, finite_float, first_line, positive_float, positive_int
+from gantools.images import CACHE_CHOICES, ImageFolder
+from gantools.rundir import read_losses, update_json
+from gantools.scale import Replicas
+from gantools.training import describe_swd, run_without_side_effects, save_weights, \
+    swd_against_data
 
 
 def conv_init():
@@ -100,29 +45,9 @@ def gamma_init():
     return keras.initializers.RandomNormal(1., 0.02)
 
 
-nc = 3
-nz = 100
-ngf = 1024
-ndf = 64
-imageSize = 96
-batchSize = 64
-lrD = 0.00005
-lrG = 0.00005
-clamp_lower, clamp_upper = -0.01, 0.01
-steps = 100000           # for step in range(100000)
-n_critic = 5             # for _ in range(5)
-rotation_range = 20      # ImageDataGenerator(rotation_range=20)
-save_every = 1000        # if step % 1000 == 0
-grid_samples = 64        # fixed_noise: batchSize x nz
-predict_batch = 32       # netG.predict's default batch_size
-swd_images = 1024
-DEFAULT_DATA = "faces"
-
-
 @keras.saving.register_keras_serializable(package="wgan_anime")
 class TrainingBatchNorm(layers.BatchNormalization):
-    """BatchNormalization that always normalises with the batch statistics (the original's
-    `training=1`), also when the model is called with training=False or by predict()."""
+    """BatchNormalization on the batch statistics, whatever mode the model is called in."""
 
     def call(self, inputs, training=None, mask=None):
         return super().call(inputs, training=True, mask=mask)
@@ -135,8 +60,8 @@ def batch_norm(synchronized=False):
 
 
 def DCGAN_D(isize, nc, ndf, synchronized=False, output_dtype="float32"):
-    """`output_dtype`: of the last convolution and the flatten (float32 also under mixed
-    precision; None: the global float type, e.g. float64 in originals.side_by_side.s3)."""
+    """`output_dtype`: of the last convolution and the flatten (float32 under mixed
+    precision; None: the global float type, as originals.side_by_side.s3's float64)."""
     inputs = keras.Input(shape=(isize, isize, nc))
     x = layers.ZeroPadding2D()(inputs)
     x = layers.Conv2D(ndf, kernel_size=4, strides=2, use_bias=False,
@@ -175,6 +100,19 @@ def DCGAN_G(isize, nz, ngf, synchronized=False, output_dtype="float32"):
     return keras.Model(inputs=inputs, outputs=outputs, name="DCGAN_G")
 
 
+nc = 3
+nz = 100
+ngf = 1024
+ndf = 64
+imageSize = 96
+batchSize = 64
+lrD = 0.00005
+lrG = 0.00005
+clamp_lower, clamp_upper = -0.01, 0.01
+grid_samples = 64        # fixed_noise: batchSize x nz
+predict_batch = 32       # netG.predict's default batch_size
+
+
 @keras.saving.register_keras_serializable(package="wgan_anime")
 class Keras2RMSprop(keras.optimizers.Optimizer):
     """Keras 2.1.2's RMSprop (no momentum, no decay): a = rho a + (1 - rho) g^2;
@@ -202,29 +140,25 @@ class Keras2RMSprop(keras.optimizers.Optimizer):
                                              ops.add(ops.sqrt(accumulator), self.epsilon)))
 
     def get_config(self):
-        config = super().get_config()
-        config.update(rho=self.rho, epsilon=self.epsilon)
-        return config
+        return dict(super().get_config(), rho=self.rho, epsilon=self.epsilon)
 
 
 class WGAN:
     """netD, netG, their RMSprop optimisers, the noise stream and one generator step."""
 
     def __init__(self, seed=0, nz=nz, ngf=ngf, ndf=ndf, batch_size=batchSize, lrD=lrD, lrG=lrG,
-                 clamp=(clamp_lower, clamp_upper), n_critic=n_critic, rmsprop_epsilon=1e-8,
+                 clamp=(clamp_lower, clamp_upper), n_critic=5, rmsprop_epsilon=1e-8,
                  replicas=None, output_dtype="float32"):
-        self.nz, self.batch_size, self.n_critic = nz, batch_size, n_critic
+        self.nz, self.batch_size, self.n_critic, self.seed = nz, batch_size, n_critic, seed
         self.clamp_lower, self.clamp_upper = clamp
         self.replicas = replicas = replicas or Replicas()
         with replicas.strategy.scope():
-            self.netD = DCGAN_D(imageSize, nc, ndf, synchronized=replicas.distributed,
-                                output_dtype=output_dtype)
-            self.netG = DCGAN_G(imageSize, nz, ngf, synchronized=replicas.distributed,
-                                output_dtype=output_dtype)
-            self.optimizer_D = wrap_optimizer(Keras2RMSprop(lrD, epsilon=rmsprop_epsilon),
-                                              replicas.mixed_precision)
-            self.optimizer_G = wrap_optimizer(Keras2RMSprop(lrG, epsilon=rmsprop_epsilon),
-                                              replicas.mixed_precision)
+            self.netD = DCGAN_D(imageSize, nc, ndf, replicas.distributed, output_dtype)
+            self.netG = DCGAN_G(imageSize, nz, ngf, replicas.distributed, output_dtype)
+            self.optimizer_D = scale.wrap_optimizer(
+                Keras2RMSprop(lrD, epsilon=rmsprop_epsilon), replicas.mixed_precision)
+            self.optimizer_G = scale.wrap_optimizer(
+                Keras2RMSprop(lrG, epsilon=rmsprop_epsilon), replicas.mixed_precision)
             self.optimizer_D.build(self.netD.trainable_variables)
             self.optimizer_G.build(self.netG.trainable_variables)
         # Plain variables: every worker draws the same global noise; replicas take rows of it.
@@ -233,29 +167,32 @@ class WGAN:
         self.batches = tf.Variable(0, dtype=tf.int64, trainable=False)   # real batches used
         self.fixed_noise = np.random.default_rng([seed, 1]).normal(
             size=(grid_samples, nz)).astype('float32')
-        self.seed = seed
         self.checkpoint = tf.train.Checkpoint(
             netD=self.netD, netG=self.netG, optimizer_D=self.optimizer_D,
             optimizer_G=self.optimizer_G, rng=self.rng, step=self.step, batches=self.batches)
-        # The updates (XLA-compiled with --jit-compile) run on every replica; the noise is
-        # drawn and the critic clipped outside them.
+        # The updates (XLA with --jit-compile) run on every replica; the noise is drawn and
+        # the critic clipped outside them.
         self._netD_train, self._netG_train = self.netD_train, self.netG_train
         if replicas.jit_compile:
             self._netD_train = tf.function(self.netD_train, jit_compile=True)
             self._netG_train = tf.function(self.netG_train, jit_compile=True)
         spec = tf.TensorSpec((None, imageSize, imageSize, nc), tf.float32)
-        signature = None if replicas.distributed else [[spec] * n_critic]
-        self.train_step = tf.function(self._train_step, input_signature=signature,
-                                      reduce_retracing=True)
+        self.train_step = tf.function(
+            self._train_step, reduce_retracing=True,
+            input_signature=None if replicas.distributed else [[spec] * n_critic])
 
     def trainable_parameters(self):
         count = lambda model: sum(int(np.prod(v.shape)) for v in model.trainable_variables)
         return {"generator": count(self.netG), "discriminator": count(self.netD)}
 
+    def netD_clamp(self):
+        """Clip every trainable critic weight, BatchNorm's gamma and beta included."""
+        for v in self.netD.trainable_variables:
+            v.assign(tf.clip_by_value(v, self.clamp_lower, self.clamp_upper))
+
     def netD_train(self, real_data, noise=None):
-        """One critic update on a real batch and new noise: RMSprop on loss_fake - loss_real.
-        Under a strategy: this replica's real batch and rows of the noise, each mean
-        weighted by its share of the global one. Noise None: drawn here."""
+        """One critic update: RMSprop on loss_fake - loss_real. Under a strategy this
+        replica's batch and rows of the noise, each mean weighted by its share."""
         if noise is None:
             noise = self.rng.normal((self.batch_size, self.nz))
         real_share = fake_share = None
@@ -272,11 +209,6 @@ class WGAN:
         variables = self.netD.trainable_variables
         self.optimizer_D.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return tf.stack([loss_real, loss_fake])
-
-    def netD_clamp(self):
-        """Clip every trainable critic weight, BatchNorm's gamma and beta included."""
-        for v in self.netD.trainable_variables:
-            v.assign(tf.clip_by_value(v, self.clamp_lower, self.clamp_upper))
 
     def netG_train(self, noise=None):
         """One generator update on new noise: RMSprop on -loss_fake."""
@@ -296,8 +228,8 @@ class WGAN:
         return loss
 
     def _train_step(self, real_batches):
-        """One step of the loop: n_critic x (critic update, clamp), then a generator update.
-        real_batches: global batches, or per-replica values from Replicas.split."""
+        """The loop's body: n_critic x (netD_train on a new batch and noise, netD_clamp),
+        then netG_train. real_batches: global batches, or Replicas.split's values."""
         replicas = self.replicas
         gather = replicas.sum if replicas.distributed else (lambda losses: losses)
         for real_data in real_batches:
@@ -321,223 +253,205 @@ class WGAN:
         return np.random.default_rng([self.seed, 2]).normal(size=(n, self.nz)).astype('float32')
 
 
-# ##### The program
-
-def build_parser():
-    parser = ArgumentParser(
-        prog="wgan_anime.py",
-        description="The blog's WGAN (seed 001, FangYang970206/Anime_GAN WGAN_keras, weight "
-                    "clipping and RMSprop) in Keras 3: 96x96 anime faces.")
-    original = parser.add_argument_group("the original's settings (wgan_keras.py)")
-    original.add_argument("--data", type=str, default=DEFAULT_DATA,
-                          help="folder of face images (every JPEG/PNG below it)")
-    original.add_argument("--steps", type=positive_int, default=steps,
-                          help="generator steps")
-    original.add_argument("--batch-size", type=positive_int, default=batchSize,
-                          help="images per batch (batchSize)")
-    original.add_argument("--lr-d", type=positive_float, default=lrD, help="critic RMSprop lr")
-    original.add_argument("--lr-g", type=positive_float, default=lrG,
-                          help="generator RMSprop lr")
-    original.add_argument("--n-critic", type=positive_int, default=n_critic,
-                          help="critic updates per generator step")
-    original.add_argument("--clamp-lower", type=float, default=clamp_lower,
-                          help="critic weights are clipped to [lower, upper]")
-    original.add_argument("--clamp-upper", type=float, default=clamp_upper)
-    original.add_argument("--nz", type=positive_int, default=nz, help="noise size")
-    original.add_argument("--ngf", type=positive_int, default=ngf,
-                          help="channels of G's first layer (halved four times; a multiple "
-                               "of 16)")
-    original.add_argument("--ndf", type=positive_int, default=ndf,
-                          help="channels of D's first layer (doubled four times)")
-    original.add_argument("--rotation-range", type=float, default=rotation_range,
-                          help="random rotation of the real images, in degrees (0: none)")
-    original.add_argument("--save-every", type=positive_int, default=save_every,
-                          help="steps between grids, saved models and checkpoints")
-    original.add_argument("--rmsprop-epsilon", type=positive_float, default=1e-8,
-                          help="RMSprop epsilon, added to sqrt(a) as Keras 2 did")
-    added = parser.add_argument_group("added")
-    added.add_argument("--size-per-dataset", type=positive_int, default=None,
-                       help="use only the first N images in natural order; default all")
-    added.add_argument("--resume", action="store_true",
-                       help="continue the run in --out from its last checkpoint (same "
-                            "settings; --steps may be raised)")
-    added.add_argument("--evaluate", action="store_true",
-                       help="only compute the quality metric of the run in --out (its last "
-                            "checkpoint) against --data, and update its metrics.json")
-    added.add_argument("--swd-images", type=positive_int, default=swd_images,
-                       help="generated and real images for the sliced Wasserstein distance")
-    added.add_argument("--cache", choices=CACHE_CHOICES, default="auto",
-                       help="keep the decoded images in memory: auto = if they take less "
-                            "than a quarter of the RAM")
-    added.add_argument("--bytescale-grids", action="store_true",
-                       help="stretch each grid to its own min-max, as scipy.misc.imsave did")
-    add_device_arguments(parser)
-    add_run_arguments(parser, "wgan_anime")
-    return parser
-
-
-def check_flags(args):
-    if args.ngf % 16:
-        raise UsageError("--ngf {} must be a multiple of 16 (G halves it four "
-                         "times)".format(args.ngf))
-    if args.clamp_lower >= args.clamp_upper:
-        raise UsageError("--clamp-lower {} must be below --clamp-upper {}".format(
-            args.clamp_lower, args.clamp_upper))
-    if not 0 <= args.rotation_range <= 180:
-        raise UsageError("--rotation-range {} must be between 0 and 180 degrees".format(
-            args.rotation_range))
-
-
-def hyperparameters(args):
-    return dict(steps=args.steps, batch_size=args.batch_size, lr_d=args.lr_d, lr_g=args.lr_g,
-                n_critic=args.n_critic, clamp=[args.clamp_lower, args.clamp_upper],
-                nz=args.nz, ngf=args.ngf, ndf=args.ndf, rotation_range=args.rotation_range,
-                save_every=args.save_every, rmsprop="Keras 2 (epsilon outside the sqrt)",
-                rmsprop_rho=0.9, rmsprop_epsilon=args.rmsprop_epsilon, data=args.data,
-                size_per_dataset=args.size_per_dataset, grid_samples=grid_samples,
-                swd_images=args.swd_images, bytescale_grids=args.bytescale_grids,
-                image_size=imageSize, conv_init_std=0.02, bn_gamma_init=[1.0, 0.02],
-                bn_epsilon=1.01e-5, bn_training_always=True, normalisation="[-1, 1]",
-                mixed_precision=args.mixed_precision)
-
-
-RESUME_MAY_CHANGE = ("steps", "data", "swd_images", "deterministic")
-LOSS_COLUMNS = ["step", "loss_d", "loss_g", "loss_d_real", "loss_d_fake", "swd"]
-
-
-def make_wgan(args, seed, replicas=None):
-    return WGAN(seed=seed, nz=args.nz, ngf=args.ngf, ndf=args.ndf, batch_size=args.batch_size,
-                lrD=args.lr_d, lrG=args.lr_g, clamp=(args.clamp_lower, args.clamp_upper),
-                n_critic=args.n_critic, rmsprop_epsilon=args.rmsprop_epsilon,
-                replicas=replicas)
-
-
-def swd(gan, folder, n, seed):
-    return swd_against_data(gan.sample(gan.evaluation_noise(min(n, len(folder)))), folder, seed)
-
-
-def save(gan, run_dir, step, args, folder):
-    """Every --save-every steps: the grid of fixed noise, the SWD and the models."""
-    from gantools.plots import write_image_grid
-    write_image_grid(gan.sample(gan.fixed_noise), run_dir / "samples" / ("step_%06d.png" % step),
-                     bytescale=args.bytescale_grids)
-    distance = swd(gan, folder, args.swd_images, args.seed)
-    print(describe_swd(distance), flush=True)
-    save_weights(gan.netD, run_dir / "discriminator.weights.h5")
-    save_weights(gan.netG, run_dir / "generate.weights.h5")
-    return distance
-
-
-def train(gan, folder, args, run_dir):
-    """The script's loop from the checkpointed step to args.steps, writing files as it goes.
-
-    Ctrl-C (or SIGTERM) stops after the current step with a checkpoint, so --resume
-    continues with the next one.
-    """
-    start = int(gan.step.numpy())
-    checkpoints = Checkpoints(gan.checkpoint, run_dir / "checkpoints")
-    (run_dir / "samples").mkdir(exist_ok=True)
-    train_generate = folder.stream(args.batch_size, args.seed, int(gan.batches.numpy()),
-                                   args.rotation_range)
-    distance = {}
-    started = time.perf_counter()
-    with StopRequest() as stop, LossLog(run_dir / "losses.csv", LOSS_COLUMNS,
-                                        keep_until=start) as log:
-        for step in range(start, args.steps):
-            real_batches = [gan.replicas.split(next(train_generate))
-                            for _ in range(args.n_critic)]
-            errD, errG, errD_real, errD_fake = gan.train_step(real_batches).numpy()
-            print('[%d] Loss_D: %f Loss_G: %f Loss_D_real: %f Loss_D_fake %f' % (
-                step, errD, errG, errD_real, errD_fake)
-                + eta(started, step + 1 - start, args.steps - start), flush=True)
-            row = dict(step=step, loss_d=float(errD), loss_g=float(errG),
-                       loss_d_real=float(errD_real), loss_d_fake=float(errD_fake), swd="")
-            final = step == args.steps - 1
-            if step % args.save_every == 0 or final:
-                distance = save(gan, run_dir, step, args, folder)
-                row["swd"] = round(distance["avg"], 4)
-            log.write(**row)
-            if step % args.save_every == 0 or final or stop.requested:
-                log.flush()
-                checkpoints.save(step + 1)
-            if stop.requested and not final:
-                print("Interrupted: checkpoint saved after step {}; continue with "
-                      "--resume".format(step), flush=True)
-                raise KeyboardInterrupt
-    return distance
-
-
-def save_figures(run_dir):
+def save_figures(run_dir, losses):
     from gantools.plots import plot_losses, write_gif
     write_gif(sorted((run_dir / "samples").glob("step_*.png")), run_dir / "evolution.gif",
               duration_ms=300)
-    plot_losses(read_losses(run_dir / "losses.csv"), run_dir / "losses.png",
-                {"loss_d": "Loss_D", "loss_g": "Loss_G"}, x="step", title="WGAN_Anime",
-                xlabel="step", ylabel="loss")
+    plot_losses(losses, run_dir / "losses.png", {"loss_d": "Loss_D", "loss_g": "Loss_G"},
+                x="step", title="WGAN_Anime", xlabel="step", ylabel="loss")
 
 
-def load_data(args, data):
-    return ImageFolder(data, imageSize, limit=args.size_per_dataset, cache=args.cache)
+# ---------------------------------------------------------------------------------------
+# The program for gantools.runner: the script's settings, its loop's printing and saving.
+
+class WGANAnime(runner.Program):
+    script = "wgan_anime"
+    description = ("The blog's WGAN (seed 001, FangYang970206/Anime_GAN WGAN_keras, weight "
+                   "clipping and RMSprop) in Keras 3: 96x96 anime faces.")
+    loss_columns = ("step", "loss_d", "loss_g", "loss_d_real", "loss_d_fake", "swd")
+    free = ("swd_images", "cache", "jit_compile", "strategy", "devices")
+
+    def add_arguments(self, parser):
+        group = parser.add_argument_group("the original's settings (wgan_keras.py)")
+        add = group.add_argument
+        add("--data", default="faces", help="folder of face images (every JPEG/PNG below it)")
+        add("--steps", type=positive_int, default=100000, help="generator steps")
+        add("--batch-size", type=positive_int, default=batchSize, help="images per batch")
+        add("--lr-d", type=positive_float, default=lrD, help="critic RMSprop lr")
+        add("--lr-g", type=positive_float, default=lrG, help="generator RMSprop lr")
+        add("--n-critic", type=positive_int, default=5, help="critic updates per step")
+        add("--clamp-lower", type=finite_float, default=clamp_lower,
+            help="critic weights are clipped to [lower, upper]")
+        add("--clamp-upper", type=finite_float, default=clamp_upper)
+        add("--nz", type=positive_int, default=nz, help="noise size")
+        add("--ngf", type=positive_int, default=ngf,
+            help="channels of G's first layer (halved four times; a multiple of 16)")
+        add("--ndf", type=positive_int, default=ndf,
+            help="channels of D's first layer (doubled four times)")
+        add("--rotation-range", type=finite_float, default=20,
+            help="random rotation of the real images, in degrees (0: none)")
+        add("--save-every", type=positive_int, default=1000,
+            help="steps between grids, saved models and checkpoints")
+        add("--rmsprop-epsilon", type=positive_float, default=1e-8,
+            help="RMSprop epsilon, added to sqrt(a) as Keras 2 did")
+        group = parser.add_argument_group("added")
+        add = group.add_argument
+        add("--size-per-dataset", type=positive_int, help="use only the first N images")
+        add("--evaluate", action="store_true",
+            help="only compute the SWD of the run in --out (its newest checkpoint) against "
+                 "--data, into its metrics.json")
+        add("--swd-images", type=positive_int, default=1024,
+            help="generated and real images for the sliced Wasserstein distance")
+        add("--cache", choices=CACHE_CHOICES, default="auto",
+            help="keep the decoded images in memory: auto = if they take < 1/4 of the RAM")
+        add("--bytescale-grids", action="store_true",
+            help="stretch each grid to its own min-max, as scipy.misc.imsave did")
+        scale.add_device_arguments(parser)
+
+    def check_args(self, parser, args):
+        if args.ngf % 16:
+            parser.error(f"--ngf {args.ngf} must be a multiple of 16 (G halves it 4 times)")
+        if args.clamp_lower >= args.clamp_upper:
+            parser.error(f"--clamp-lower {args.clamp_lower} must be below --clamp-upper "
+                         f"{args.clamp_upper}")
+        if not 0 <= args.rotation_range <= 180:
+            parser.error(f"--rotation-range {args.rotation_range} must be 0-180 degrees")
+        if args.evaluate:  # instead of a run, as --help
+            if args.resume or args.overwrite:
+                parser.error("--evaluate cannot be combined with --resume or --overwrite")
+            evaluate(self, args)
+            parser.exit(0)
+
+    def setup(self, args):
+        self.replicas = scale.setup(args)  # before TensorFlow initialises its devices
+        scale.worker_out(args)
+
+    def load_data(self, args):
+        return ImageFolder(args.data, imageSize, limit=args.size_per_dataset, cache=args.cache)
+
+    def make_wgan(self):
+        a = self.args
+        return WGAN(seed=self.seed, nz=a.nz, ngf=a.ngf, ndf=a.ndf, batch_size=a.batch_size,
+                    lrD=a.lr_d, lrG=a.lr_g, clamp=(a.clamp_lower, a.clamp_upper),
+                    n_critic=a.n_critic, rmsprop_epsilon=a.rmsprop_epsilon,
+                    replicas=self.replicas)
+
+    def build(self):
+        print(scale.startup_line(self.replicas), flush=True)
+        self.gan = self.make_wgan()
+        self.gan.netD.summary()  # as the original
+        self.gan.netG.summary()
+        self.swd = None  # the last SWD: {step, distance}
+        self.train_generate = self.stream()
+
+    def describe(self):
+        return dict(rmsprop="Keras 2.1.2 (epsilon outside the sqrt)", rmsprop_rho=0.9,
+                    grid_samples=grid_samples, image_size=imageSize, conv_init_std=0.02,
+                    bn_gamma_init=[1.0, 0.02], bn_epsilon=1.01e-5, bn_training_always=True,
+                    normalisation="[-1, 1]", dataset=self.data.summary(),
+                    devices_and_scale=self.replicas.describe())
+
+    def trainable_parameters(self):
+        return self.gan.trainable_parameters()
+
+    def train_unit(self, step):
+        """One step of the script's loop, its line, and `if step % 1000 == 0` (and the last)."""
+        args, gan = self.args, self.gan
+        real_batches = [gan.replicas.split(next(self.train_generate))
+                        for _ in range(args.n_critic)]
+        errD, errG, errD_real, errD_fake = gan.train_step(real_batches).numpy()
+        self.print('[%d] Loss_D: %f Loss_G: %f Loss_D_real: %f Loss_D_fake %f' % (
+            step, errD, errG, errD_real, errD_fake))
+        row = dict(step=step, loss_d=float(errD), loss_g=float(errG),
+                   loss_d_real=float(errD_real), loss_d_fake=float(errD_fake), swd="")
+        if step % args.save_every == 0 or step == args.steps - 1:
+            self.swd = dict(step=step, distance=self.save_step(step))
+            row["swd"] = round(self.swd["distance"]["avg"], 4)
+        return row
+
+    def save_step(self, step):
+        """The models, the grid of the fixed noise and the SWD."""
+        from gantools.plots import write_image_grid
+        samples = self.run_dir / "samples"
+        samples.mkdir(exist_ok=True)
+        write_image_grid(self.gan.sample(self.gan.fixed_noise), samples / f"step_{step:06d}.png",
+                         bytescale=self.args.bytescale_grids)
+        distance = self.measure()
+        self.print(describe_swd(distance))
+        save_weights(self.gan.netD, self.run_dir / "discriminator.weights.h5")
+        save_weights(self.gan.netG, self.run_dir / "generate.weights.h5")
+        return distance
+
+    def measure(self):
+        """The SWD of generated against real images (x 1e3)."""
+        noise = self.gan.evaluation_noise(min(self.args.swd_images, len(self.data)))
+        return swd_against_data(self.gan.sample(noise), self.data, self.seed)
+
+    def checkpoint_due(self, done):
+        return (done - 1) % self.args.save_every == 0  # after the steps that save
+
+    # The checkpoint: models, optimisers, noise generator, step and data position (batches).
+    def state(self):
+        return {"last_swd": self.swd}
+
+    def save(self, folder):
+        self.gan.checkpoint.write(str(folder / "state"))
+
+    def restore(self, folder, state):
+        self.gan.checkpoint.read(str(folder / "state")).assert_consumed()
+        self.swd = state["last_swd"]
+        self.train_generate = self.stream()
+
+    def stream(self):
+        """train_generate: the rotated real batches from the data position on."""
+        return self.data.stream(self.args.batch_size, self.seed, int(self.gan.batches.numpy()),
+                                self.args.rotation_range)
+
+    def finish(self):
+        losses = read_losses(self.run_dir / "losses.csv")
+        steps = int(self.gan.step.numpy())
+        last = self.swd or {}  # measured after the last step, unless resumed to finish
+        distance = last["distance"] if last.get("step") == steps - 1 else self.measure()
+        save_figures(self.run_dir, losses)
+        return dict(steps=steps, swd_x1e3=distance, final_loss_d=float(losses["loss_d"][-1]),
+                    final_loss_g=float(losses["loss_g"][-1]))
+
+    def summary(self, metrics):
+        return scale.worker_note(self.replicas, self.run_dir)
 
 
-def evaluate(args):
-    """--evaluate: SWD of the run's last checkpoint against the data, into metrics.json."""
-    run_dir = start_run(args, resume=True)
-    config = read_config(run_dir)
-    for key in ("nz", "ngf", "ndf"):  # the run's architecture
-        setattr(args, key, config[key])
-    args.size_per_dataset = config.get("size_per_dataset")
-    gan = make_wgan(args, config["seed"])
-    latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore(partial=True, flag="--evaluate")
-    folder = load_data(args, args.data)
-    distance = swd(gan, folder, args.swd_images, config["seed"])
-    update_json(run_dir / "metrics.json", swd_x1e3=distance, evaluated_checkpoint=latest,
-                   evaluated_steps=int(gan.step.numpy()), evaluated_data=str(folder.root))
-    print("{} after {} steps ({}), against {}".format(
-        describe_swd(distance), int(gan.step.numpy()), latest, folder.root))
-    return 0
+EVALUATION_FLAGS = ("data", "swd_images", "cache")  # --evaluate's own; the rest: the run's
+
+
+def evaluate(program, args):
+    """--evaluate: the SWD of the run's newest checkpoint against --data, into metrics.json
+    (the run's flags, on one device)."""
+    out = Path(args.out).expanduser()
+    if not (out / "config.json").is_file():
+        raise UsageError(f"--evaluate: {out} holds no run (no config.json)")
+    config = runner.read_config(out)
+    if config.get("program") != program.script or not isinstance(config.get("flags"), dict):
+        raise UsageError(f"--evaluate: {out} holds no run of this {program.script}.py")
+    for dest, value in config["flags"].items():
+        if dest not in EVALUATION_FLAGS and hasattr(args, dest):
+            setattr(args, dest, value)
+    args.out, args.strategy, args.devices = out, "default", None
+    program.args, program.seed = args, args.seed
+    program.setup(args)
+    program.data = program.load_data(args)
+    program.gan = program.make_wgan()
+    folder, state = runner.checkpoints(out, program).latest(flag="--evaluate")
+    try:
+        program.restore(folder, state)
+    except Exception as error:  # whatever a damaged file raises: one line
+        raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
+                         f"({first_line(error)})") from None
+    steps, distance = int(program.gan.step.numpy()), program.measure()
+    update_json(out / "metrics.json", swd_x1e3=distance, evaluated_checkpoint=str(folder),
+                evaluated_steps=steps, evaluated_data=str(program.data.root))
+    print(f"{describe_swd(distance)} after {steps} steps ({folder}), against "
+          f"{program.data.root}", flush=True)
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    check_flags(args)
-    if args.evaluate:
-        return evaluate(args)
-    list_images(args.data)  # a missing dataset is reported before anything is written
-    replicas = setup(args)  # before TensorFlow initialises its devices
-    hparams = hyperparameters(args)
-    run_dir = start_run(args, resume=args.resume, worker=replicas.worker)
-    print(startup_line(replicas), flush=True)
-    if args.resume:
-        config = check_resume(run_dir, dict(hparams, seed=args.seed), RESUME_MAY_CHANGE)
-    folder = load_data(args, args.data)
-    gan = make_wgan(args, args.seed, replicas)
-    gan.netD.summary()  # as the original
-    gan.netG.summary()
-    if args.resume:
-        folder.check_same_as(config)
-        latest = Checkpoints(gan.checkpoint, run_dir / "checkpoints").restore()
-        if int(gan.step.numpy()) >= args.steps:
-            raise UsageError("--resume: the run has already trained {} steps; pass a larger "
-                             "--steps".format(int(gan.step.numpy())))
-        print("Resuming {} at step {}".format(latest, int(gan.step.numpy())), flush=True)
-    else:
-        write_config(run_dir, args, dict(hparams, dataset=folder.summary(),
-                                         devices_and_scale=replicas.describe()),
-                     gan.trainable_parameters())
-    start = int(gan.step.numpy())
-    started = time.perf_counter()
-    distance = train(gan, folder, args, run_dir)
-    seconds = time.perf_counter() - started
-    save_figures(run_dir)
-    losses = read_losses(run_dir / "losses.csv")
-    write_json(run_dir / "metrics.json", dict(
-        steps=int(gan.step.numpy()), swd_x1e3=distance,
-        final_loss_d=float(losses["loss_d"][-1]), final_loss_g=float(losses["loss_g"][-1]),
-        train_seconds=round(seconds, 2),
-        seconds_per_step=round(seconds / max(args.steps - start, 1), 4)))
-    if replicas.worker_finished(run_dir):  # the chief's files are the run's
-        return 0
-    print("Wrote {} (samples/, evolution.gif, losses.png, losses.csv, metrics.json)".format(
-        run_dir))
-    return 0
+    return runner.main(WGANAnime(), argv)

@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import assert_only_run_files, checkpoint_values, make_faces, read_rows
-from gantools import launch
+from conftest import assert_only_run_files, make_faces, read_rows
+from gantools import launch, runner, training
 from gantools.cli import UsageError
 from keras_models import dcgan as s2
 
@@ -235,6 +235,19 @@ FLAGS = ["--epochs", "3", "--batch-size", "2", "--save-every", "2", "--swd-image
          "--deterministic"]
 
 
+def parse(flags):
+    return runner.build_parser(s2.DCGANAnime()).parse_args(flags)
+
+
+def checkpoint_values(run_dir):
+    """Every tensor of the run's newest checkpoint, by name; and its checkpoint.json."""
+    folder = sorted((run_dir / "checkpoints").glob("batch_*"))[-1]
+    reader = tf.train.load_checkpoint(str(folder / "state"))
+    values = {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+              if "OBJECT_GRAPH" not in name}
+    return values, json.loads((folder / "checkpoint.json").read_text())
+
+
 @pytest.fixture(scope="module")
 def straight_run(tmp_path_factory, small_faces):
     """The script as a user runs it, in a fresh process: 3 epochs of 3 batches."""
@@ -246,58 +259,73 @@ def straight_run(tmp_path_factory, small_faces):
 
 def test_script_end_to_end(straight_run):
     result, out = straight_run
-    assert_only_run_files(out)  # --overwrite would remove every file of the run
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+    assert_only_run_files(out)  # --overwrite would remove every file of the run
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Devices: CPU")
-    assert any("Skipped 1 unreadable files" in line for line in lines)
+    assert lines[0].startswith("Reading 6 JPEG/PNG images below ")
+    assert lines[1].startswith("Skipped 1 unreadable files")
+    assert lines[2] == "Devices: CPU" and lines[3].startswith("Strategy: default (1 replica")
     assert [line for line in lines if line.startswith("Main epoch")] == [
         "Main epoch0:", "Main epoch1:", "Main epoch2:"]
-    assert any(line.startswith("progress: D:") and ", G:" in line and " 5/5 " in line
-               for line in lines)
+    assert any(line.startswith("progress: D:") and ", G:" in line and " 9/9 " in line
+               for line in lines)  # tqdm's description, over the run's 3 x 3 batches
+    assert lines[-1] == "Wrote runs/dcgan_anime" and lines[-2].startswith("SWD x1e3 ")
     for name in ["losses.png", "samples/epoch_000.png", "samples/epoch_002.png"]:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Image.open(out / "samples" / "epoch_000.png").size == (768, 768)
     assert (out / "evolution.gif").read_bytes()[:6] == b"GIF89a"
     assert Image.open(out / "evolution.gif").n_frames == 2
     assert (out / "generate.weights.h5").exists() and (out / "discriminator.weights.h5").exists()
+    # checkpoints: at the start, after the epochs that save (0 and the last), the last 3 kept
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "batch_00000000", "batch_00000003", "batch_00000009"]
     rows = read_rows(out / "losses.csv", DROP)
     assert [row["epoch"] for row in rows] == ["0", "1", "2"]
     assert rows[0]["swd"] and not rows[1]["swd"] and rows[2]["swd"]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == 3 and metrics["swd_x1e3"]["images"] == 4
     assert set(metrics["swd_x1e3"]) == {"96", "48", "24", "avg", "images"}
+    assert metrics["final_loss_d"] == float(rows[-1]["loss_d"])
+    assert metrics["seconds_per_batch"] > 0 and metrics["train_seconds"] > 0
     config = json.loads((out / "config.json").read_text())
+    assert config["program"] == "dcgan_anime" and len(config["data_checksum"]) == 16
     assert config["trainable_parameters"] == {"generator": 4600704, "discriminator": 2770176}
-    assert config["lr"] == 1e-4 and config["betas"] == [0.5, 0.999]
+    assert config["flags"]["lr"] == 1e-4 and config["betas"] == [0.5, 0.999]
     assert config["dataset"]["images"] == 5 and config["dataset"]["unreadable"] == 1
-    assert config["size_per_dataset"] == 30000  # the original's default (fewer here)
+    assert config["flags"]["size_per_dataset"] == 30000  # the original's default (fewer here)
+    assert "evaluate" not in config["flags"]
 
 
 def test_size_per_dataset_is_the_originals_30000_and_all_a_flag_value_away(tmp_path):
-    parse = s2.build_parser().parse_args
     assert parse([]).size_per_dataset == 30000
     assert parse(["--size-per-dataset", "all"]).size_per_dataset is None
     assert parse(["--size-per-dataset", "3"]).size_per_dataset == 3
     root = make_faces(tmp_path / "faces", n=6, corrupt=False)
     for flags, images in [(["--size-per-dataset", "4"], 4), (["--size-per-dataset", "all"], 6),
                           ([], 6)]:
-        assert len(s2.load_data(parse(flags), root)) == images
+        assert len(s2.DCGANAnime().load_data(parse(["--data", str(root), *flags]))) == images
+
+
+def test_a_unit_is_a_batch_a_row_an_epoch_and_checkpoints_follow_the_saves():
+    program = s2.DCGANAnime()
+    program.args, program.n_batches = parse(["--epochs", "45", "--save-every", "20"]), 3
+    assert program.total_units() == 135
+    due = [done for done in range(1, 136) if program.checkpoint_due(done)]
+    assert due == [3, 63, 123, 135]  # after epochs 0, 20, 40 and the last (44)
 
 
 def interrupt_after(monkeypatch, batches):
-    """Send this process a real SIGINT during the given batch (counted over the run)."""
+    """Send this process a real SIGINT while the runner reports the given batch."""
     seen = {"n": 0}
-    original = s2.Progress.update
+    original = training.Progress.update
 
     def update(self, done, description=""):
-        if description:  # a training batch, not the initial position of a resumed epoch
-            seen["n"] += 1
-            if seen["n"] == batches:
-                os.kill(os.getpid(), signal.SIGINT)
+        seen["n"] += 1
+        if seen["n"] == batches:
+            os.kill(os.getpid(), signal.SIGINT)
         return original(self, done, description)
-    monkeypatch.setattr(s2.Progress, "update", update)
+    monkeypatch.setattr(training.Progress, "update", update)
 
 
 def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
@@ -307,33 +335,50 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     interrupt_after(monkeypatch, 5)  # inside epoch 1, after its second batch
     with pytest.raises(KeyboardInterrupt):
         s2.main(flags)
-    assert "checkpoint saved at epoch 1 batch 2" in capsys.readouterr().out
+    assert "Interrupted: checkpoint saved after batch 5; continue with --resume" in \
+        capsys.readouterr().out
     monkeypatch.undo()
+    with (out / "losses.csv").open("a") as f:
+        f.write("1,9,9,9,9,,1\n")  # a row written after the checkpoint, before a kill
     with pytest.raises(UsageError, match="--batch-size 4 differs from the run's 2"):
         s2.main(flags[:-1] + ["--batch-size", "4", "--resume"])
     assert s2.main(flags + ["--resume"]) == 0
-    assert "Resuming" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Resuming " in printed and "after batch 5 of 9" in printed
+    assert "Main epoch1:" in printed and "Main epoch0:" not in printed
     _, straight = straight_run
     assert read_rows(out / "losses.csv", DROP) == read_rows(straight / "losses.csv", DROP)
-    expected, actual = checkpoint_values(straight), checkpoint_values(out)
+    (expected, expected_state), (actual, state) = (checkpoint_values(straight),
+                                                   checkpoint_values(out))
+    assert state["units_done"] == expected_state["units_done"] == 9
     assert expected.keys() == actual.keys() and len(actual) > 40
     for name in expected:
         np.testing.assert_array_equal(actual[name], expected[name], err_msg=name)
-    # --evaluate recomputes the metric of the last checkpoint: the same as at the end
-    before = json.loads((out / "metrics.json").read_text())["swd_x1e3"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    timings = ("train_seconds", "seconds_per_batch")
+    assert {k: v for k, v in metrics.items() if k not in timings} == {
+        k: v for k, v in json.loads((straight / "metrics.json").read_text()).items()
+        if k not in timings}
+    with pytest.raises(UsageError, match="already trained 9 batch"):
+        s2.main(flags + ["--resume"])
+    # --evaluate recomputes the metric of the newest checkpoint: the same as at the end
     assert s2.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
                     "--swd-images", "4"]) == 0
     after = json.loads((out / "metrics.json").read_text())
-    assert after["swd_x1e3"] == before and after["evaluated_epochs"] == 3
+    assert after["swd_x1e3"] == metrics["swd_x1e3"] and after["evaluated_epochs"] == 3
+    assert after["evaluated_checkpoint"].endswith("batch_00000009")
 
 
 @pytest.mark.parametrize("flags, message", [
     (["--epochs", "0"], "--epochs: '0' must be a positive integer"),
+    (["--beta1", "1"], "--beta1: '1' must be a number in [0, 1)"),
+    (["--lr", "nan"], "--lr: 'nan' must be a finite number"),
     (["--size-per-dataset", "0"], "--size-per-dataset: '0' must be a positive integer"),
     (["--cache", "disk"], "--cache: invalid choice"),
     (["--data", "nowhere"], "--data nowhere does not exist; expected a folder of JPEG/PNG "
                             "face images, the anime faces of Hung-yi Lee's"),
     (["--resume"], "--resume: runs/dcgan_anime holds no run to resume"),
+    (["--evaluate"], "--resume: runs/dcgan_anime holds no run to resume"),
 ])
 def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monkeypatch,
                                                  capsys):

@@ -136,6 +136,33 @@ def test_missing_empty_and_unreadable_folders_are_one_line_usage_errors(tmp_path
         ImageFolder(bad, log=quiet)
 
 
+@pytest.mark.parametrize("cache", ["memory", "none"])
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path, cache):
+    """Linux file names are bytes: an image named b"caf\\xe9.jpg" (Latin-1) is trained on like
+    any other, a broken one is skipped and counted; messages and config.json escape the
+    byte. (It used to stop the whole run: TensorFlow's str tensors must be UTF-8.)"""
+    import json
+    import os
+    root = make_faces(tmp_path / "faces", n=3, corrupt=False, other=False)
+    twin = (root / "sub" / "0.jpg").read_bytes()
+    with open(os.path.join(os.fsencode(root), b"caf\xe9.jpg"), "wb") as f:
+        f.write(twin)
+    with open(os.path.join(os.fsencode(root), b"bad\xff.jpg"), "wb") as f:
+        f.write(b"not a JPEG")
+    log = []
+    folder = ImageFolder(root, cache=cache, log=lambda *a, **k: log.append(a[0]))
+    assert len(folder) == 4 and len(folder.skipped) == 1
+    assert folder.summary()["unreadable_files"] == [f"{root}/bad\\xff.jpg"]
+    assert any(f"Skipped 1 unreadable files ({root}/bad\\xff.jpg)" in line for line in log)
+    for line in log + [json.dumps(folder.summary(), ensure_ascii=False)]:
+        line.encode("utf-8")  # printable on a UTF-8 terminal, writable as UTF-8 JSON
+    images = collect(folder.epoch(4, seed=0, epoch=0))
+    twins = [i for i in range(4) if sum(np.array_equal(images[i], x) for x in images) == 2]
+    assert len(images) == 4 and len(twins) == 2  # the image and its copy, both trained on
+    assert folder.sample(10, seed=0).shape == (4, 96, 96, 3)
+    assert len(folder.checksum) == 16
+
+
 @pytest.mark.parametrize("mode, subsampling", [("RGB", 2), ("RGB", 0), ("L", 0)])
 def test_jpeg_is_decoded_as_pil_decodes_it(tmp_path, mode, subsampling):
     """The originals read their faces with PIL (scipy.misc.imread, Keras 2's load_img): the

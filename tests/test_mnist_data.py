@@ -109,6 +109,34 @@ def test_not_a_zip_and_truncated_npz(tmp_path, small):
     check_error(cut, str(cut), "not a readable mnist.npz")
 
 
+def corrupt_deflate(data, start):
+    """`data` with the deflate stream at `start` made invalid (block type 11): zlib.error."""
+    data = bytearray(data)
+    data[start] = 0x07
+    return bytes(data)
+
+
+def test_compressed_npz_with_corrupted_bytes(tmp_path, small):
+    """zlib's own error (not a bad CRC) used to escape as a traceback."""
+    import zipfile
+    path = tmp_path / "mnist.npz"
+    mnist.write_npz(path, small.x_train, small.y_train, small.x_test, small.y_test)
+    raw = path.read_bytes()
+    member = zipfile.ZipFile(path).getinfo("x_train.npy")
+    assert member.compress_type == zipfile.ZIP_DEFLATED
+    offset = member.header_offset  # the local header: 30 bytes, then its name and extra field
+    start = offset + 30 + int.from_bytes(raw[offset + 26:offset + 28], "little") + \
+        int.from_bytes(raw[offset + 28:offset + 30], "little")
+    path.write_bytes(corrupt_deflate(raw, start))
+    check_error(path, str(path), "not a readable mnist.npz", "invalid block type")
+
+
+def test_a_plain_npy_file_is_refused(tmp_path, small):
+    path = tmp_path / "x.npy"
+    np.save(path, small.x_train)
+    check_error(path, str(path), "a .npy file with one array, not an mnist.npz")
+
+
 def test_npz_without_an_array_or_with_wrong_shapes(tmp_path, small):
     path = tmp_path / "partial.npz"
     np.savez(path, x_train=small.x_train, y_train=small.y_train, x_test=small.x_test)
@@ -148,6 +176,9 @@ def test_idx_errors_name_the_file(tmp_path, small):
     # not gzip at all despite the name
     images.write_bytes(b"plain bytes")
     check_error(tmp_path, str(images), "cannot read")
+    # a gzip file with corrupted bytes in its deflate stream (after the 10-byte header)
+    images.write_bytes(corrupt_deflate(gzip.compress(raw), 10))
+    check_error(tmp_path, str(images), "cannot read", "invalid block type")
 
 
 def test_idx_images_and_labels_must_agree(tmp_path, small):

@@ -1,5 +1,6 @@
 """The MNIST GAN, WGAN and CGAN MLPs in graph mode (S6, S7, S8), on synthetic digits."""
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,8 +11,10 @@ import pytest
 from PIL import Image
 
 from conftest import assert_only_run_files, read_rows
+from gantools import runner
+from gantools.cli import UsageError
 from gantools.launch import run
-from gantools.mnist import Batches
+from gantools.mnist import Batches, write_npz
 from tf1_compat import mnist_cgan, mnist_gan, mnist_training, mnist_wgan
 
 PROGRAMS = {
@@ -21,15 +24,35 @@ PROGRAMS = {
 }
 
 
-def make(program, *flags):
+def parse(program, *flags):
     module, cls, _ = PROGRAMS[program]
-    args = module.build_parser().parse_args(list(flags))
-    return mnist_training._make_gan(cls, args)
+    parser = runner.build_parser(mnist_training.MnistProgram(cls, module.SETTINGS))
+    return parser.parse_args(list(flags))
+
+
+def make(program, *flags):
+    """The program's GraphGAN as its flags build it."""
+    args, cls = parse(program, *flags), PROGRAMS[program][1]
+    options = {name: getattr(args, name) for name in cls.options}
+    return cls(args.batch_size, args.learning_rate, seed=args.seed, **options)
 
 
 def train(module, out, data, *flags):
     return module.main(["--data", str(data), "--out", str(out), "--validation-size", "0",
                         "--metric-samples", "0", *map(str, flags)])
+
+
+def as_script(module, name, argv, monkeypatch, capsys):
+    """(exit code, stderr) of scripts/<name> run in this process."""
+    monkeypatch.setattr(sys, "argv", [name, *map(str, argv)])
+    code = run(module, list(map(str, argv)))
+    return code, capsys.readouterr().err
+
+
+def without_timings(path):
+    metrics = json.loads(path.read_text())
+    metrics.pop("train_seconds")
+    return metrics
 
 
 # -- the graphs ----------------------------------------------------------------------------
@@ -42,13 +65,13 @@ def test_parameter_counts_and_shapes(program):
     assert names == ["D_W1", "D_W2", "D_b1", "D_b2", "G_W1", "G_W2", "G_b1", "G_b2"]
     with gan.graph.as_default():
         trainable = mnist_training.tf.trainable_variables()
-    assert len(trainable) == 8  # the bookkeeping variables are not trainable
+    assert len(trainable) == 8
 
 
 @pytest.mark.parametrize("program, batch, lr, log_every", [
     ("S6", 128, 1e-3, 1000), ("S7", 32, 5e-5, 100), ("S8", 64, 1e-3, 1000)])
 def test_defaults_are_the_originals(program, batch, lr, log_every):
-    args = PROGRAMS[program][0].build_parser().parse_args([])
+    args = parse(program)
     assert (args.steps, args.batch_size, args.learning_rate, args.log_every,
             args.sample_every, args.validation_size) == (1_000_000, batch, lr, log_every,
                                                           1000, 5000)
@@ -168,40 +191,117 @@ def test_resume_gives_the_same_losses_as_a_straight_run(tmp_path, synthetic, pro
     assert [int(r["step"]) for r in read_rows(split / "losses.csv")] == list(range(20))
     grids = sorted(p.name for p in (split / "samples").iterdir())
     assert grids == ["000.png", "001.png", "002.png", "003.png", "004.png"]
-    for name in grids:
-        assert (straight / "samples" / name).read_bytes() == (split / "samples" / name).read_bytes()
+    for name in [f"samples/{grid}" for grid in grids] + ["evolution.gif"]:
+        assert (straight / name).read_bytes() == (split / name).read_bytes()
     config = json.loads((split / "config.json").read_text())
-    assert config["steps"] == 20 and config["seed"] == 5 and config["deterministic"]
-    assert json.loads((split / "metrics.json").read_text())["iterations_this_session"] == 10
+    assert config["flags"]["steps"] == 20 and config["flags"]["seed"] == 5
+    assert config["flags"]["deterministic"] and len(config["resumed"]) == 1
+    assert without_timings(split / "metrics.json") == without_timings(straight / "metrics.json")
 
 
-def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthetic):
+@pytest.mark.slow  # a fresh process killed mid-run; CI runs the slow suite too
+def test_kill_9_and_resume_give_the_straight_run(tmp_path, synthetic):
+    flags = ["--data", str(synthetic[1]), "--validation-size", "0", "--metric-samples", "0",
+             "--deterministic", "--seed", "3", "--log-every", "1", "--sample-every", "5",
+             "--checkpoint-every", "7", "--steps", "60"]
+    straight, out = tmp_path / "straight", tmp_path / "run"
+    assert mnist_gan.main(["--out", str(straight), *flags]) == 0
+    command = [sys.executable, str(mnist_training.Path(__file__).parents[1] / "scripts" /
+                                   "mnist_gan_tf1.py"), "--out", str(out), *flags]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    for line in process.stdout:
+        if line.startswith("Iter: 31"):
+            break
+    process.kill()  # SIGKILL: no handler runs
+    process.communicate(timeout=60)
+    assert mnist_gan.main(["--out", str(out), "--resume"]) == 0
+    assert (out / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
+    assert without_timings(out / "metrics.json") == without_timings(straight / "metrics.json")
+    for path in straight.glob("samples/*.png"):
+        assert (out / "samples" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthetic, capsys):
     out = tmp_path / "run"
     assert train(mnist_gan, out, synthetic[1], "--steps", "12", "--checkpoint-every", "2",
-                 "--sample-every", "0") == 0
-    kept = sorted(p.name for p in (out / "checkpoints").glob("*.index"))
-    assert kept == ["ckpt-10.index", "ckpt-12.index", "ckpt-8.index"]
-    assert not list((out / "checkpoints").glob("*tmp*"))
-    with pytest.raises(mnist_training.UsageError, match="--batch-size 64 differs"):
+                 "--sample-every", "5") == 0
+    kept = sorted(p.name for p in (out / "checkpoints").iterdir())
+    assert kept == ["step_00000008", "step_00000010", "step_00000012"]
+    newest = out / "checkpoints" / "step_00000012"
+    assert sorted(p.name for p in newest.iterdir()) == [
+        "checkpoint.json", "model.data-00000-of-00001", "model.index"]
+    state = json.loads((newest / "checkpoint.json").read_text())
+    assert (state["iteration"], state["data_position"], state["grids"]) == (12, 12 * 128, 3)
+    with pytest.raises(UsageError, match="--batch-size 64 differs"):
         mnist_gan.main(["--out", str(out), "--resume", "--batch-size", "64"])
-    with pytest.raises(mnist_training.UsageError, match="past --steps 5"):
-        mnist_gan.main(["--out", str(out), "--resume", "--steps", "5"])
-    with pytest.raises(mnist_training.UsageError, match="choose one"):
-        mnist_gan.main(["--out", str(out), "--resume", "--overwrite"])
-    with pytest.raises(mnist_training.UsageError, match="no run to resume"):
+    with pytest.raises(UsageError, match="already trained 12 steps"):
+        mnist_gan.main(["--out", str(out), "--resume"])
+    with pytest.raises(UsageError, match="no run to resume"):
         mnist_gan.main(["--out", str(tmp_path / "empty"), "--resume"])
-    # the same steps again: nothing to train, the outputs are written again
-    assert mnist_gan.main(["--out", str(out), "--resume"]) == 0
-    assert len(read_rows(out / "losses.csv")) == 1  # iteration 0 (logged every 1000)
-    with pytest.raises(mnist_training.UsageError, match="not a checkpoint of this program"):
-        mnist_cgan.main(["--evaluate", str(out)])
-    # a damaged latest checkpoint is reported before anything is written
-    data = out / "checkpoints" / "ckpt-12.data-00000-of-00001"
+    # a damaged newest checkpoint is skipped for the newest intact one
+    data = newest / "model.data-00000-of-00001"
     data.write_bytes(data.read_bytes()[:1000])
-    config = (out / "config.json").read_bytes()
-    with pytest.raises(mnist_training.UsageError, match="cannot read the checkpoint .*ckpt-12"):
-        mnist_gan.main(["--out", str(out), "--resume", "--steps", "14"])
-    assert (out / "config.json").read_bytes() == config
+    capsys.readouterr()
+    assert mnist_gan.main(["--out", str(out), "--resume", "--steps", "14"]) == 0
+    printed = capsys.readouterr().out
+    assert "Skipping the damaged checkpoint" in printed and "after step 10 of 14" in printed
+    assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == [0]  # logged every 1000
+
+
+def test_a_checkpoint_of_another_graph_is_refused_in_one_line(tmp_path, synthetic):
+    """An intact checkpoint whose variables have other shapes (resource variables would
+    take them silently): refused before anything is written."""
+    s6, s8 = tmp_path / "s6", tmp_path / "s8"
+    assert train(mnist_gan, s6, synthetic[1], "--steps", "2", "--sample-every", "0") == 0
+    assert train(mnist_cgan, s8, synthetic[1], "--steps", "2", "--sample-every", "0") == 0
+    shutil.copytree(s8 / "checkpoints" / "step_00000002", s6 / "checkpoints" / "step_00000099")
+    config = (s6 / "config.json").read_bytes()
+    with pytest.raises(UsageError, match=r"cannot read the checkpoint .*step_00000099 \(not a "
+                                         r"checkpoint of this program \(D_W1: expected shape "
+                                         r"\[784, 128\], shape \[794, 128\]\)\)"):
+        mnist_gan.main(["--out", str(s6), "--resume", "--steps", "4"])
+    assert (s6 / "config.json").read_bytes() == config
+
+
+def test_resume_of_another_programs_run_touches_nothing(tmp_path, synthetic, monkeypatch,
+                                                        capsys):
+    out = tmp_path / "run"
+    assert train(mnist_gan, out, synthetic[1], "--steps", "2", "--sample-every", "0") == 0
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for flag in ("--resume", "--evaluate"):
+        code, err = as_script("tf1_compat.mnist_wgan", "mnist_wgan_tf1.py",
+                              ["--out", out, flag], monkeypatch, capsys)
+        assert code == 2 and err == (f"mnist_wgan_tf1.py: error: {flag}: {out} holds a run of "
+                                     f"mnist_gan_tf1, not of mnist_wgan_tf1.py\n")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
+
+
+def test_a_moved_data_file_resumes(tmp_path, synthetic, monkeypatch, capsys):
+    """The data's checksum decides, not its path."""
+    first, moved = tmp_path / "a" / "mnist.npz", tmp_path / "b" / "mnist.npz"
+    first.parent.mkdir()
+    moved.parent.mkdir()
+    shutil.copy(synthetic[1], first)
+    flags = ["--deterministic", "--seed", "1", "--log-every", "1", "--sample-every", "0"]
+    assert train(mnist_cgan, tmp_path / "straight", synthetic[1], "--steps", "6", *flags) == 0
+    out = tmp_path / "run"
+    assert train(mnist_cgan, out, first, "--steps", "3", *flags) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["flags"]["data"] == str(first.resolve())  # usable from any folder
+    first.rename(moved)
+    code, err = as_script("tf1_compat.mnist_cgan", "mnist_cgan_tf1.py",
+                          ["--out", out, "--resume", "--steps", "6"], monkeypatch, capsys)
+    assert code == 2 and err.count("\n") == 1 and "does not exist" in err
+    assert mnist_cgan.main(["--out", str(out), "--resume", "--steps", "6",
+                            "--data", str(moved)]) == 0
+    assert (out / "losses.csv").read_bytes() == (tmp_path / "straight" / "losses.csv").read_bytes()
+    assert json.loads((out / "config.json").read_text())["flags"]["data"] == str(moved.resolve())
+    other = tmp_path / "other.npz"
+    x, y = synthetic[0].x_train[:100], synthetic[0].y_train[:100]
+    write_npz(other, x, y, x, y)
+    with pytest.raises(UsageError, match="not the data the run was trained on"):
+        mnist_cgan.main(["--out", str(out), "--resume", "--steps", "8", "--data", str(other)])
 
 
 @pytest.mark.slow  # CI runs the slow suite too
@@ -220,10 +320,10 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic, scr
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
-    assert "Stopped at iteration" in stderr and "--resume" in stderr
-    stopped = int(stderr.split("Stopped at iteration ")[1].split(";")[0])
+    assert "Interrupted: checkpoint saved after step" in stdout and "--resume" in stdout
+    stopped = int(stdout.split("checkpoint saved after step ")[1].split(";")[0])
     assert stopped >= 6
-    assert (out / "checkpoints" / f"ckpt-{stopped}.index").is_file()
+    assert (out / "checkpoints" / f"step_{stopped:08d}" / "model.index").is_file()
     assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == list(range(stopped))
     assert mnist_gan.main(["--out", str(out), "--resume", "--steps", str(stopped + 3)]) == 0
     assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == list(range(stopped + 3))
@@ -256,10 +356,11 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script, program, nam
                                                                    "002.png"]
     assert Image.open(out / "evolution.gif").n_frames == 3
     assert (out / "losses.png").read_bytes()[:4] == b"\x89PNG"
-    assert (out / "checkpoints" / "ckpt-25.index").is_file()
+    assert (out / "checkpoints" / "step_00000025" / "model.index").is_file()
     config = json.loads((out / "config.json").read_text())
+    assert config["program"] == name[:-3]
     assert config["trainable_parameters"] == PROGRAMS[program][2]
-    assert config["data_source"]["checksum"] == synthetic[0].checksum
+    assert config["data_source"]["checksum"] == config["data_checksum"] == synthetic[0].checksum
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("frechet_distance", "inception_score", "modes_covered", "kl_to_uniform",
                 "class_histogram", "iterations", "train_seconds"):
@@ -268,13 +369,16 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script, program, nam
     if program == "S8":
         assert 0 <= metrics["label_accuracy"] <= 1
         assert Image.open(out / "digits.png").size[0] > 600  # the 10x10 grid
-        evaluation = script(name, "--evaluate", out, "--metric-samples", "300", cwd=tmp_path)
+        # the run in the default --out, with its flags: the samples of the end of training
+        evaluation = script(name, "--evaluate", "--metric-samples", "300", cwd=tmp_path)
         assert evaluation.returncode == 0, evaluation.stderr
-        assert evaluation.stderr == ""
-        saved = json.loads((out / "evaluation-ckpt-25.json").read_text())
-        assert saved["iteration"] == 25 and "label_accuracy" in saved
-        # the run's seed and the same samples as at the end of training: the same numbers
-        assert saved["frechet_distance"] == pytest.approx(metrics["frechet_distance"])
+        assert evaluation.stderr == "" and "Quality (300 samples)" in evaluation.stdout
+        evaluated = json.loads((out / "metrics.json").read_text())
+        assert evaluated["evaluated_iteration"] == 25
+        assert evaluated["evaluated_checkpoint"] == "step_00000025"
+        assert evaluated["frechet_distance"] == pytest.approx(metrics["frechet_distance"])
+        assert evaluated["train_seconds"] == metrics["train_seconds"]  # the rest is kept
+        assert_only_run_files(out)
 
 
 # -- bad input -----------------------------------------------------------------------------
@@ -282,25 +386,62 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script, program, nam
 def test_missing_mnist_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty_keras"))
     out = tmp_path / "run"
-    assert run("tf1_compat.mnist_gan", ["--out", str(out), "--steps", "3"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "MNIST not found" in err and "--download" in err
+    code, err = as_script("tf1_compat.mnist_gan", "mnist_gan_tf1.py",
+                          ["--out", out, "--steps", "3"], monkeypatch, capsys)
+    assert code == 2 and err.startswith("mnist_gan_tf1.py: error: MNIST not found")
+    assert err.count("\n") == 1 and "--download" in err
     assert not out.exists()
 
 
-def test_corrupt_data_file_is_one_line(tmp_path, capsys):
-    bad = tmp_path / "mnist.npz"
-    bad.write_bytes(b"\x00" * 100)
-    assert run("tf1_compat.mnist_wgan", ["--data", str(bad), "--out", str(tmp_path / "r")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and str(bad) in err
+def corrupt(data, start):
+    """`data` with an invalid deflate block at `start` (block type 11): zlib's own error."""
+    data = bytearray(data)
+    data[start] = 0x07
+    return bytes(data)
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("junk", "not a readable mnist.npz"),
+    ("npz", "not a readable mnist.npz (Error -3 while decompressing data"),
+    ("idx", "cannot read (Error -3 while decompressing data"),
+    ("npy", "a .npy file with one array, not an mnist.npz"),
+])
+def test_bad_data_files_are_one_line(tmp_path, synthetic, monkeypatch, capsys, kind, message):
+    import zipfile
+    from gantools.mnist import write_idx_folder
+    data, path = synthetic[0], tmp_path / "mnist.npz"
+    if kind == "junk":
+        path.write_bytes(b"\x00" * 100)
+    elif kind == "npz":  # a compressed npz with corrupted bytes (was a zlib.error traceback)
+        write_npz(path, data.x_train, data.y_train, data.x_test, data.y_test)
+        raw, member = path.read_bytes(), zipfile.ZipFile(path).getinfo("x_train.npy")
+        at = member.header_offset
+        start = at + 30 + int.from_bytes(raw[at + 26:at + 28], "little") + \
+            int.from_bytes(raw[at + 28:at + 30], "little")
+        path.write_bytes(corrupt(raw, start))
+    elif kind == "idx":  # a gzipped IDX file with corrupted bytes (the same)
+        write_idx_folder(tmp_path / "idx", data)
+        path = tmp_path / "idx" / "train-images-idx3-ubyte.gz"
+        path.write_bytes(corrupt(path.read_bytes(), 10))  # after gzip's 10-byte header
+    else:  # a plain .npy (was a TypeError traceback)
+        path = tmp_path / "x.npy"
+        np.save(path, data.x_train)
+    given = path.parent if kind == "idx" else path
+    code, err = as_script("tf1_compat.mnist_wgan", "mnist_wgan_tf1.py",
+                          ["--data", given, "--out", tmp_path / "run"], monkeypatch, capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"mnist_wgan_tf1.py: error: {path}: {message}")
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize("module, flags, message", [
     (mnist_cgan, ["--digit", "12"], "a digit 0-9"),
     (mnist_wgan, ["--n-critic", "0"], "--n-critic"),
+    (mnist_wgan, ["--lr", "nan"], "finite"),
     (mnist_gan, ["--data", "x.npz", "--download"], "not allowed with"),
     (mnist_gan, ["--steps", "-1"], "--steps"),
+    (mnist_gan, ["--resume", "--overwrite"], "cannot be combined"),
+    (mnist_gan, ["--evaluate", "--resume"], "--evaluate cannot be combined"),
 ])
 def test_bad_flags(module, flags, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -309,9 +450,9 @@ def test_bad_flags(module, flags, message, capsys):
     assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
 
 
-def test_evaluate_needs_a_checkpoint(tmp_path):
-    with pytest.raises(mnist_training.UsageError, match="no checkpoint"):
-        mnist_gan.main(["--evaluate", str(tmp_path)])
+def test_evaluate_needs_a_run(tmp_path):
+    with pytest.raises(UsageError, match="--evaluate: .* holds no run"):
+        mnist_gan.main(["--evaluate", "--out", str(tmp_path)])
 
 
 # -- convergence (slow) --------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Device options and strategies of S2 and S3 (gantools.scale): XLA, mixed precision,
 MirroredStrategy on two logical CPU devices, multi-worker on loopback. No timing asserted."""
+import argparse
 import csv
 import json
 import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -14,7 +16,7 @@ import tensorflow as tf
 
 from conftest import ROOT, SCRIPTS, make_faces, run_script
 from gantools.cli import UsageError
-from gantools.scale import Replicas, set_precision
+from gantools.scale import Replicas, non_chief_index, set_precision, worker_out
 from keras_models import dcgan as s2, wgan as s3
 
 REAL = tf.random.stateless_uniform((4, 96, 96, 3), (5, 6), -1, 1)
@@ -120,6 +122,24 @@ def test_bad_device_flags_are_refused(module, tmp_path, monkeypatch):
     assert not (tmp_path / "runs").exists()
 
 
+def test_the_chief_writes_the_run_and_every_other_worker_its_own_copy(monkeypatch):
+    assert non_chief_index("worker", 0, {"worker": ["a", "b"]}) is None   # the chief
+    assert non_chief_index("worker", 1, {"worker": ["a", "b"]}) == 1
+    assert non_chief_index("worker", 0, {"chief": ["c"], "worker": ["a"]}) == 0
+    assert non_chief_index("chief", 0, {"chief": ["c"], "worker": ["a"]}) is None
+    assert non_chief_index(None, None, {}) is None                        # no cluster
+    cluster = {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}
+    for index, out in [(0, "runs/x"), (1, "runs/x.worker1")]:
+        monkeypatch.setenv("TF_CONFIG", json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        args = argparse.Namespace(out=Path("runs/x"), strategy="multi-worker", devices=None)
+        worker_out(args)
+        assert args.out == Path(out)
+        args = argparse.Namespace(out=Path("runs/x"), strategy="default", devices=None)
+        worker_out(args)  # TF_CONFIG alone makes no worker
+        assert args.out == Path("runs/x")
+
+
 @pytest.mark.slow  # CI runs the slow suite too
 def test_multi_worker_without_tf_config_is_one_line_exit_2(tmp_path):
     faces = make_faces(tmp_path / "faces", n=2)
@@ -148,7 +168,7 @@ def test_wgan_script_mirrored_on_two_logical_cpus(tmp_path):
     config = json.loads((tmp_path / "runs" / "wgan_anime" / "config.json").read_text())
     scale = config["devices_and_scale"]
     assert scale["strategy"] == "MirroredStrategy" and scale["replicas"] == 2
-    assert scale["jit_compile"] is False and config["mixed_precision"] is False
+    assert scale["jit_compile"] is False and config["flags"]["mixed_precision"] is False
     assert (tmp_path / "runs" / "wgan_anime" / "samples" / "step_000001.png").is_file()
 
 

@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from conftest import (assert_only_run_files, checkpoint_values, make_faces, read_rows,
-                      run_script)
+from conftest import assert_only_run_files, make_faces, read_rows, run_script
 from gantools import launch
+from gantools.cli import UsageError
 from keras_models import wgan as s3
 
 SMALL = ["--ngf", "64", "--ndf", "8"]  # the original's width knobs, for quick runs
@@ -168,13 +168,20 @@ def straight_run(tmp_path_factory, small_faces):
     return result, cwd / "runs" / "wgan_anime"
 
 
+def checkpoint_values(folder):
+    """Every tensor of the checkpoint in `folder` (a checkpoints/step_NNNNNNNN folder)."""
+    reader = tf.train.load_checkpoint(str(folder / "state"))
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if "OBJECT_GRAPH" not in name}
+
+
 def test_script_end_to_end(straight_run):
     result, out = straight_run
     assert_only_run_files(out)  # --overwrite would remove every file of the run
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Devices: CPU")
+    assert "Devices: CPU" in lines and lines[-1] == "Wrote runs/wgan_anime"
     assert any('Model: "DCGAN_D"' in line for line in lines)
     steps = [line for line in lines if line.startswith("[")]
     assert len(steps) == 4 and steps[0].startswith("[0] Loss_D: ")
@@ -186,56 +193,86 @@ def test_script_end_to_end(straight_run):
     assert (out / "evolution.gif").read_bytes()[:6] == b"GIF89a"
     assert Image.open(out / "evolution.gif").n_frames == 2
     assert (out / "generate.weights.h5").exists() and (out / "discriminator.weights.h5").exists()
+    # checkpoints after the steps that save (0 and the last) and before the first step
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "step_00000000", "step_00000001", "step_00000004"]
     rows = read_rows(out / "losses.csv")
     assert [row["step"] for row in rows] == ["0", "1", "2", "3"]
     assert [bool(row["swd"]) for row in rows] == [True, False, False, True]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 4 and set(metrics["swd_x1e3"]) == {"96", "48", "24", "avg",
                                                                   "images"}
+    assert metrics["final_loss_d"] == float(rows[-1]["loss_d"])
+    assert round(metrics["swd_x1e3"]["avg"], 4) == float(rows[-1]["swd"])
     config = json.loads((out / "config.json").read_text())
-    assert config["lr_d"] == config["lr_g"] == 5e-5 and config["clamp"] == [-0.01, 0.01]
-    assert config["rmsprop_epsilon"] == 1e-8 and config["rotation_range"] == 20
-    assert config["dataset"]["images"] == 5
+    flags = config["flags"]
+    assert flags["lr_d"] == flags["lr_g"] == 5e-5 and flags["n_critic"] == 2
+    assert [flags["clamp_lower"], flags["clamp_upper"]] == [-0.01, 0.01]
+    assert flags["rmsprop_epsilon"] == 1e-8 and flags["rotation_range"] == 20
+    assert config["program"] == "wgan_anime" and config["rmsprop_rho"] == 0.9
+    assert config["dataset"]["images"] == 5 and len(config["data_checksum"]) == 16
+    assert config["devices_and_scale"]["strategy"] == "default"
 
 
 def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
         tmp_path, small_faces, straight_run, monkeypatch, capsys):
+    """A real SIGINT during step 1: a checkpoint after it, --resume continues to the same
+    losses, checkpoint and metrics; --evaluate of the run gives the run's final SWD."""
     out = tmp_path / "run"
     flags = ["--data", str(small_faces), "--out", str(out), *FLAGS]
-    calls = {"n": 0}
-    original_eta = s3.eta
+    train_unit = s3.WGANAnime.train_unit
 
-    def eta(*args):  # called once per step, after it: a real SIGINT during step 1
-        calls["n"] += 1
-        if calls["n"] == 2:
+    def interrupted(program, step):
+        row = train_unit(program, step)
+        if step == 1:
             os.kill(os.getpid(), signal.SIGINT)
-        return original_eta(*args)
-    monkeypatch.setattr(s3, "eta", eta)
+        return row
+    monkeypatch.setattr(s3.WGANAnime, "train_unit", interrupted)
     with pytest.raises(KeyboardInterrupt):
         s3.main(flags)
-    assert "checkpoint saved after step 1" in capsys.readouterr().out
+    assert "checkpoint saved after step 2" in capsys.readouterr().out
     monkeypatch.undo()
+    with open(out / "losses.csv", "a") as f:
+        f.write("2,9,9,9,9,\n")  # a row written after the last checkpoint, before a crash
     assert s3.main(flags + ["--resume"]) == 0
     assert "Resuming" in capsys.readouterr().out
     _, straight = straight_run
-    assert read_rows(out / "losses.csv") == read_rows(straight / "losses.csv")
-    expected, actual = checkpoint_values(straight), checkpoint_values(out)
+    assert (out / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
+    expected = checkpoint_values(straight / "checkpoints" / "step_00000004")
+    actual = checkpoint_values(out / "checkpoints" / "step_00000004")
     assert expected.keys() == actual.keys() and len(actual) > 40
     for name in expected:
         np.testing.assert_array_equal(actual[name], expected[name], err_msg=name)
-    assert s3.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
-                    "--swd-images", "4"]) == 0
+    metrics = json.loads((straight / "metrics.json").read_text())
+    resumed = json.loads((out / "metrics.json").read_text())
+    assert {k: v for k, v in resumed.items() if k != "train_seconds"} == \
+        {k: v for k, v in metrics.items() if k != "train_seconds"}
+
+    with pytest.raises(UsageError, match="already trained 4 steps; pass a larger --steps"):
+        s3.main(flags + ["--resume"])
+    with pytest.raises(UsageError, match="--ngf 32 differs from the run's 64"):
+        s3.main(flags + ["--resume", "--ngf", "32"])
+    with pytest.raises(SystemExit) as exit_info:
+        s3.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+                 "--swd-images", "4"])
+    assert exit_info.value.code == 0
+    assert "after 4 steps" in capsys.readouterr().out
     after = json.loads((out / "metrics.json").read_text())
-    assert after["evaluated_steps"] == 4
-    assert after["swd_x1e3"] == json.loads((straight / "metrics.json").read_text())["swd_x1e3"]
+    assert after["evaluated_steps"] == 4 and after["evaluated_checkpoint"].endswith(
+        "step_00000004")
+    assert after["swd_x1e3"] == metrics["swd_x1e3"]
 
 
 @pytest.mark.parametrize("flags, message", [
     (["--steps", "-3"], "--steps: '-3' must be a positive integer"),
     (["--ngf", "100"], "--ngf 100 must be a multiple of 16"),
     (["--clamp-lower", "0.1"], "--clamp-lower 0.1 must be below --clamp-upper 0.01"),
+    (["--clamp-upper", "inf"], "--clamp-upper: 'inf' must be a finite number"),
     (["--data", "nowhere"], "--data nowhere does not exist; expected a folder of JPEG/PNG "
                             "face images"),
+    (["--evaluate", "--out", "nothing"], "--evaluate: nothing holds no run (no config.json)"),
+    (["--evaluate", "--overwrite"], "--evaluate cannot be combined with --resume or "
+                                    "--overwrite"),
 ])
 def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monkeypatch,
                                                  capsys):

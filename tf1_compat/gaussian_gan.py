@@ -1,56 +1,35 @@
 """The book's 1-D Gaussian GAN in TensorFlow graph mode (program S1).
 
-Ports section 3.4 of the book chapter ("GAN的工程实践", seed 000): a generator learns to map
-stratified uniform noise on [-8, 8] to samples of N(3, 0.5), against a discriminator that
-is first pretrained (D_pre) to output the data density and then copied into the real one.
-The book's code descends from Eric Jang's 2016 blog post through the early AYLIEN `gan.py`
-(which used mu = 4; the book uses 3). Read it beside the book: the names and their order
-are the book's: DataDistribution, GeneratorDistribution, linear, generator, discriminator,
-optimizer, GAN (_create_model, train, _samples, _plot_distributions) and main.
+Ports section 3.4 of the book chapter ("GAN的工程实践", seed 000), whose code descends from
+Eric Jang's 2016 blog post through the early AYLIEN `gan.py` (mu = 4 there, 3 in the book):
+G maps an evenly spaced grid over [-8, 8] to N(3, 0.5), against a D first pretrained (D_pre)
+on the data density and then copied into D. Read it beside the book: the names and their
+order are the book's: DataDistribution, GeneratorDistribution, linear, generator,
+discriminator, optimizer, GAN (_create_model, train, _samples, _plot_distributions), main.
 
 Deliberate differences from the printed code (the defaults compute what the book computes):
-- `def _init_` and `def_init_` are fixed to `__init__`: as printed, the classes never set mu,
-  sigma or range and the program stops with an AttributeError.
-- `tf.disable_v2_behavior()` is replaced by one explicit `tf.Graph` per GAN, so one process
-  can build several models (the seed sweep, the tests) without switching TensorFlow's
-  global mode.
-- Figures are saved (frames/, fig3-12.png to fig3-14.png, evolution.gif), not shown with a
-  blocking plt.show(); the frames carry a small "step N" caption.
-- The generator's placeholder accepts any batch size, so `_samples` evaluates G on all 10000
-  points in one run. The book fed 833 batches of 12 and left the last 4 points at 0, a small
-  spike at 0 in the generated histogram; `--book-sampling` keeps that quirk.
-- Random draws come from a seeded NumPy generator (the book used the unseeded np.random).
-  The figures and metrics draw their real samples from a second generator, so plotting or
-  not does not change training.
-- `optimizer` also returns its learning rate and step counter, which losses.csv records; the
-  counter is created non-trainable (the book's `tf.Variable(0)` joined the trainable
-  collection, though no gradient reaches an integer).
-- Every loss goes to losses.csv (pretraining to pretrain_losses.csv), final metrics to
-  metrics.json; the book printed losses only.
-
-Opt-in, off by default:
-- `--k N`: N discriminator updates per iteration, the k of pseudo-code 3-2 (the book: 1).
-- `--instance-noise STD`: Gaussian noise of standard deviation STD added to both of the
-  discriminator's inputs (real and generated), annealed linearly to 0 at
-  `--instance-noise-anneal` of the steps (Sønderby et al. 2016; Arjovsky & Bottou 2017).
-  The printed code converges on about a third of the seeds: its D quickly separates the
-  narrow data from a generator that starts far away, the generator's gradient vanishes and
-  it drifts. Noise makes the two distributions overlap early, so D's gradient stays useful.
-- `--book-sampling`: the 9996-of-10000 sampling quirk above.
+- `def _init_` and `def_init_` are `__init__` (as printed, mu, sigma and range are never set).
+- One `tf.Graph` per GAN instead of `tf.disable_v2_behavior()` (sweeps, tests, one process).
+- Figures are saved (frames/, fig3-12.png to fig3-14.png, evolution.gif), not shown.
+- `_samples` runs G on all 10000 points at once (the book: 9996; `--book-sampling`).
+- Seeded NumPy generators: one for training, one for the figures' and metrics' real samples.
+- `optimizer` also returns its learning rate and its (non-trainable) step counter.
+- Files: losses.csv, pretrain_losses.csv, metrics.json; checkpoints and `--resume`. The
+  runner drives the steps (`_pretrain`, `_copy_pretrained`, `_train_step`); `train` is the
+  book's loop in one call, for readers.
+Opt-in, off by default: `--k N` D updates per iteration (pseudo-code 3-2); `--instance-noise
+STD` on both of D's inputs, annealed to 0 at `--instance-noise-anneal` of the steps;
+`--book-sampling`.
 """
-import argparse
-import time
-from pathlib import Path
-
 import numpy as np
 from scipy.stats import norm
 import tensorflow.compat.v1 as tf
 
-from gantools.cli import (ArgumentParser, add_run_arguments, add_sweep_argument,
-                          non_negative_float, non_negative_int, positive_float, positive_int,
-                          unit_interval)
+from gantools import runner
+from gantools.cli import (finite_float, non_negative_float, non_negative_int, positive_float,
+                          positive_int, unit_interval)
 from gantools.metrics import density_histogram, distribution_metrics
-from gantools.rundir import LossLog, read_losses, start_run, write_config, write_json
+from gantools.rundir import LossLog, read_losses
 
 CONVERGED_W1 = 0.5  # a run "converged" when W1(generated, data) is below this
 
@@ -126,7 +105,7 @@ class GAN(object):
     def __init__(self, data, gen, num_steps, batch_size, log_every, mlp_hidden_size=4,
                  learning_rate=0.03, num_pretrain_steps=1000, decay=0.95, num_decay_steps=150,
                  k=1, instance_noise=0.0, instance_noise_anneal=0.8, plot_every=100,
-                 book_sampling=False, seed=None, eval_rng=None, verbose=True):
+                 book_sampling=False, seed=None, eval_rng=None):
         self.data = data
         self.gen = gen
         self.num_steps = num_steps
@@ -142,7 +121,6 @@ class GAN(object):
         self.instance_noise_anneal = instance_noise_anneal
         self.plot_every = plot_every
         self.book_sampling = book_sampling
-        self.verbose = verbose
         # Real samples for figures and metrics, drawn apart from the training stream.
         self.eval_data = DataDistribution(data.mu, data.sigma, eval_rng or np.random)
         self.graph = tf.Graph()
@@ -163,7 +141,7 @@ class GAN(object):
             self.pre_opt, self.pre_lr, self.pre_step = self._optimizer(self.pre_loss, None)
 
         with tf.variable_scope('Generator'):
-            self.z = tf.placeholder(tf.float32, shape=(None, 1))  # any batch: see docstring
+            self.z = tf.placeholder(tf.float32, shape=(None, 1))  # any batch: see _samples
             self.G = generator(self.z, self.mlp_hidden_size)
 
         with tf.variable_scope('Discriminator') as scope:
@@ -171,8 +149,10 @@ class GAN(object):
             real, fake = self.x, self.G
             if self.instance_noise:  # opt-in: noise on both of D's inputs
                 self.noise_std = tf.placeholder_with_default(0.0, shape=())
-                real = real + self.noise_std * tf.random_normal(tf.shape(real))
-                fake = fake + self.noise_std * tf.random_normal(tf.shape(fake))
+                self.noise = [tf.random_normal(tf.shape(real))]
+                real = real + self.noise_std * self.noise[0]
+                self.noise.append(tf.random_normal(tf.shape(fake)))
+                fake = fake + self.noise_std * self.noise[1]
             self.D1 = discriminator(real, self.mlp_hidden_size)
             scope.reuse_variables()
             self.D2 = discriminator(fake, self.mlp_hidden_size)
@@ -195,35 +175,25 @@ class GAN(object):
     def session(self):
         return tf.Session(graph=self.graph)
 
-    def train(self, run_dir=None):
-        """Pretrain D_pre, copy it into D, then train; write files when `run_dir` is given.
-
-        Returns the final metrics (see `_final_metrics`).
-        """
-        self.frames = []
-        self.frames_dir = None
-        if run_dir is not None and self.plot_every:
-            self.frames_dir = Path(run_dir) / 'frames'
-            self.frames_dir.mkdir(exist_ok=True)
+    def train(self, frames_dir=None):
+        """The book's train() in one call, frames into `frames_dir` if given; returns the
+        metrics. (The runner runs these pieces itself, for its checkpoints and files.)"""
         with self.session() as session:
             session.run(self.init)
-            pretrain_loss = self._pretrain(session, run_dir)
+            self._pretrain(session)
             self._copy_pretrained(session)
-            log = LossLog(Path(run_dir) / 'losses.csv', ['step', 'loss_d', 'loss_g', 'lr_d',
-                          'lr_g', 'instance_noise']) if run_dir is not None else None
-            try:
-                for step in range(self.num_steps):
-                    self._train_step(session, step, log)
-            finally:
-                if log is not None:
-                    log.close()
-            metrics = self._final_metrics(session)
-            metrics['pretrain_loss'] = float(pretrain_loss)
-            return metrics
+            for step in range(self.num_steps):
+                row = self._train_step(session, step)
+                if step % self.log_every == 0:
+                    print('{}:{}\t{}'.format(step, row['loss_d'], row['loss_g']))
+                if frames_dir is not None and self._plots_at(step):
+                    self._plot_distributions(session, step, frames_dir)
+            return self._final_metrics(session)
 
     def _pretrain(self, session, run_dir=None):
-        """Fit D_pre to the data density, norm.pdf(d), with squared error."""
-        log = LossLog(Path(run_dir) / 'pretrain_losses.csv', ['step', 'loss', 'lr']) \
+        """Fit D_pre to the data density, norm.pdf(d), with squared error; return the last
+        loss (pretrain_losses.csv into `run_dir` if given)."""
+        log = LossLog(run_dir / 'pretrain_losses.csv', ['step', 'loss', 'lr']) \
             if run_dir is not None else None
         pretrain_loss = np.nan
         for step in range(self.num_pretrain_steps):
@@ -252,7 +222,8 @@ class GAN(object):
         end = self.instance_noise_anneal * self.num_steps
         return self.instance_noise * max(0.0, 1.0 - step / end)
 
-    def _train_step(self, session, step, log=None):
+    def _train_step(self, session, step):
+        """One iteration: k D updates, one G update; returns the losses.csv row."""
         noise = {self.noise_std: self._noise_std(step)} if self.instance_noise else {}
         # update discriminator (k times, pseudo-code 3-2)
         for _ in range(self.k):
@@ -269,14 +240,24 @@ class GAN(object):
             self.z: np.reshape(z, (self.batch_size, 1)),
             **noise
         })
-        if log is not None:
-            log.write(step=step, loss_d=loss_d, loss_g=loss_g, lr_d=lr_d, lr_g=lr_g,
-                      instance_noise=self._noise_std(step))
-        if self.verbose and step % self.log_every == 0:
-            print('{}:{}\t{}'.format(step, loss_d, loss_g))
-        if self.frames_dir is not None and (
-                step % self.plot_every == 0 or step == self.num_steps - 1):
-            self._plot_distributions(session, step)
+        return dict(step=step, loss_d=loss_d, loss_g=loss_g, lr_d=lr_d, lr_g=lr_g,
+                    instance_noise=self._noise_std(step))
+
+    def _replay_instance_noise(self, session, steps):
+        """Advance the noise ops as `steps` iterations did: a new session restarts their
+        random streams, which no checkpoint holds (once per D update; fake: per G too)."""
+        if not self.instance_noise:
+            return
+        z = {self.z: np.zeros((self.batch_size, 1))}  # the noise's shape is G's batch
+        for _ in range(self.k * steps):
+            session.run(self.noise, z)
+        for _ in range(steps):
+            session.run(self.noise[1], z)
+
+    def _plots_at(self, step):
+        """The book's frames: every plot_every steps and the last."""
+        return bool(self.plot_every) and (step % self.plot_every == 0
+                                          or step == self.num_steps - 1)
 
     def _sample_points(self, session, num_points=10000):
         """num_points real samples, and G applied to an even grid over [-range, range]."""
@@ -296,16 +277,17 @@ class GAN(object):
         pg = density_histogram(g, bins)
         return pd, pg
 
-    def _plot_distributions(self, session, step):
+    def _plot_distributions(self, session, step, frames_dir):
+        """frames_dir/step_NNNNN.png (the book: plt.show())."""
         from gantools.plots import DistributionPlot  # matplotlib only when plotting
         pd, pg = self._samples(session)
-        if not self.frames:
+        if not hasattr(self, 'figure'):
             p_x = np.linspace(-self.gen.range, self.gen.range, len(pd))
             self.figure = DistributionPlot(p_x, 'GAN Visualization', 'Value',
                                            'Probability Density')
-        path = self.frames_dir / 'step_{:05d}.png'.format(step)
-        self.figure.save(path, pd, pg, caption='step {}'.format(step))
-        self.frames.append((step, path))
+        frames_dir.mkdir(exist_ok=True)
+        self.figure.save(frames_dir / 'step_{:05d}.png'.format(step), pd, pg,
+                         caption='step {}'.format(step))
 
     def _final_metrics(self, session):
         """Mean, std, JS and W1 of G's output (on all 10000 grid points) against the data."""
@@ -315,64 +297,7 @@ class GAN(object):
         return metrics
 
 
-# ---------------------------------------------------------------------------------------
-# The program: flags, one run with the book's figures, or a sweep over seeds.
-
-DEFAULT_SEED = 4  # one of the seeds on which the printed code reproduces Figure 3-14
-
-
-def build_parser():
-    parser = ArgumentParser(
-        prog='gaussian_gan_tf1.py',
-        description="The book's 1-D Gaussian GAN (section 3.4) in TensorFlow graph mode: "
-                    "pretrains D_pre, trains G to match N(3, 0.5) and saves Figures 3-12 "
-                    "to 3-14, evolution.gif, losses and metrics into --out.")
-    book = parser.add_argument_group("the book's settings")
-    book.add_argument('--steps', type=positive_int, default=1200, help='training steps')
-    book.add_argument('--batch-size', type=positive_int, default=12)
-    book.add_argument('--log-every', type=positive_int, default=10,
-                      help="print 'step:loss_d<TAB>loss_g' every this many steps")
-    book.add_argument('--hidden-size', type=positive_int, default=4,
-                      help='mlp_hidden_size (D layers are twice as wide)')
-    book.add_argument('--lr', '--learning-rate', dest='learning_rate', type=positive_float,
-                      default=0.03, help='initial learning rate of all three optimizers')
-    book.add_argument('--pretrain-steps', type=non_negative_int, default=1000,
-                      help='D_pre pretraining steps')
-    book.add_argument('--decay', type=unit_interval, default=0.95,
-                      help='learning-rate decay factor')
-    book.add_argument('--decay-steps', type=positive_int, default=150,
-                      help='steps per decay (staircase)')
-    book.add_argument('--mu', type=float, default=3.0, help='mean of the data')
-    book.add_argument('--sigma', type=positive_float, default=0.5, help='std of the data')
-    book.add_argument('--range', type=positive_float, default=8.0,
-                      help="generator input range and the plots' x range")
-    book.add_argument('--plot-every', type=non_negative_int, default=100,
-                      help='save a frame every this many steps (and the last); 0: none')
-    book.add_argument('--k', type=positive_int, default=1,
-                      help='discriminator updates per iteration (pseudo-code 3-2)')
-    changes = parser.add_argument_group('opt-in changes (off by default)')
-    changes.add_argument('--instance-noise', type=non_negative_float, default=0.0,
-                         metavar='STD', help="std of Gaussian noise on D's inputs (try 2)")
-    changes.add_argument('--instance-noise-anneal', type=unit_interval, default=0.8,
-                         metavar='FRACTION',
-                         help='fraction of the steps at which the noise reaches 0')
-    changes.add_argument('--book-sampling', action='store_true',
-                         help="keep the book's quirk of generating 9996 of 10000 plot points")
-    add_sweep_argument(parser, 'gaussian_gan_tf1')
-    add_run_arguments(parser, 'gaussian_gan_tf1')
-    parser.set_defaults(seed=DEFAULT_SEED)
-    return parser
-
-
-def hyperparameters(args):
-    """Every resolved setting, under the names config.json and sweep.json use."""
-    keys = ['steps', 'batch_size', 'hidden_size', 'learning_rate', 'pretrain_steps', 'decay',
-            'decay_steps', 'mu', 'sigma', 'range', 'log_every', 'k', 'plot_every',
-            'instance_noise', 'instance_noise_anneal', 'book_sampling']
-    return {key: getattr(args, key) for key in keys}
-
-
-def make_gan(args, seed, verbose=True):
+def make_gan(args, seed):
     """The book's main(): a GAN on DataDistribution and GeneratorDistribution(range=8)."""
     train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.default_rng(train_seq)
@@ -386,65 +311,136 @@ def make_gan(args, seed, verbose=True):
         num_pretrain_steps=args.pretrain_steps, decay=args.decay,
         num_decay_steps=args.decay_steps, k=args.k, instance_noise=args.instance_noise,
         instance_noise_anneal=args.instance_noise_anneal, plot_every=args.plot_every,
-        book_sampling=args.book_sampling, seed=seed,
-        eval_rng=np.random.default_rng(eval_seq), verbose=verbose)
+        book_sampling=args.book_sampling, seed=seed, eval_rng=np.random.default_rng(eval_seq))
 
 
-def save_figures(gan, run_dir):
+def save_figures(run_dir, num_steps):
     """fig3-12/13/14.png (first, middle, last frame), evolution.gif and losses.png."""
     from gantools.plots import plot_losses, write_gif
-    if gan.frames:
-        middle = min(gan.frames, key=lambda frame: abs(frame[0] - gan.num_steps // 2))
-        for name, (_, path) in zip(['fig3-12.png', 'fig3-13.png', 'fig3-14.png'],
-                                   [gan.frames[0], middle, gan.frames[-1]]):
+    frames = sorted((run_dir / 'frames').glob('step_*.png'))
+    if frames:
+        middle = min(frames, key=lambda path: abs(int(path.stem[5:]) - num_steps // 2))
+        for name, path in zip(['fig3-12.png', 'fig3-13.png', 'fig3-14.png'],
+                              [frames[0], middle, frames[-1]]):
             (run_dir / name).write_bytes(path.read_bytes())
-        write_gif([path for _, path in gan.frames], run_dir / 'evolution.gif')
+        write_gif(frames, run_dir / 'evolution.gif')
     plot_losses(read_losses(run_dir / 'losses.csv'), run_dir / 'losses.png',
                 {'loss_d': 'loss_d', 'loss_g': 'loss_g'}, title='GAN training loss')
 
 
-def run_once(args):
-    run_dir = start_run(args)
-    gan = make_gan(args, args.seed)
-    write_config(run_dir, args, hyperparameters(args), gan.trainable_parameters())
-    start = time.perf_counter()
-    metrics = gan.train(run_dir)
-    metrics['train_seconds'] = round(time.perf_counter() - start, 3)
-    save_figures(gan, run_dir)
-    write_json(run_dir / 'metrics.json', metrics)
-    print('Generated mean {gen_mean:.3f} std {gen_std:.3f} (data {mu} / {sigma}); '
-          'JS {js_divergence:.4f}, W1 {wasserstein1:.4f}: {verdict}'.format(
-              mu=args.mu, sigma=args.sigma, **metrics,
-              verdict='converged' if metrics['converged'] else 'did not converge'))
-    print('Wrote {} (figures fig3-12.png, fig3-13.png, fig3-14.png, evolution.gif)'.format(
-        run_dir))
-    return 0
+class GaussianGAN(runner.Program):
+    script = 'gaussian_gan_tf1'
+    description = ("The book's 1-D Gaussian GAN (section 3.4) in TensorFlow graph mode: "
+                   "pretrains D_pre, trains G to match N(3, 0.5) and saves Figures 3-12 to "
+                   "3-14, evolution.gif, losses and metrics into --out.")
+    loss_columns = ('step', 'loss_d', 'loss_g', 'lr_d', 'lr_g', 'instance_noise')
+    default_seed = 4  # one of the seeds on which the printed code reproduces Figure 3-14
+    has_sweep = True
 
+    def add_arguments(self, parser):
+        book = parser.add_argument_group("the book's settings")
+        book.add_argument('--steps', type=positive_int, default=1200, help='training steps')
+        book.add_argument('--batch-size', type=positive_int, default=12)
+        book.add_argument('--log-every', type=positive_int, default=10,
+                          help="print 'step:loss_d<TAB>loss_g' every this many steps")
+        book.add_argument('--hidden-size', type=positive_int, default=4,
+                          help='mlp_hidden_size (D layers are twice as wide)')
+        book.add_argument('--lr', '--learning-rate', dest='learning_rate',
+                          type=positive_float, default=0.03,
+                          help='initial learning rate of all three optimizers')
+        book.add_argument('--pretrain-steps', type=non_negative_int, default=1000,
+                          help='D_pre pretraining steps')
+        book.add_argument('--decay', type=unit_interval, default=0.95,
+                          help='learning-rate decay factor')
+        book.add_argument('--decay-steps', type=positive_int, default=150,
+                          help='steps per decay (staircase)')
+        book.add_argument('--mu', type=finite_float, default=3.0, help='mean of the data')
+        book.add_argument('--sigma', type=positive_float, default=0.5, help='std of the data')
+        book.add_argument('--range', type=positive_float, default=8.0,
+                          help="generator input range and the plots' x range")
+        book.add_argument('--plot-every', type=non_negative_int, default=100,
+                          help='save a frame every this many steps (and the last); 0: none')
+        book.add_argument('--k', type=positive_int, default=1,
+                          help='discriminator updates per iteration (pseudo-code 3-2)')
+        changes = parser.add_argument_group('opt-in changes (off by default)')
+        changes.add_argument('--instance-noise', type=non_negative_float, default=0.0,
+                             metavar='STD', help="std of Gaussian noise on D's inputs (try 2)")
+        changes.add_argument('--instance-noise-anneal', type=unit_interval, default=0.8,
+                             metavar='FRACTION',
+                             help='fraction of the steps at which the noise reaches 0')
+        changes.add_argument('--book-sampling', action='store_true',
+                             help="keep the book's quirk of generating 9996 of 10000 plot "
+                                  "points")
+        parser.add_argument('--checkpoint-every', type=non_negative_int, default=100,
+                            help='write a checkpoint every this many steps (0: only at the '
+                                 'end and on Ctrl-C)')
 
-def run_sweep(args):
-    flags = hyperparameters(args)
-    run_dir = start_run(args)
-    write_config(run_dir, args, dict(flags, sweep=args.sweep),
-                 make_gan(args, 0, verbose=False).trainable_parameters())
-    per_seed = []
-    for seed in range(args.sweep):
-        args_seed = argparse.Namespace(**vars(args))
-        args_seed.plot_every = 0
-        metrics = make_gan(args_seed, seed, verbose=False).train()
-        per_seed.append(dict(seed=seed, **metrics))
-        converged = sum(run['converged'] for run in per_seed)
-        print('seed {}: mean {:.3f} std {:.3f} W1 {:.4f} {}  ({}/{} converged)'.format(
-            seed, metrics['gen_mean'], metrics['gen_std'], metrics['wasserstein1'],
-            'converged' if metrics['converged'] else 'diverged', converged, len(per_seed)),
-            flush=True)
-        write_json(run_dir / 'sweep.json', {
-            'runs': len(per_seed), 'converged': converged, 'criterion':
-            'wasserstein1 < {}'.format(CONVERGED_W1), 'flags': flags, 'per_seed': per_seed})
-    print('{} of {} seeds converged ({:.0%}); wrote {}'.format(
-        converged, args.sweep, converged / args.sweep, run_dir / 'sweep.json'))
-    return 0
+    def build(self):
+        self.gan = make_gan(self.args, self.seed)
+        with self.gan.graph.as_default():  # every variable, the three step counters too
+            self.saver = tf.train.Saver(tf.global_variables())
+        self.session = self.gan.session()  # the program's: the runner drives the steps
+        self.session.run(self.gan.init)
+        self.pretrain_loss = None
+
+    def trainable_parameters(self):
+        return self.gan.trainable_parameters()
+
+    def begin(self):
+        with self.gan.graph.as_default():  # _copy_pretrained adds assign ops
+            self.pretrain_loss = float(self.gan._pretrain(self.session, self.run_dir))
+            self.gan._copy_pretrained(self.session)
+
+    def train_unit(self, step):
+        row = self.gan._train_step(self.session, step)
+        if self.run_dir and step % self.args.log_every == 0:
+            self.print('{}:{}\t{}'.format(step, row['loss_d'], row['loss_g']))
+        return row
+
+    def progress_text(self, row):
+        return 'loss_d:{loss_d:.4g}  loss_g:{loss_g:.4g}'.format(**row)
+
+    def after_unit(self, done):
+        if self.gan._plots_at(done - 1):
+            self.gan._plot_distributions(self.session, done - 1, self.run_dir / 'frames')
+
+    # The checkpoint: the graph's variables (Saver) and both NumPy generators' states.
+    def state(self):
+        return {'pretrain_loss': self.pretrain_loss,
+                'training_rng': self.gan.data.rng.bit_generator.state,
+                'evaluation_rng': self.gan.eval_data.rng.bit_generator.state}
+
+    def save(self, folder):
+        with self.gan.graph.as_default():  # graph mode: Saver would save eagerly otherwise
+            self.saver.save(self.session, str(folder / 'model'), write_meta_graph=False,
+                            write_state=False)
+
+    def restore(self, folder, state):
+        with self.gan.graph.as_default():
+            self.saver.restore(self.session, str(folder / 'model'))
+        self.gan.data.rng.bit_generator.state = state['training_rng']  # and gen's
+        self.gan.eval_data.rng.bit_generator.state = state['evaluation_rng']
+        self.pretrain_loss = state['pretrain_loss']
+        self.gan._replay_instance_noise(self.session, state['units_done'])
+
+    def finish(self):
+        metrics = self.gan._final_metrics(self.session)
+        metrics['pretrain_loss'] = self.pretrain_loss
+        self.session.close()
+        if self.run_dir is not None:
+            save_figures(self.run_dir, self.args.steps)
+        return metrics
+
+    def summary(self, metrics):
+        return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (data {mu} / {sigma}); '
+                'JS {js_divergence:.4f}, W1 {wasserstein1:.4f}: {verdict}').format(
+                    mu=self.args.mu, sigma=self.args.sigma, **metrics,
+                    verdict='converged' if metrics['converged'] else 'did not converge')
+
+    def sweep_summary(self, per_seed):
+        return {'converged': sum(run['converged'] for run in per_seed),
+                'criterion': 'wasserstein1 < {}'.format(CONVERGED_W1)}
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    return run_sweep(args) if args.sweep else run_once(args)
+    return runner.main(GaussianGAN(), argv)

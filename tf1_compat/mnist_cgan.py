@@ -1,40 +1,35 @@
 """The conditional GAN MLP on MNIST in TensorFlow graph mode (program S8).
 
-The CGAN of the WGAN/CGAN post (seed 003), wiseodd's `GAN/conditional_gan/cgan_tensorflow.py`:
-the vanilla GAN with the digit's one-hot label y concatenated to the inputs of both nets.
-D([x, y]) 794-128-1 (ReLU, a logit), G([z, y]) 110-128-784 (ReLU, sigmoid), `xavier_init`,
-noise U(-1, 1) of dimension 100, the sigmoid cross-entropy loss on logits, Adam with
-TensorFlow's defaults, batches of 64 with their labels, one noise batch Z_sample shared by the
-D and the G update of an iteration, 1,000,000 iterations. Trainable parameters: D 101,889,
-G 115,344. Every 1000 iterations, before that iteration's updates, it prints the losses and
-saves a 4x4 grid of samples all conditioned on the digit 7.
+Ports the CGAN of the WGAN/CGAN post (seed 003), wiseodd's
+`GAN/conditional_gan/cgan_tensorflow.py`: the vanilla GAN with the digit's one-hot label y
+concatenated to the inputs of both nets. D([x, y]) 794-128-1 (ReLU, a logit), G([z, y])
+110-128-784 (ReLU, sigmoid), `xavier_init`, noise U(-1, 1) of dimension 100, the sigmoid
+cross-entropy on logits, Adam with TensorFlow's defaults, batches of 64 with their labels,
+one Z_sample for the D and the G update, 1,000,000 iterations; every 1000, before the
+updates, the losses printed and a 4x4 grid of the digit 7. Trainable parameters: D 101,889,
+G 115,344. Read it beside the original: mb_size, Z_dim, X_dim, y_dim, h_dim, X, y, the D
+variables, theta_D, discriminator, Z, the G variables, theta_G, generator, G_sample,
+D_real/D_fake, the losses, the solvers and the loop's body (`train_step`, `print_losses`).
+xavier_init, sample_Z, the loop around the body and `plot` are shared with S6 and S7
+(`tf1_compat/mnist_training.py`).
 
-Read it beside the original: mb_size, Z_dim, X_dim, y_dim, h_dim, xavier_init, X, y, the D
-variables, theta_D, discriminator, Z, the G variables, theta_G, generator, sample_Z, plot
-(`gantools.plots.DigitGrid`), G_sample, D_real/D_fake, the losses, the solvers and the loop's
-body (`train_step`).
-
-Deliberate differences from the original (the defaults compute what it computes):
-- The loss is the code's sigmoid cross-entropy on the logits D_logit_real/D_logit_fake. The
-  post's "PS" version passes the probabilities D_real/D_fake as `logits=`, a slip.
-- `--digit N` (default 7, as the code; the post's comment says 5 but its code sets index 7)
-  picks the label of the grids. At the end, `digits.png` adds a 10x10 grid with one row per
-  digit, 0 to 9, and the metrics report how often the classifier reads the requested digit.
-- `tf.concat(concat_dim=1, values=...)` of TF 0.12 (the post) is `tf.concat(values, axis=1)`.
-- As in S6 (`tf1_compat/mnist_gan.py`): the project's MNIST loader instead of the removed
-  `tensorflow.examples.tutorials.mnist` (with its 55,000-image training split and
-  `next_batch` behaviour), an explicit `tf.Graph` with named variables, NumPy generators
-  derived from (--seed, iteration) instead of the unseeded `np.random`, grids in
-  `samples/` plus `evolution.gif`, `losses.csv`/`losses.png`, checkpoints, a progress bar
-  and quality metrics. The console lines are the original's.
+Deliberate differences (the defaults compute what the code computes; details in the README):
+- The loss is the code's sigmoid cross-entropy on the logits D_logit_real/D_logit_fake; the
+  post's "PS" version passes the probabilities as `logits=`, a slip.
+- `--digit` (default 7, as the code sets; the post's comment says 5) picks the grids' digit;
+  added at the end: `digits.png` (a row per digit 0-9) and the label accuracy metric.
+- `tf.concat(concat_dim=1, values=...)` of TF 0.12 is `tf.concat(values, axis=1)`.
+- As S6 (`tf1_compat/mnist_gan.py`): the project's MNIST loader, one explicit `tf.Graph`,
+  noise from NumPy generators derived from (--seed, iteration), grids in `samples/`, plus
+  evolution.gif, losses, checkpoints, a progress bar and quality metrics.
 """
 import numpy as np
 import tensorflow.compat.v1 as tf
 
 from gantools.cli import digit_label
 from gantools.mnist import one_hot
-from tf1_compat.mnist_training import (GraphGAN, Settings, main as train_main,
-                                     xavier_init, sample_Z)
+from tf1_compat import mnist_training
+from tf1_compat.mnist_training import GraphGAN, MnistProgram, Settings, xavier_init, sample_Z
 
 mb_size = 64
 Z_dim = 100
@@ -120,7 +115,7 @@ class CGAN(GraphGAN):
                                   feed_dict={self.Z: Z_sample, self.y: y_mb})
         return D_loss_curr, G_loss_curr
 
-    def print_losses(self, it, D_loss_curr, G_loss_curr):
+    def print_losses(self, it, D_loss_curr, G_loss_curr, print=print):
         print('Iter: {}'.format(it))
         print('D loss: {:.4}'.format(D_loss_curr))
         print('G_loss: {:.4}'.format(G_loss_curr))
@@ -142,6 +137,11 @@ class CGAN(GraphGAN):
         DigitGrid(10, 10).save(run_dir / 'digits.png', samples)
 
 
+def add_arguments(group):
+    group.add_argument('--digit', type=digit_label, default=CGAN.digit,
+                       help='the digit of the 4x4 sample grids (y_sample[:, 7] = 1)')
+
+
 SETTINGS = Settings(
     script='mnist_cgan_tf1',
     description="The conditional MLP GAN on MNIST of the WGAN/CGAN post (wiseodd's "
@@ -152,18 +152,9 @@ SETTINGS = Settings(
     learning_rate=1e-3,  # AdamOptimizer()'s default
     log_every=1000,
     sample_before_step=True,
+    add_arguments=add_arguments,
 )
 
 
-def add_arguments(group):
-    group.add_argument('--digit', type=digit_label, default=CGAN.digit,
-                       help='the digit of the 4x4 sample grids (y_sample[:, 7] = 1)')
-
-
-def build_parser():
-    from tf1_compat.mnist_training import build_parser as parser_for
-    return parser_for(SETTINGS, add_arguments)
-
-
 def main(argv=None):
-    return train_main(CGAN, SETTINGS, argv, add_arguments)
+    return mnist_training.main(MnistProgram(CGAN, SETTINGS), argv)

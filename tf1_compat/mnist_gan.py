@@ -1,46 +1,35 @@
 """The vanilla GAN on MNIST in TensorFlow graph mode (program S6).
 
-The "Vanilla GAN" that the WGAN/CGAN post (seed 003) starts from: wiseodd's
-`GAN/vanilla_gan/gan_tensorflow.py`. Two one-hidden-layer MLPs: D 784-128-1 (ReLU, a logit),
-G 100-128-784 (ReLU, sigmoid output in [0, 1] like the MNIST pixels), weights from
-`xavier_init` (a normal with std sqrt(2 / fan_in), not truncated), zero biases, noise
-U(-1, 1), the sigmoid cross-entropy loss on logits (D: real -> 1, fake -> 0; G: fake -> 1,
-the non-saturating form of the post's log loss), Adam with TensorFlow's defaults
-(lr 1e-3), batches of 128, one D update then one G update per iteration, each with fresh
-noise, 1,000,000 iterations. Trainable parameters: D 100,609, G 114,064.
+Ports the "Vanilla GAN" that the WGAN/CGAN post (seed 003) starts from: wiseodd's
+`GAN/vanilla_gan/gan_tensorflow.py`. D 784-128-1 (ReLU, a logit), G 100-128-784 (ReLU,
+sigmoid), `xavier_init` weights, zero biases, noise U(-1, 1), Adam with TensorFlow's defaults,
+batches of 128, one D then one G update per iteration (fresh noise each), 1,000,000
+iterations; a 4x4 grid before the updates and the losses printed every 1000. Trainable
+parameters: D 100,609, G 114,064. Read it beside the original: the names and their order are
+wiseodd's (X, the D variables and theta_D, Z, the G variables and theta_G, generator,
+discriminator, G_sample, D_real/D_fake, the losses, D_solver/G_solver, the loop's body in
+`train_step` and `print_losses`). xavier_init, sample_Z, the loop around the body and `plot`
+(`gantools.plots.DigitGrid`) are shared with S7 and S8 (`tf1_compat/mnist_training.py`).
 
-Read it beside the original: the names and their order are wiseodd's (xavier_init, X, the
-D variables and theta_D, Z, the G variables and theta_G, sample_Z, generator, discriminator,
-G_sample, D_real/D_fake, the losses, D_solver/G_solver, the loop). The loop around
-`train_step` (checkpoints, grids, logging, metrics) is shared by S6-S8 and lives in
-`tf1_compat/mnist_training.py`; `plot` is `gantools.plots.DigitGrid`.
-
-Deliberate differences from the original (the defaults compute what it computes):
-- The loss is the sigmoid cross-entropy on the logits that wiseodd's code runs, not the log
-  form the post shows (-mean(log D_real + log(1 - D_fake)), -mean(log D_fake); commented
-  out in the code): the same objective, but finite when D saturates.
-- MNIST comes from the project's loader (`--data`, the Keras cache, or `--download`) instead
-  of `tensorflow.examples.tutorials.mnist`, which TensorFlow 2 no longer has. As its
-  `read_data_sets`, the first 5,000 training images are held out (`--validation-size`) and
-  the other 55,000 are served by a reader with `next_batch`'s behaviour (a shuffled order,
-  reshuffled every epoch, batches running across epoch ends).
-- `tf.disable_v2_behavior()`/the default graph are replaced by one explicit `tf.Graph` per
-  model; the variables carry names (D_W1, ...), so checkpoints are readable.
-- `tf.initialize_all_variables()` (removed) is `tf.global_variables_initializer()`; the
-  positional `sigmoid_cross_entropy_with_logits(logits, labels)` of TF 0.12 is written with
-  keywords.
-- Random draws come from NumPy generators derived from (--seed, iteration) instead of the
-  unseeded global `np.random`, so a run can be resumed exactly; the grids draw their noise
-  from a separate stream, so plotting does not change training.
-- The grids are saved under the run folder (`samples/000.png`, ...) instead of `out/`, as
-  `evolution.gif` too; losses go to `losses.csv` (a row per printed iteration) and
-  `losses.png`; checkpoints, a progress bar with ETA and quality metrics (`metrics.json`,
-  `--evaluate`) are added. The console lines are the original's.
+Deliberate differences (the defaults compute what the original computes; details in the
+README):
+- The loss is the sigmoid cross-entropy on the logits that the code runs, not the log form
+  the post shows (the same objective, finite when D saturates).
+- MNIST from the project's loader (`--data`, the Keras cache or `--download`) instead of the
+  removed `tensorflow.examples.tutorials.mnist`; 5,000 images held out and `next_batch`'s
+  order, as `read_data_sets` (`--validation-size`).
+- One explicit `tf.Graph` per model with named variables (D_W1, ...) instead of
+  `tf.disable_v2_behavior()`; `global_variables_initializer`; keyword arguments to
+  `sigmoid_cross_entropy_with_logits`.
+- Noise and batches from NumPy generators derived from (--seed, iteration), not `np.random`;
+  the grids draw from a stream of their own, so plotting never changes training.
+- Grids in `samples/`, plus evolution.gif, losses.csv/png, checkpoints (`--resume`), a
+  progress bar and quality metrics (`metrics.json`, `--evaluate`).
 """
 import tensorflow.compat.v1 as tf
 
-from tf1_compat.mnist_training import (GraphGAN, Settings, main as train_main,
-                                     xavier_init, sample_Z)
+from tf1_compat import mnist_training
+from tf1_compat.mnist_training import GraphGAN, MnistProgram, Settings, xavier_init, sample_Z
 
 X_dim = 784
 Z_dim = 100
@@ -114,7 +103,7 @@ class GAN(GraphGAN):
             self.Z: sample_Z(self.mb_size, Z_dim, rng)})
         return D_loss_curr, G_loss_curr
 
-    def print_losses(self, it, D_loss_curr, G_loss_curr):
+    def print_losses(self, it, D_loss_curr, G_loss_curr, print=print):
         print('Iter: {}'.format(it))
         print('D loss: {:.4}'.format(D_loss_curr))
         print('G_loss: {:.4}'.format(G_loss_curr))
@@ -137,9 +126,4 @@ SETTINGS = Settings(
 
 
 def main(argv=None):
-    return train_main(GAN, SETTINGS, argv)
-
-
-def build_parser():
-    from tf1_compat.mnist_training import build_parser as parser_for
-    return parser_for(SETTINGS)
+    return mnist_training.main(MnistProgram(GAN, SETTINGS), argv)

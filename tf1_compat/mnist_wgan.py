@@ -1,43 +1,34 @@
 """The Wasserstein GAN MLP on MNIST in TensorFlow graph mode (program S7).
 
-The WGAN of the WGAN/CGAN post (seed 003), a translation of wiseodd's blog post, whose code is
-`GAN/wasserstein_gan/wgan_tensorflow.py`. The vanilla GAN's MLPs with the post's four changes:
-the critic D 784-128-1 has a linear output (no sigmoid, no log in the losses:
-D_loss = mean(D_real) - mean(D_fake), maximised; G_loss = -mean(D_fake)); every critic weight
-and bias is clipped to [-0.01, 0.01] after each critic update; 5 critic updates per generator
-update; RMSProp with the very low learning rate 5e-5
-(`tf.compat.v1.train.RMSPropOptimizer`: decay 0.9, no momentum, epsilon 1e-10, and an
-accumulator that starts at ones, unlike Keras's RMSprop). G 10-128-784 with a sigmoid output,
-noise U(-1, 1) of dimension 10, batches of 32, 1,000,000 iterations. Trainable parameters:
-D 100,609, G 102,544. It prints every 100 iterations and saves a 4x4 grid every 1000, after
-that iteration's updates.
+Ports the WGAN of the WGAN/CGAN post (seed 003), a translation of wiseodd's blog post, whose
+code is `GAN/wasserstein_gan/wgan_tensorflow.py`: the vanilla GAN's MLPs with a linear critic
+D 784-128-1 (D_loss = mean(D_real) - mean(D_fake), maximised; G_loss = -mean(D_fake)), every
+critic weight and bias clipped to [-0.01, 0.01] after each critic update, 5 critic updates per
+G update, TF 1's RMSProp (accumulators start at ones) at 5e-5; G 10-128-784 (sigmoid), noise
+U(-1, 1), batches of 32, 1,000,000 iterations; the losses printed every 100 iterations and a
+4x4 grid every 1000, after the updates. Trainable parameters: D 100,609, G 102,544. Read it
+beside the original: mb_size, X_dim, z_dim, h_dim, X, the D variables, theta_D, z, the G
+variables, theta_G, sample_z, generator, discriminator, the losses, D_solver/G_solver, clip_D
+and the loop's body (`train_step`, `print_losses`). xavier_init, the loop around the body and
+`plot` are shared with S6 and S8 (`tf1_compat/mnist_training.py`).
 
-Read it beside the original: mb_size, X_dim, z_dim, h_dim, plot (`gantools.plots.DigitGrid`),
-xavier_init, X, the D variables, theta_D, z, the G variables, theta_G, sample_z, generator,
-discriminator, the losses, D_solver/G_solver, clip_D and the loop's body (`train_step`).
-Because of the clipping, xavier_init's std for D's first layer, sqrt(2/784) = 0.05, is above
-the clip range: most of those weights sit at +-0.01 after the first critic update.
-
-Deliberate differences from the original (the defaults compute what the post describes):
+Deliberate differences (the defaults compute what the post describes; details in the README):
 - The learning rate is 5e-5, as the post and the WGAN paper say; wiseodd's repository used
-  1e-4 throughout its history (`--lr 1e-4` gives that).
-- The clipping runs after each critic update by construction: `clip_D` is built under a
-  control dependency on `D_solver`. The original fetched `[D_solver, D_loss, clip_D]` in one
-  `sess.run`, which leaves the order of the update and the clipping to the runtime.
-- As in S6 (`tf1_compat/mnist_gan.py`): the project's MNIST loader instead of the removed
-  `tensorflow.examples.tutorials.mnist` (with its 55,000-image training split and
-  `next_batch` behaviour), an explicit `tf.Graph` with named variables, NumPy generators
-  derived from (--seed, iteration) instead of the unseeded `np.random`, grids in
-  `samples/` plus `evolution.gif`, `losses.csv`/`losses.png`, checkpoints, a progress bar
-  and quality metrics. The console lines are the original's.
-
-The critic's 5 updates and the clip value are flags (`--n-critic`, `--clip`).
+  1e-4 (`--lr 1e-4`).
+- `clip_D` runs after each critic update by construction (a control dependency on
+  `D_solver`); the code's single `sess.run([D_solver, D_loss, clip_D])` leaves the order to
+  the runtime.
+- `--n-critic` and `--clip` make the 5 updates and the clip value flags.
+- As S6 (`tf1_compat/mnist_gan.py`): the project's MNIST loader, one explicit `tf.Graph`,
+  noise from NumPy generators derived from (--seed, iteration), grids in `samples/`, plus
+  evolution.gif, losses, checkpoints, a progress bar and quality metrics.
 """
 import tensorflow.compat.v1 as tf
 
 from gantools.cli import positive_float, positive_int
-from tf1_compat.mnist_training import (GraphGAN, Settings, main as train_main,
-                                     xavier_init, sample_Z as sample_z)
+from tf1_compat import mnist_training
+from tf1_compat.mnist_training import (GraphGAN, MnistProgram, Settings, xavier_init,
+                                       sample_Z as sample_z)
 
 mb_size = 32
 X_dim = 784
@@ -118,12 +109,19 @@ class WGAN(GraphGAN):
         )
         return D_loss_curr, G_loss_curr
 
-    def print_losses(self, it, D_loss_curr, G_loss_curr):
+    def print_losses(self, it, D_loss_curr, G_loss_curr, print=print):
         print('Iter: {}; D loss: {:.4}; G_loss: {:.4}'
               .format(it, D_loss_curr, G_loss_curr))
 
     def sample(self, sess, n, rng, labels=None):
         return sess.run(self.G_sample, feed_dict={self.z: sample_z(n, z_dim, rng)})
+
+
+def add_arguments(group):
+    group.add_argument('--n-critic', type=positive_int, default=WGAN.n_critic,
+                       help='critic updates per generator update')
+    group.add_argument('--clip', type=positive_float, default=WGAN.clip,
+                       help='critic weights and biases are clipped to [-CLIP, CLIP]')
 
 
 SETTINGS = Settings(
@@ -136,20 +134,9 @@ SETTINGS = Settings(
     learning_rate=5e-5,
     log_every=100,
     sample_before_step=False,
+    add_arguments=add_arguments,
 )
 
 
-def add_arguments(group):
-    group.add_argument('--n-critic', type=positive_int, default=WGAN.n_critic,
-                       help='critic updates per generator update')
-    group.add_argument('--clip', type=positive_float, default=WGAN.clip,
-                       help='critic weights and biases are clipped to [-CLIP, CLIP]')
-
-
-def build_parser():
-    from tf1_compat.mnist_training import build_parser as parser_for
-    return parser_for(SETTINGS, add_arguments)
-
-
 def main(argv=None):
-    return train_main(WGAN, SETTINGS, argv, add_arguments)
+    return mnist_training.main(MnistProgram(WGAN, SETTINGS), argv)

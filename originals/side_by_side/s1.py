@@ -45,16 +45,6 @@ TOLERANCE_REASON = (
     "data mean (3.1) moves the weights apart by 1e-2 within 20 steps.")
 
 
-class _Losses:
-    """Stands in for the port's LossLog: keeps the rows `_train_step` writes."""
-
-    def __init__(self):
-        self.rows = []
-
-    def write(self, **row):
-        self.rows.append((row["loss_d"], row["loss_g"]))
-
-
 def _build_port(steps, seed, overrides, rng):
     data = {k: overrides.pop(k) for k in ("mu", "sigma") if k in overrides}
     gen_range = overrides.pop("range", RANGE)
@@ -62,8 +52,7 @@ def _build_port(steps, seed, overrides, rng):
     return port_module.GAN(
         port_module.DataDistribution(rng=rng, **data),
         port_module.GeneratorDistribution(gen_range, rng=rng),
-        steps, batch_size, LOG_EVERY, num_pretrain_steps=1, seed=seed, verbose=False,
-        **overrides)
+        steps, batch_size, LOG_EVERY, num_pretrain_steps=1, seed=seed, **overrides)
 
 
 def _run_book(ref, session, steps, pretrain_steps, seed):
@@ -108,12 +97,12 @@ def _run_book(ref, session, steps, pretrain_steps, seed):
 def _run_port(port, session, steps, pretrain_steps):
     pre_losses = [port._pretrain(session) for _ in range(pretrain_steps)]  # one step a call
     port._copy_pretrained(session)
-    port.frames_dir = None  # set by train(): no figures
-    losses, timer = _Losses(), StepTimer()
+    losses, timer = [], StepTimer()
     for step in range(steps):
         with timer:
-            port._train_step(session, step, losses)
-    return pre_losses, losses.rows, timer
+            row = port._train_step(session, step)
+        losses.append((row["loss_d"], row["loss_g"]))
+    return pre_losses, losses, timer
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,

@@ -3,7 +3,7 @@
 
 Both get the same batches, cut by the port's `gen_batch` from the images (`data_mnist`, else
 `synthetic_mnist`) in a shuffled order drawn from the seed, and the same noise, the port's
-`noise` (U(-1, 1), 64 x 100, float32); the port runs its compiled `train_step`, the original
+`noise` (U(-1, 1), 64 x 100, float32); the port runs its compiled `train_batch`, the original
 its `train_batch` (fit's loop body). Weights: the port's initial Dense kernels and biases are
 copied into the original's Linear layers (weight = kernel transposed).
 
@@ -68,7 +68,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
         for d_real_data in batches(images, port_module.batch_size, seed, steps):
             d_fake_input = port_module.noise(noise_rng, port_module.batch_size)
             with port_timer:
-                port_losses.append(port.train_step(d_real_data, d_fake_input).numpy())
+                port_losses.append(port.train_batch(d_real_data, d_fake_input).numpy())
             with original_timer:
                 original_losses.append(model.train_batch(to_torch(d_real_data),
                                                          to_torch(d_fake_input)))
