@@ -2,7 +2,7 @@
 
 A bad flag value, a missing dataset or an unwritable output folder is reported as one line,
 `<prog>: error: <what is wrong>`, with exit code 2 and no traceback (`UsageError`); a full
-disk the same way with exit code 1 (`DiskFull`).
+disk or a missing optional package the same way with exit code 1 (`Failure`).
 """
 import argparse
 import math
@@ -13,8 +13,12 @@ class UsageError(Exception):
     """Bad user input found after parsing (files, folders): one error line, exit code 2."""
 
 
-class DiskFull(Exception):
-    """The disk (or a file-size limit) stopped a write: one error line, exit code 1."""
+class Failure(Exception):
+    """A failure of the environment, not of the input: one error line, exit code 1."""
+
+
+class DiskFull(Failure):
+    """The disk (or a file-size limit) stopped a write."""
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -57,8 +57,8 @@ def list_images(root):
     root = Path(root).expanduser()
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "does not exist"
-        raise UsageError(f"--data {printable(root)} {what}; expected a folder of JPEG/PNG face images, "
-                         f"{DATASET_SOURCE}")
+        raise UsageError(f"--data {printable(root)} {what}; expected a folder of JPEG/PNG "
+                         f"face images, {DATASET_SOURCE}")
     images, others = [], 0
     for folder, dirs, files in os.walk(root, followlinks=True):
         dirs.sort()
@@ -68,8 +68,8 @@ def list_images(root):
             else:
                 others += 1
     if not images:
-        raise UsageError(f"--data {printable(root)} holds no JPEG/PNG images ({others} other files); "
-                         f"expected the face images, {DATASET_SOURCE}")
+        raise UsageError(f"--data {printable(root)} holds no JPEG/PNG images ({others} other "
+                         f"files); expected the face images, {DATASET_SOURCE}")
     return sorted(images, key=natural_key), others
 
 

@@ -27,7 +27,7 @@ import re
 import sys
 import tempfile
 
-from gantools.cli import DiskFull, UsageError
+from gantools.cli import Failure, UsageError
 
 STARTUP_NOISE = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called"
@@ -115,7 +115,7 @@ def run(module_name, argv=None):
     module = importlib.import_module(module_name)
     try:
         return module.main(argv) or 0
-    except (UsageError, DiskFull) as error:  # bad input: 2; the environment: 1
+    except (UsageError, Failure) as error:  # bad input: 2; the environment: 1
         prog = os.path.basename(sys.argv[0]) or module_name
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2 if isinstance(error, UsageError) else 1

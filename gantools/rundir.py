@@ -33,6 +33,7 @@ RUN_FILES = (
     "frames/step_*.png", "frames/epoch_*.png", "samples/epoch_*.png", "samples/step_*.png",
     "samples/[0-9]*.png", "models/generator_epoch_*.keras",
     "models/discriminator_epoch_*.keras", "checkpoints/**", ".models.*/**",
+    "tensorboard/**",
 )
 
 

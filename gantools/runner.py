@@ -179,6 +179,9 @@ def build_parser(program):
                        help="continue the run in --out from its newest intact checkpoint, "
                             "with its own settings (a larger --%s trains further)"
                             % program.total_flag.replace("_", "-"))
+    group.add_argument("--tensorboard", action="store_true",
+                       help="also write losses, figures, metrics and flags for TensorBoard "
+                            "to <out>/tensorboard/ (the [tensorboard] extra)")
     parser.set_defaults(seed=program.default_seed)
     if program.has_sweep:
         cli.add_sweep_argument(parser, program.script)
@@ -196,7 +199,7 @@ def _json_value(value):
 
 
 def free_flags(program):
-    return {program.total_flag, "deterministic", "log_every", "print_interval",
+    return {program.total_flag, "deterministic", "tensorboard", "log_every", "print_interval",
             "checkpoint_every", "plot_every", "sample_every", "save_every", "v_freq",
             *program.free}
 
@@ -293,6 +296,9 @@ def main(program, argv=None):
 
 def _prepare(program, args, resume=False):
     """Refuse an unusable --out before anything slow, then set up and read the data."""
+    if getattr(args, "tensorboard", False):
+        from gantools import board
+        board.require()
     program.args = args
     program.setup(args)  # may move --out (a worker's own copy of the run)
     rundir.check_run_dir(args.out, args.overwrite, resume)
@@ -345,6 +351,10 @@ def run(program, parser, args, config):
     else:
         print(f"Finishing {run_dir}: its {done} {program.unit}s are trained, writing the "
               f"final files", flush=True)
+    board = None
+    if args.tensorboard:
+        from gantools.board import Board
+        board = Board(run_dir, recorded_flags(parser, args))
     started = time.perf_counter()
     log = rundir.LossLog(run_dir / "losses.csv", program.loss_columns, keep_rows=rows)
     with StopRequest(program.unit) as stop, log:
@@ -358,6 +368,9 @@ def run(program, parser, args, config):
                 done = unit + 1
                 progress.update(done, program.progress_text(row))
                 program.after_unit(done)
+                if board is not None:
+                    board.row(row or {}, done)
+                    board.new_images(done)
                 if program.checkpoint_due(done) or done == total or stop.requested:
                     log.flush()
                     store.save(done, program.save,
@@ -374,6 +387,9 @@ def run(program, parser, args, config):
     metrics = program.finish()
     metrics = dict(metrics, train_seconds=round(seconds, 3))
     rundir.write_json(run_dir / "metrics.json", metrics)
+    if board is not None:
+        board.finish(metrics, total)
+        board.close()
     text = program.summary(metrics)
     if text:
         print(text, flush=True)

@@ -319,7 +319,7 @@ def test_no_float_flag_takes_a_non_finite_number(program, capsys):
     for flag in flags:
         for value in ("nan", "inf", "-inf"):
             with pytest.raises(SystemExit) as exit_info:
-                parser.parse_args([flag, value])
+                parser.parse_args([f"{flag}={value}"])
             err = capsys.readouterr().err
             assert exit_info.value.code == 2 and err.count("\n") == 1 and flag in err, \
                 (flag, value, err)
@@ -336,3 +336,31 @@ def test_bad_run_flags_are_one_line(program, capsys):
                 parser.error("--resume cannot be combined with --overwrite")
         err = capsys.readouterr().err
         assert exit_info.value.code == 2 and err.count("\n") == 1, (argv, err)
+
+
+# -- TensorBoard ---------------------------------------------------------------------------
+
+def event_tags(folder):
+    """{plugin name: set of tags} of every summary in the event files below `folder`."""
+    import tensorflow as tf
+    tags = {}
+    for path in sorted(Path(folder).glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                plugin = value.metadata.plugin_data.plugin_name
+                tags.setdefault(plugin, set()).add(value.tag)
+    return tags
+
+
+@pytest.mark.parametrize("program", programs(fast_ones={"S9"}))
+def test_tensorboard_holds_the_losses_figures_metrics_and_flags(program, data, tmp_path):
+    out = tmp_path / program
+    result = run(command(program, data, out, "--tensorboard"), cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-3000:]
+    tags = event_tags(out / "tensorboard")
+    columns = open(out / "losses.csv").readline().strip().split(",")
+    numeric = {k for k, v in losses(out)[-1].items() if v not in ("", None)} & set(columns)
+    assert numeric - {columns[0]} <= tags["scalars"]
+    assert any(tag.startswith("metrics/") for tag in tags["scalars"])
+    assert tags.get("images"), "no figure in the event files"
+    assert "hparams" in tags

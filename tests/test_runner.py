@@ -1,0 +1,172 @@
+"""gantools.runner with a small NumPy program (a random walk): the resume policy, the
+checkpoints, the error contract. The nine real programs meet the same contract in
+tests/test_contract.py."""
+import json
+
+import numpy as np
+import pytest
+
+from gantools import cli, runner
+from gantools.cli import DiskFull, Failure, UsageError
+
+
+class Walk(runner.Program):
+    """A random walk with a learning rate: `--steps`, `--lr`, `--checkpoint-every`."""
+    script = "walk"
+    loss_columns = ("step", "position", "loss")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--steps", type=cli.positive_int, default=10)
+        parser.add_argument("--lr", type=cli.positive_float, default=0.5)
+        parser.add_argument("--checkpoint-every", type=cli.positive_int, default=3)
+
+    def build(self):
+        self.rng = np.random.default_rng(self.seed)
+        self.position = np.zeros(2)
+
+    def train_unit(self, unit):
+        self.position += self.args.lr * self.rng.standard_normal(2)
+        if getattr(self, "fail_at", None) == unit:
+            raise self.failure
+        return dict(step=unit, position=float(self.position[0]),
+                    loss=float(np.sum(self.position ** 2)))
+
+    def state(self):
+        return {"rng": self.rng.bit_generator.state}
+
+    def save(self, folder):
+        np.save(folder / "position.npy", self.position)
+
+    def restore(self, folder, state):
+        self.position = np.load(folder / "position.npy")
+        self.rng.bit_generator.state = state["rng"]
+
+    def finish(self):
+        return {"distance": float(np.sqrt(np.sum(self.position ** 2))), "nan": float("nan")}
+
+
+def walk(out, *flags, fail_at=None, failure=None):
+    program = Walk()
+    program.fail_at, program.failure = fail_at, failure
+    return runner.main(program, ["--out", str(out), *map(str, flags)])
+
+
+def text(out, name):
+    return (out / name).read_text()
+
+
+def test_a_run_writes_its_files_and_valid_json(tmp_path):
+    assert walk(tmp_path / "run") == 0
+    out = tmp_path / "run"
+    config = json.loads(text(out, "config.json"))
+    assert config["program"] == "walk" and config["flags"]["steps"] == 10
+    assert config["flags"]["lr"] == 0.5 and "out" not in config["flags"]
+    metrics = json.loads(text(out, "metrics.json"))
+    assert metrics["nan"] is None and metrics["distance"] > 0  # NaN is written as null
+    assert len(text(out, "losses.csv").splitlines()) == 11
+    assert [p.name for p in sorted((out / "checkpoints").iterdir())] == [
+        "step_00000006", "step_00000009", "step_00000010"]
+
+
+@pytest.mark.parametrize("fail_at", [0, 4, 6, 9])
+def test_a_crash_at_any_step_resumes_to_the_same_numbers(tmp_path, fail_at):
+    assert walk(tmp_path / "straight") == 0
+    with pytest.raises(RuntimeError):
+        walk(tmp_path / "crashed", fail_at=fail_at, failure=RuntimeError("killed"))
+    assert walk(tmp_path / "crashed", "--resume") == 0
+    for name in ("losses.csv", "metrics.json"):
+        a, b = text(tmp_path / "straight", name), text(tmp_path / "crashed", name)
+        if name == "metrics.json":
+            a, b = ({k: v for k, v in json.loads(x).items() if k != "train_seconds"}
+                    for x in (a, b))
+        assert a == b, name
+
+
+def test_a_full_disk_is_a_failure_with_the_next_command(tmp_path):
+    with pytest.raises(DiskFull, match="free some space and continue with --resume"):
+        walk(tmp_path / "full", fail_at=5, failure=OSError(28, "No space left on device"))
+    assert walk(tmp_path / "full", "--resume") == 0
+    assert issubclass(DiskFull, Failure) and not issubclass(DiskFull, UsageError)
+
+
+def test_the_resume_policy(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert walk(out, "--steps", "4") == 0
+    before = text(out, "config.json")
+    with pytest.raises(UsageError, match="--lr 0.25 differs from the run's 0.5"):
+        walk(out, "--resume", "--steps", "8", "--lr", "0.25")
+    with pytest.raises(UsageError, match="has already trained 4 steps"):
+        walk(out, "--resume")
+    assert text(out, "config.json") == before  # a refused resume writes nothing
+    assert walk(out, "--resume", "--steps", "8", "--lr", "0.5", "--checkpoint-every",
+                "2") == 0  # the same value again is fine; the total and interval are free
+    config = json.loads(text(out, "config.json"))
+    assert config["flags"]["steps"] == 8 and config["flags"]["checkpoint_every"] == 2
+    assert len(config["resumed"]) == 1
+
+
+def test_resume_refuses_another_programs_run_and_damaged_configs(tmp_path):
+    out = tmp_path / "run"
+    assert walk(out, "--steps", "2") == 0
+    config = json.loads(text(out, "config.json"))
+    (out / "config.json").write_text(json.dumps(dict(config, program="other")))
+    with pytest.raises(UsageError, match="holds a run of other, not of walk.py"):
+        walk(out, "--resume", "--steps", "4")
+    (out / "config.json").write_text('{"program": "walk", "fla')
+    with pytest.raises(UsageError, match="config.json is damaged"):
+        walk(out, "--resume", "--steps", "4")
+
+
+def test_a_damaged_newest_checkpoint_is_skipped_and_an_empty_folder_restarts(tmp_path,
+                                                                           capsys):
+    assert walk(tmp_path / "straight") == 0
+    out = tmp_path / "run"
+    assert walk(out, "--steps", "7") == 0
+    (out / "checkpoints" / "step_00000007" / "position.npy").write_bytes(b"\x93NUMPY")
+    assert walk(out, "--resume", "--steps", "10") == 0
+    assert "Skipping the damaged checkpoint" in capsys.readouterr().out
+    assert text(out, "losses.csv") == text(tmp_path / "straight", "losses.csv")
+    for folder in (out / "checkpoints").iterdir():  # killed before its first checkpoint
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+    (out / "metrics.json").unlink()
+    assert walk(out, "--resume") == 0
+    assert "starting the run from the beginning" in capsys.readouterr().out
+    assert text(out, "losses.csv") == text(tmp_path / "straight", "losses.csv")
+
+
+def test_checks_come_before_anything_is_written(tmp_path):
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "mine.txt").write_text("mine")
+    with pytest.raises(UsageError, match="already holds files"):
+        walk(taken)
+    with pytest.raises(UsageError, match="no run to resume"):
+        walk(tmp_path / "none", "--resume")
+    assert not (tmp_path / "none").exists()
+    assert sorted(p.name for p in taken.iterdir()) == ["mine.txt"]
+
+
+def test_tensorboard_missing_is_one_failure_naming_the_extra(tmp_path, monkeypatch):
+    import importlib.util
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tensorboard" else find_spec(name, *a))
+    with pytest.raises(Failure, match=r'pip install -e "\.\[tensorboard\]"'):
+        walk(tmp_path / "run", "--tensorboard")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400"])
+def test_number_flags_are_finite(value, capsys):
+    with pytest.raises(SystemExit):
+        runner.build_parser(Walk()).parse_args([f"--lr={value}"])
+    assert "must be a finite number" in capsys.readouterr().err
+
+
+def test_disk_full_is_recognised_through_wrappers():
+    assert runner.disk_full(OSError(28, "No space left on device"))
+    assert runner.disk_full(OSError(27, "File too large"))
+    assert runner.disk_full(RuntimeError("write failed: No space left on device"))
+    assert not runner.disk_full(OSError(2, "No such file or directory"))
