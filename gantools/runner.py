@@ -91,9 +91,14 @@ class Program:
         (attribute `checksum`) identifies it on --resume."""
         return None
 
+    def out_folder(self, args):
+        """The run folder: --out (a multi-worker run's non-chief worker keeps its own copy
+        of the run elsewhere)."""
+        return args.out
+
     def setup(self, args):
-        """First, before TensorFlow picks its devices and before seeding (device flags);
-        may change args.out."""
+        """Before TensorFlow picks its devices and before seeding (device flags); the
+        flags are resolved (on --resume, the run's)."""
 
     # -- the run ------------------------------------------------------------------------------
     def build(self):
@@ -271,9 +276,12 @@ def main(program, argv=None):
         parser.error("--resume cannot be combined with --sweep")
     if args.resume and args.overwrite:
         parser.error("--resume cannot be combined with --overwrite")
+    if getattr(args, "tensorboard", False):
+        from gantools import board
+        board.require()
+    args.out = Path(program.out_folder(args)).expanduser()
     config = None
     if args.resume:
-        args.out = Path(args.out).expanduser()
         config = read_config(args.out)
         if config.get("program") != program.script:
             raise UsageError(f"--resume: {args.out} holds a run of "
@@ -295,12 +303,9 @@ def main(program, argv=None):
 
 
 def _prepare(program, args, resume=False):
-    """Refuse an unusable --out before anything slow, then set up and read the data."""
-    if getattr(args, "tensorboard", False):
-        from gantools import board
-        board.require()
+    """Refuse an unusable --out before anything slow, then read the data."""
     program.args = args
-    program.setup(args)  # may move --out (a worker's own copy of the run)
+    program.setup(args)
     rundir.check_run_dir(args.out, args.overwrite, resume)
     data = program.load_data(args)
     program.data = data
@@ -334,7 +339,7 @@ def run(program, parser, args, config):
             done, rows = state["units_done"], state["loss_rows"]
         if done >= total and (args.out / "metrics.json").is_file():
             raise UsageError(f"--resume: the run in {args.out} has already trained {done} "
-                             f"{program.unit}s; pass a larger --"
+                             f"{plural(program.unit)}; pass a larger --"
                              f"{program.total_flag.replace('_', '-')} to train further")
     run_dir = rundir.prepare_run_dir(args.out, args.overwrite, resume=config is not None)
     program.run_dir = run_dir
@@ -349,7 +354,7 @@ def run(program, parser, args, config):
     elif done < total:
         print(f"Resuming {run_dir} after {program.unit} {done} of {total}", flush=True)
     else:
-        print(f"Finishing {run_dir}: its {done} {program.unit}s are trained, writing the "
+        print(f"Finishing {run_dir}: its {done} {plural(program.unit)} are trained, writing the "
               f"final files", flush=True)
     board = None
     if args.tensorboard:
@@ -395,6 +400,10 @@ def run(program, parser, args, config):
         print(text, flush=True)
     print(f"Wrote {run_dir}", flush=True)
     return 0
+
+
+def plural(unit):
+    return unit + ("es" if unit.endswith(("s", "x", "ch", "sh")) else "s")
 
 
 def write_config(program, parser, args, checksum, previous=None):

@@ -3,7 +3,7 @@
 Ports section 4 ("实现DCGAN") of seed 001 (FangYang's 2018 blog post): FangYang970206/Anime_GAN
 `DCGAN/model.py`, `AnimeDataset.py`, `utils.py` and `main.py` (SPEC S2), in their order and
 names. NCHW PyTorch layers become NHWC Keras layers that compute the same (padding as 'same'
-or 'valid', BatchNorm2d from gantools.torch_compat; the README explains each one).
+or 'valid', BatchNorm2d from gantools.torch_compat; the README's S2 notes give each).
 Deliberate differences (the defaults train what main.py trains):
 - Images in [-1, 1], the upstream fix (2019) of the seed's `img - 127.5/127.5` (= img - 1).
 - Data: every JPEG/PNG below `--data` (gantools.images: decoded as PIL does, resized if not
@@ -16,7 +16,7 @@ Deliberate differences (the defaults train what main.py trains):
   loss_*.txt files; samples/epoch_NNN.png the saved/img grids, as (img + 1) / 2
   (`--bytescale-grids`: scipy.misc.imsave's stretch); evolution.gif in training order.
 - `torch.save` every 20 epochs becomes *.weights.h5, plus the runner's checkpoints for
-  `--resume` (not `--pre_train`), which a kill or Ctrl-C leaves at the current batch.
+  `--resume` (not `--pre_train`); Ctrl-C saves one at the current batch.
 - tqdm becomes the runner's progress bar with main.py's `D:..., G:...` text.
 - Grids and SWD sample G in training mode without touching BatchNorm's running statistics
   (`--sample-bn moving`: inference mode).
@@ -25,7 +25,6 @@ Deliberate differences (the defaults train what main.py trains):
 """
 import argparse
 import functools
-import json
 import time
 from pathlib import Path
 
@@ -112,11 +111,11 @@ def Discriminator(synchronized=False):
     kernel_size, stride, padding = 4, 2, 1
     block = functools.partial(conv_block, synchronized=synchronized)
     inp = keras.Input((IMAGE_SIZE, IMAGE_SIZE, channels[0]), name="image")  # 96 x 96 x 3
-    x = block(inp, 1, channels[1], kernel_size, stride, padding, "first_layer")  # 48x48x64
-    x = block(x, 2, channels[2], kernel_size, stride, padding)                   # 24x24x128
-    x = block(x, 3, channels[3], kernel_size, stride, padding)                   # 12x12x256
-    x = block(x, 4, channels[4], kernel_size, stride, padding)                   # 6x6x512
-    x = block(x, 5, 1, kernel_size + 1, stride, 0, "last_layer")                 # 1x1x1
+    x = block(inp, 1, channels[1], kernel_size, stride, padding, "first_layer")  # 48 x 48 x 64
+    x = block(x, 2, channels[2], kernel_size, stride, padding)                 # 24 x 24 x 128
+    x = block(x, 3, channels[3], kernel_size, stride, padding)                 # 12 x 12 x 256
+    x = block(x, 4, channels[4], kernel_size, stride, padding)                 # 6 x 6 x 512
+    x = block(x, 5, 1, kernel_size + 1, stride, 0, "last_layer")               # 1 x 1 x 1
     x = layers.Flatten(name="squeeze", dtype="float32")(x)  # (N, 1); PyTorch squeezes: (N,)
     return keras.Model(inp, x, name="discriminator")
 
@@ -281,36 +280,29 @@ class DCGANAnime(runner.Program):
     free = ("swd_images", "cache", "jit_compile", "strategy", "devices")  # not the numbers
 
     def add_arguments(self, parser):
-        original = parser.add_argument_group("the original's settings (main.py)")
-        original.add_argument("--data", "--dataset", type=str, default="faces",
-                              help="folder of face images (every JPEG/PNG below it)")
-        original.add_argument("--lr", type=positive_float, default=lr,
-                              help="Adam learning rate of generate and discriminator")
-        original.add_argument("--beta1", type=fraction, default=beta1,
-                              help="Adam beta1 (beta2 is 0.999)")
-        original.add_argument("--batch-size", type=positive_int, default=batch_size)
-        original.add_argument("--epochs", type=positive_int, default=epochs)
-        original.add_argument("--size-per-dataset", type=count_or_all, metavar="N|all",
-                              default=size_per_dataset,
-                              help="the first N images in natural order, as the original "
-                                   "read faces/0.jpg ... faces/N-1.jpg; 'all': every one")
-        original.add_argument("--save-every", type=positive_int, default=save_every,
-                              help="epochs between grids, saved models and checkpoints")
-        added = parser.add_argument_group("added")
-        added.add_argument("--evaluate", action="store_true", default=argparse.SUPPRESS,
-                           help="only compute the quality metric of the run in --out (its "
-                                "newest checkpoint) against --data into its metrics.json")
-        added.add_argument("--swd-images", type=positive_int, default=swd_images,
-                           help="generated and real images for the sliced Wasserstein "
-                                "distance")
-        added.add_argument("--cache", choices=CACHE_CHOICES, default="auto",
-                           help="keep the decoded images in memory: auto = if they take "
-                                "less than a quarter of the RAM")
-        added.add_argument("--sample-bn", choices=["batch", "moving"], default="batch",
-                           help="BatchNorm statistics when sampling: batch (the original: "
-                                "G in training mode) or the running averages")
-        added.add_argument("--bytescale-grids", action="store_true",
-                           help="stretch each grid to its own min-max, as scipy.misc.imsave")
+        main_py = parser.add_argument_group("the original's settings (main.py)").add_argument
+        main_py("--data", "--dataset", default="faces", help="folder of JPEG/PNG faces")
+        main_py("--lr", type=positive_float, default=lr, help="Adam's, of both networks")
+        main_py("--beta1", type=fraction, default=beta1, help="Adam's (beta2 is 0.999)")
+        main_py("--batch-size", type=positive_int, default=batch_size)
+        main_py("--epochs", type=positive_int, default=epochs)
+        main_py("--size-per-dataset", type=count_or_all, default=size_per_dataset,
+                metavar="N|all", help="the first N images in natural order, as the original "
+                                      "read faces/0.jpg ... faces/N-1.jpg; all: every one")
+        main_py("--save-every", type=positive_int, default=save_every,
+                help="epochs between grids, saved models and checkpoints")
+        added = parser.add_argument_group("added").add_argument
+        added("--evaluate", action="store_true", default=argparse.SUPPRESS,  # not recorded
+              help="only add the SWD of the run in --out (its newest checkpoint) against "
+                   "--data to its metrics.json")
+        added("--swd-images", type=positive_int, default=swd_images,
+              help="generated and real images for the sliced Wasserstein distance")
+        added("--cache", choices=CACHE_CHOICES, default="auto",
+              help="keep the decoded images in memory (auto: if under 1/4 of the RAM)")
+        added("--sample-bn", choices=["batch", "moving"], default="batch",
+              help="BatchNorm statistics of G's samples: batch (the original's) or moving")
+        added("--bytescale-grids", action="store_true",
+              help="stretch each grid to its own min-max, as scipy.misc.imsave did")
         scale.add_device_arguments(parser)
 
     def setup(self, args):
@@ -406,6 +398,7 @@ class DCGANAnime(runner.Program):
         self.distance = state["swd_x1e3"]
 
     def finish(self):
+        self.replicas.worker_finished(self.run_dir)  # a worker says where its copy is
         creat_gif(self.run_dir / "evolution.gif", self.run_dir / "samples")
         visualize_loss(self.run_dir / "losses.csv", self.run_dir / "losses.png")
         losses = rundir.read_losses(self.run_dir / "losses.csv")
@@ -426,10 +419,11 @@ EVALUATION_FLAGS = ("data", "swd_images", "cache", "jit_compile", "strategy", "d
 def evaluate(program, args):
     """--evaluate: the SWD of the run in --out (its newest checkpoint) against --data,
     added to its metrics.json."""
-    path = Path(args.out).expanduser() / "config.json"
-    config = json.loads(path.read_text()) if path.is_file() else {}
+    args.out = args.out.expanduser()
+    config = runner.read_config(args.out) if (args.out / "config.json").is_file() else {}
     if config.get("program") != program.script or "flags" not in config:
-        raise UsageError(f"--evaluate: {args.out} holds no run of {program.script}.py")
+        raise UsageError(f"--evaluate: {args.out} holds no run of this version of "
+                         f"{program.script}.py")
     for dest, value in config["flags"].items():
         if dest not in EVALUATION_FLAGS and hasattr(args, dest):
             setattr(args, dest, value)

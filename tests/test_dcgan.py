@@ -378,7 +378,8 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     (["--data", "nowhere"], "--data nowhere does not exist; expected a folder of JPEG/PNG "
                             "face images, the anime faces of Hung-yi Lee's"),
     (["--resume"], "--resume: runs/dcgan_anime holds no run to resume"),
-    (["--evaluate"], "--resume: runs/dcgan_anime holds no run to resume"),
+    (["--evaluate"], "--evaluate: runs/dcgan_anime holds no run of this version of "
+                    "dcgan_anime.py"),
 ])
 def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monkeypatch,
                                                  capsys):
