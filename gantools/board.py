@@ -15,6 +15,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
+
 from gantools.cli import Failure
 
 IMAGE_FOLDERS = ("frames", "samples")
@@ -33,9 +35,9 @@ def numbers(values, prefix=""):
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             yield from numbers(value, name + "/")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if value == value and abs(value) != float("inf"):
-                yield name, float(value)
+        elif isinstance(value, (int, float, np.integer, np.floating)) \
+                and not isinstance(value, (bool, np.bool_)) and np.isfinite(value):
+            yield name, float(value)  # NumPy scalars too (Session.run's losses)
 
 
 class Board:

@@ -1,18 +1,25 @@
-"""The book's 1-D Gaussian GAN (S1): graph, schedule, pretraining copy, k, runs and sweeps."""
+"""The book's 1-D Gaussian GAN (S1): graph, schedule, pretraining copy, k, runs, resume and
+sweeps."""
 import csv
 import json
+import re
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from gantools import runner
+from gantools.cli import UsageError
 from tf1_compat import gaussian_gan as s1
-from conftest import assert_only_run_files
+from conftest import SCRIPTS, assert_only_run_files
 
 
 def make(*flags, seed=0):
-    args = s1.build_parser().parse_args(list(flags))
-    return s1.make_gan(args, seed, verbose=False)
+    args = runner.build_parser(s1.GaussianGAN()).parse_args(list(flags))
+    return s1.make_gan(args, seed)
 
 
 def small_run(tmp_path, name, *flags):
@@ -34,7 +41,6 @@ def test_variable_shapes_and_parameter_counts():
     assert [v.op.name for v in gan.g_params][0] == "Generator/g0/w"
     assert [v.op.name for v in gan.d_params][-1] == "Discriminator/d3/b"
     assert gan.trainable_parameters() == {"generator": 13, "discriminator": 169}
-    assert s1.count_parameters(gan.d_pre_params) == 169
 
 
 def test_discriminator_shares_variables_between_real_and_generated_inputs():
@@ -92,7 +98,6 @@ def test_k_discriminator_updates_per_iteration(k):
     gan = make("--k", str(k), "--steps", "4", "--pretrain-steps", "0")
     with gan.session() as session:
         session.run(gan.init)
-        gan.frames_dir = None
         for step in range(4):
             gan._train_step(session, step)
         assert session.run([gan.step_d, gan.step_g]) == [4 * k, 4]
@@ -139,14 +144,18 @@ def test_plotting_does_not_change_training(tmp_path):
 def test_config_and_metrics_files(tmp_path):
     out = small_run(tmp_path, "run", "--k", "2")
     config = json.loads((out / "config.json").read_text())
+    flags = config["flags"]
     for key in ["steps", "batch_size", "hidden_size", "learning_rate", "pretrain_steps",
-                "decay", "decay_steps", "mu", "sigma", "range", "log_every", "k", "seed"]:
-        assert key in config
-    assert config["k"] == 2 and config["mu"] == 3.0 and config["steps"] == 30
+                "decay", "decay_steps", "mu", "sigma", "range", "log_every", "k", "seed",
+                "checkpoint_every"]:
+        assert key in flags
+    assert config["program"] == "gaussian_gan_tf1"
+    assert flags["k"] == 2 and flags["mu"] == 3.0 and flags["steps"] == 30
     assert config["trainable_parameters"] == {"generator": 13, "discriminator": 169}
     assert config["devices"][0] == "CPU" and "tensorflow" in config["versions"]
     metrics = json.loads((out / "metrics.json").read_text())
-    for key in ["gen_mean", "gen_std", "js_divergence", "wasserstein1", "converged"]:
+    for key in ["gen_mean", "gen_std", "js_divergence", "wasserstein1", "converged",
+                "pretrain_loss", "train_seconds"]:
         assert key in metrics
     with (out / "losses.csv").open() as f:
         rows = list(csv.DictReader(f))
@@ -162,7 +171,12 @@ def test_sweep_writes_sweep_json(tmp_path, capsys):
     assert sweep["runs"] == 2 and [r["seed"] for r in sweep["per_seed"]] == [0, 1]
     assert sweep["converged"] == sum(r["converged"] for r in sweep["per_seed"])
     assert sweep["flags"]["steps"] == 20 and "wasserstein1" in sweep["per_seed"][0]
-    assert "seeds converged" in capsys.readouterr().out
+    assert sweep["criterion"] == "wasserstein1 < 0.5"
+    printed = capsys.readouterr().out
+    assert "seed 1: Generated mean " in printed and "2 seeds (converged: " in printed
+    assert not re.search(r"^\d+:", printed, re.M)  # no step lines in a sweep
+    assert sorted(p.name for p in out.iterdir()) == [".classic-gans-run", "config.json",
+                                                     "sweep.json"]
 
 
 def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
@@ -172,7 +186,8 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
     out = tmp_path / "runs" / "gaussian_gan_tf1"  # default --out, relative to the cwd
     assert_only_run_files(out)  # --overwrite would remove every file of the run
     assert result.stdout.splitlines()[0] == "Devices: CPU"
-    assert "0:" in result.stdout and f"Wrote {out.relative_to(tmp_path)}" in result.stdout
+    assert "\n0:" in result.stdout and "\n110:" in result.stdout
+    assert result.stdout.splitlines()[-1] == f"Wrote {out.relative_to(tmp_path)}"
     assert result.stderr == ""  # TensorFlow's start-up noise is filtered
     for name in ["fig3-12.png", "fig3-13.png", "fig3-14.png", "losses.png"]:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
@@ -183,8 +198,113 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
     assert (out / "fig3-13.png").read_bytes() == (out / "frames/step_00050.png").read_bytes()
     for name in ["config.json", "metrics.json", "losses.csv", "pretrain_losses.csv"]:
         assert (out / name).stat().st_size > 0
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "step_00000000", "step_00000100", "step_00000120"]  # --checkpoint-every 100, the end
     again = script("gaussian_gan_tf1.py", "--steps", "5", cwd=tmp_path)
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+# -- resume --------------------------------------------------------------------------------
+
+RESUMABLE = ["--steps", "40", "--pretrain-steps", "20", "--checkpoint-every", "10",
+             "--plot-every", "20", "--deterministic"]
+
+
+def crash_at_step(monkeypatch, crash_step):
+    """Make `_train_step` fail at `crash_step`, as a kill there would (the rows after the
+    last checkpoint are in losses.csv, the frames after it on disk)."""
+    train_step = s1.GAN._train_step
+
+    def crashing(gan, session, step):
+        if step == crash_step:
+            raise RuntimeError("killed")
+        return train_step(gan, session, step)
+    monkeypatch.setattr(s1.GAN, "_train_step", crashing)
+
+
+def same_metrics(a, b):
+    read = lambda out: {k: v for k, v in json.loads((out / "metrics.json").read_text())
+                        .items() if k != "train_seconds"}
+    return read(a) == read(b)
+
+
+@pytest.mark.parametrize("flags", [
+    ["--instance-noise", "2", "--k", "2", "--seed", "0"],
+    pytest.param([], marks=pytest.mark.slow),  # the book's defaults: the kill -9 test too
+])
+def test_resume_after_a_crash_gives_the_numbers_of_a_straight_run(tmp_path, monkeypatch,
+                                                                   flags):
+    """The checkpoint holds the graph's variables with the step counters, both NumPy streams
+    and (replayed) the instance noise's: a crash at step 25 resumes from step 20 to the
+    losses and metrics of a run never stopped (the frames draw from the evaluation stream)."""
+    straight = small_run(tmp_path, "straight", *RESUMABLE, *flags)
+    crash_at_step(monkeypatch, 25)
+    with pytest.raises(RuntimeError, match="killed"):
+        small_run(tmp_path, "crashed", *RESUMABLE, *flags)
+    monkeypatch.undo()
+    crashed = tmp_path / "crashed"
+    assert len((crashed / "losses.csv").read_text().splitlines()) == 1 + 25
+    assert s1.main(["--out", str(crashed), "--resume"]) == 0
+    assert (crashed / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
+    assert same_metrics(crashed, straight)
+    assert sorted(p.name for p in (crashed / "checkpoints").iterdir()) == [
+        "step_00000020", "step_00000030", "step_00000040"]
+    assert sorted(p.name for p in (crashed / "frames").iterdir()) == [
+        f"step_{s:05d}.png" for s in (0, 20, 39)]
+    model = s1.tf.train.load_checkpoint(str(crashed / "checkpoints/step_00000040/model"))
+    names = model.get_variable_to_shape_map()
+    assert len(names) == 8 + 8 + 4 + 3  # D_pre, D, G and the three step counters
+    k = 2 if "--k" in flags else 1
+    assert [model.get_tensor(n) for n in ["D_pre/Variable", "Variable", "Variable_1"]] == [
+        20, 40 * k, 40]
+
+
+@pytest.mark.slow  # the runner's promise (tests/test_sine_gan.py); here on Saver files
+def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, capsys):
+    straight = small_run(tmp_path, "straight", *RESUMABLE, "--plot-every", "0")
+    damaged = small_run(tmp_path, "damaged", *RESUMABLE, "--plot-every", "0", "--steps",
+                        "30")
+    (damaged / "metrics.json").unlink()  # as if killed just after the last checkpoint
+    newest = damaged / "checkpoints" / "step_00000030" / "model.data-00000-of-00001"
+    newest.write_bytes(newest.read_bytes()[:10])
+    capsys.readouterr()
+    assert s1.main(["--out", str(damaged), "--steps", "40", "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "Skipping the damaged checkpoint" in out and "after step 20 of 40" in out
+    assert (damaged / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
+
+
+def test_resume_refusals(tmp_path):
+    with pytest.raises(UsageError, match="no run to resume"):
+        s1.main(["--out", str(tmp_path / "none"), "--resume"])
+    done = small_run(tmp_path, "done")
+    with pytest.raises(UsageError, match="has already trained 30 steps"):
+        s1.main(["--out", str(done), "--resume"])
+    with pytest.raises(UsageError, match="--k 2 differs from the run's 1"):
+        s1.main(["--out", str(done), "--steps", "40", "--resume", "--k", "2"])
+
+
+@pytest.mark.slow  # three runs of the script, 25-60 s; CI runs the slow suite too
+def test_kill_9_and_resume_give_the_numbers_of_a_straight_run(tmp_path, script):
+    flags = ["--steps", "400", "--pretrain-steps", "100", "--checkpoint-every", "50",
+             "--plot-every", "100", "--deterministic"]
+    assert script("gaussian_gan_tf1.py", "--out", "straight", *flags,
+                  cwd=tmp_path).returncode == 0
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, str(SCRIPTS / "gaussian_gan_tf1.py"),
+                                "--out", str(killed), *flags],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    losses = killed / "losses.csv"
+    while process.poll() is None and not (losses.is_file() and
+                                          len(losses.read_text().splitlines()) > 175):
+        time.sleep(0.005)
+    process.kill()
+    process.wait()
+    assert not (killed / "metrics.json").exists()
+    result = script("gaussian_gan_tf1.py", "--out", "killed", "--resume", cwd=tmp_path)
+    assert result.returncode == 0 and "Resuming" in result.stdout, result.stderr
+    assert losses.read_bytes() == (tmp_path / "straight" / "losses.csv").read_bytes()
+    assert same_metrics(killed, tmp_path / "straight")
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -192,6 +312,8 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
     (["--batch-size", "-3"], "--batch-size"),
     (["--k", "two"], "--k"),
     (["--decay", "1.5"], "--decay"),
+    (["--mu", "nan"], "--mu"),
+    (["--sweep", "2", "--resume"], "--resume cannot be combined with --sweep"),
 ])
 def test_bad_flags_give_one_line_and_exit_code_2(flags, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -221,9 +343,10 @@ def test_instance_noise_rescues_a_seed_where_the_book_diverges(tmp_path):
     assert metrics["converged"] and abs(metrics["gen_mean"] - 3) < 0.3
 
 
+@pytest.mark.slow  # 2200 steps, 11 s; CI runs the slow suite too
 def test_default_seed_reproduces_figure_3_14(tmp_path):
     out = small_run(tmp_path, "default", "--steps", "1200", "--pretrain-steps", "1000",
-                    "--seed", str(s1.DEFAULT_SEED))
+                    "--seed", str(s1.GaussianGAN.default_seed))
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["converged"] and abs(metrics["gen_std"] - 0.5) < 0.15
 

@@ -97,10 +97,6 @@ def optimizer(loss, var_list, initial_learning_rate, decay=0.95, num_decay_steps
     return optimizer, learning_rate, batch
 
 
-def count_parameters(variables):
-    return int(sum(np.prod(v.get_shape().as_list()) for v in variables))
-
-
 class GAN(object):
     def __init__(self, data, gen, num_steps, batch_size, log_every, mlp_hidden_size=4,
                  learning_rate=0.03, num_pretrain_steps=1000, decay=0.95, num_decay_steps=150,
@@ -169,8 +165,8 @@ class GAN(object):
         self.init = tf.global_variables_initializer()
 
     def trainable_parameters(self):
-        return {"generator": count_parameters(self.g_params),
-                "discriminator": count_parameters(self.d_params)}
+        count = lambda params: int(sum(np.prod(v.get_shape().as_list()) for v in params))
+        return {"generator": count(self.g_params), "discriminator": count(self.d_params)}
 
     def session(self):
         return tf.Session(graph=self.graph)
@@ -297,6 +293,9 @@ class GAN(object):
         return metrics
 
 
+# ---------------------------------------------------------------------------------------
+# The program for gantools.runner: the book's main() and settings, its figures, checkpoints.
+
 def make_gan(args, seed):
     """The book's main(): a GAN on DataDistribution and GeneratorDistribution(range=8)."""
     train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
@@ -317,9 +316,10 @@ def make_gan(args, seed):
 def save_figures(run_dir, num_steps):
     """fig3-12/13/14.png (first, middle, last frame), evolution.gif and losses.png."""
     from gantools.plots import plot_losses, write_gif
-    frames = sorted((run_dir / 'frames').glob('step_*.png'))
+    step = lambda path: int(path.stem[len('step_'):])
+    frames = sorted((run_dir / 'frames').glob('step_*.png'), key=step)
     if frames:
-        middle = min(frames, key=lambda path: abs(int(path.stem[5:]) - num_steps // 2))
+        middle = min(frames, key=lambda path: abs(step(path) - num_steps // 2))
         for name, path in zip(['fig3-12.png', 'fig3-13.png', 'fig3-14.png'],
                               [frames[0], middle, frames[-1]]):
             (run_dir / name).write_bytes(path.read_bytes())
@@ -340,18 +340,16 @@ class GaussianGAN(runner.Program):
     def add_arguments(self, parser):
         book = parser.add_argument_group("the book's settings")
         book.add_argument('--steps', type=positive_int, default=1200, help='training steps')
-        book.add_argument('--batch-size', type=positive_int, default=12)
+        book.add_argument('--batch-size', type=positive_int, default=12, help='batch size')
         book.add_argument('--log-every', type=positive_int, default=10,
                           help="print 'step:loss_d<TAB>loss_g' every this many steps")
         book.add_argument('--hidden-size', type=positive_int, default=4,
                           help='mlp_hidden_size (D layers are twice as wide)')
-        book.add_argument('--lr', '--learning-rate', dest='learning_rate',
-                          type=positive_float, default=0.03,
-                          help='initial learning rate of all three optimizers')
+        book.add_argument('--lr', '--learning-rate', dest='learning_rate', default=0.03,
+                          type=positive_float, help='initial rate of all three optimizers')
         book.add_argument('--pretrain-steps', type=non_negative_int, default=1000,
                           help='D_pre pretraining steps')
-        book.add_argument('--decay', type=unit_interval, default=0.95,
-                          help='learning-rate decay factor')
+        book.add_argument('--decay', type=unit_interval, default=0.95, help='lr decay factor')
         book.add_argument('--decay-steps', type=positive_int, default=150,
                           help='steps per decay (staircase)')
         book.add_argument('--mu', type=finite_float, default=3.0, help='mean of the data')
