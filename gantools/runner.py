@@ -52,7 +52,7 @@ KEEP = 3  # checkpoints kept
 # Errors of the environment rather than of the input: exit code 1.
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded", "File too large")
-RUN_FLAGS = {"out", "overwrite", "resume", "verbose", "sweep", "help"}  # never recorded
+RUN_FLAGS = {"out", "overwrite", "resume", "verbose", "sweep", "help", "evaluate"}  # not recorded
 
 
 def disk_full(error):
@@ -194,9 +194,31 @@ def build_parser(program):
 
 
 def recorded_flags(parser, args):
-    """{dest: value} of every flag that config.json records (JSON values)."""
-    return {a.dest: _json_value(getattr(args, a.dest)) for a in parser._actions
+    """{dest: value} of every flag that config.json records (JSON values; a path is made
+    absolute, so that a run resumes from any working directory)."""
+    return {a.dest: _recorded(getattr(args, a.dest)) for a in parser._actions
             if a.dest not in RUN_FLAGS and hasattr(args, a.dest)}
+
+
+def _recorded(value):
+    return _json_value(value.expanduser().resolve() if isinstance(value, Path) else value)
+
+
+def option(parser, dest):
+    """The flag of `dest` as the user types it."""
+    for action in parser._actions:
+        if action.dest == dest and action.option_strings:
+            return action.option_strings[0]
+    return "--" + dest.replace("_", "-")
+
+
+def finished(run_dir):
+    """True if the run wrote its final metrics (the runner's metrics.json, which always
+    holds train_seconds; an --evaluate of an unfinished run does not count)."""
+    try:
+        return "train_seconds" in json.loads((Path(run_dir) / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return False
 
 
 def _json_value(value):
@@ -222,9 +244,9 @@ def apply_config(parser, argv, args, config, program):
         if not hasattr(args, dest):
             continue
         if dest in given:
-            current = _json_value(getattr(args, dest))
+            current = _recorded(getattr(args, dest))
             if dest not in free and current != previous and not _same_data(dest, config):
-                flag = "--" + dest.replace("_", "-")
+                flag = option(parser, dest)
                 raise UsageError(f"--resume: {flag} {current} differs from the run's "
                                  f"{previous}; resume with the run's flags (or start a new "
                                  f"run in another --out)")
@@ -337,7 +359,7 @@ def run(program, parser, args, config):
                                  f"({first_line(error)}); delete it to resume from an "
                                  f"earlier one") from None
             done, rows = state["units_done"], state["loss_rows"]
-        if done >= total and (args.out / "metrics.json").is_file():
+        if done >= total and finished(args.out):
             raise UsageError(f"--resume: the run in {args.out} has already trained {done} "
                              f"{plural(program.unit)}; pass a larger --"
                              f"{program.total_flag.replace('_', '-')} to train further")

@@ -326,8 +326,8 @@ class MnistGAN(runner.Program):
         (self.run_dir / 'models').mkdir(exist_ok=True)
         for model, name in [(self.gan.G, 'generator'), (self.gan.D, 'discriminator')]:
             path = self.run_dir / 'models' / f'{name}_epoch_{epoch:03d}.keras'
-            model.save(path.with_name('tmp-' + path.name))
-            path.with_name('tmp-' + path.name).replace(path)
+            model.save(path.with_suffix('.tmp.keras'))  # a kill leaves the older file whole
+            path.with_suffix('.tmp.keras').replace(path)
 
     # The checkpoint: the weights, both Adams' slots and the Dropout layers' random states
     # in `state.*`; the epoch's noise generator and the sums since the last printed losses.
@@ -346,21 +346,29 @@ class MnistGAN(runner.Program):
         self.sums = np.array(state['loss_sums'])
 
     def finish(self):
-        from gantools.plots import evenly_spaced, plot_losses, write_gif
         args = self.args
         if self.run_dir is not None:
-            frames = [self.run_dir / 'samples' / f'epoch_{epoch:03d}.png'
-                      for epoch in range(args.epochs)]  # not those of a longer earlier try
-            write_gif(evenly_spaced([path for path in frames if path.is_file()],
-                                    args.gif_frames), self.run_dir / 'evolution.gif', 200)
-            plot_losses(read_losses(self.run_dir / 'losses.csv'), self.run_dir / 'losses.png',
-                        {'d_real_error': 'D real', 'd_fake_error': 'D fake', 'g_error': 'G'},
-                        x='iteration', xlabel='batch', title='MNIST GAN: mean losses every '
-                                                             f'{args.print_interval} batches')
+            self.save_figures()
         metrics = {'epochs': args.epochs, 'sample_dropout': args.sample_dropout}
         if args.metric_samples:
             metrics.update(quality(self.gan, self.seed, self.data, args.metric_samples))
         return metrics
+
+    def save_figures(self):
+        """evolution.gif of the epochs' figures (not a later one left by a killed run) and
+        losses.png."""
+        from gantools.plots import evenly_spaced, plot_losses, write_gif
+        run_dir, args = self.run_dir, self.args
+        frames = [run_dir / 'samples' / f'epoch_{epoch:03d}.png' for epoch in range(args.epochs)]
+        frames = [path for path in frames if path.is_file()]
+        if frames:
+            write_gif(evenly_spaced(frames, args.gif_frames), run_dir / 'evolution.gif', 200)
+        losses = read_losses(run_dir / 'losses.csv')
+        if losses:  # none if print_interval exceeds the batches of an epoch
+            plot_losses(losses, run_dir / 'losses.png',
+                        {'d_real_error': 'D real', 'd_fake_error': 'D fake', 'g_error': 'G'},
+                        x='iteration', xlabel='batch', title='MNIST GAN: mean losses every '
+                                                             f'{args.print_interval} batches')
 
     def summary(self, metrics):
         from gantools.mnist_metrics import summary
@@ -378,7 +386,10 @@ def evaluate(program, args):
     if run_dir is None:
         raise UsageError(f'--evaluate: {path} is not a run of this program, one of its '
                          f'checkpoints or one of its models/generator_epoch_NNN.keras')
-    flags = runner.read_config(run_dir).get('flags', {})
+    flags = runner.read_config(run_dir).get('flags')
+    if not isinstance(flags, dict):
+        raise UsageError(f'--evaluate: {run_dir}/config.json has no flags (a run of an older '
+                         f'version?)')
     for dest in set(flags) - {'data', 'download', 'evaluate', 'metric_samples',
                               'sample_dropout'}:
         setattr(args, dest, flags[dest])  # the run's models, seed and sampling

@@ -11,16 +11,21 @@ import tensorflow as tf
 from PIL import Image
 
 from conftest import assert_only_run_files, read_rows
+from gantools import runner, training
+from gantools.cli import UsageError
 from gantools.launch import run
-from gantools.plots import SubplotGrid
 from keras_models import mnist_gan as s5
 
 PARAMETERS = {"generator": 293136, "discriminator": 267009}
 LINE = re.compile(r"^(\d+)/(\d+)--(\d+)/(\d+): D: (\S+)/(\S+) G: (\S+)$")
 
 
-def make(*flags):
-    return s5.make_gan(s5.build_parser().parse_args(list(flags)))
+def make(**options):
+    return s5.GAN(**options)
+
+
+def count(model):
+    return int(sum(np.prod(v.shape) for v in model.trainable_variables))
 
 
 def weights(model):
@@ -36,14 +41,18 @@ def batch(n=64, seed=0):
     return rng.uniform(-1, 1, (n, 784)).astype(np.float32), s5.noise(rng, n)
 
 
+def parse(*flags):
+    return runner.build_parser(s5.MnistGAN()).parse_args(list(flags))
+
+
 # -- models --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("flags, p", [([], 0.0), (["--dropout", "0.2"], 0.2)])
-def test_parameter_counts_and_layers(flags, p):
+@pytest.mark.parametrize("p", [0.0, 0.2])
+def test_parameter_counts_and_layers(p):
     """The Dropout layers stand where the post calls F.dropout, with rate 0 (the identity,
     as F.dropout on PyTorch 0.2) unless --dropout is given."""
-    gan = make(*flags)
-    assert gan.trainable_parameters() == PARAMETERS
+    gan = make(dropout=p)
+    assert {"generator": count(gan.G), "discriminator": count(gan.D)} == PARAMETERS
     assert [v.shape for v in gan.G.trainable_variables] == [
         (100, 256), (256,), (256, 256), (256,), (256, 784), (784,)]
     describe = lambda model: [(l.name, l.units, l.activation.__name__) if hasattr(l, "units")
@@ -57,16 +66,16 @@ def test_parameter_counts_and_layers(flags, p):
 
 
 def test_defaults_are_spec_decisions():
-    args = s5.build_parser().parse_args([])
+    args = parse()
     assert (args.epochs, args.batch_size, args.lr, args.smooth, args.d_steps, args.g_steps,
             args.print_interval) == (100, 64, 2e-4, 0.1, 1, 1, 100)
-    assert args.dropout_p == 0 and args.sample_dropout
+    assert args.dropout == 0 and args.sample_dropout
     assert args.data is None and not args.download
-    gan = s5.make_gan(args)
+    gan = make(lr=args.lr)
     for optimizer in (gan.d_optimizer, gan.g_optimizer):
         assert (float(optimizer.learning_rate), optimizer.beta_1, optimizer.beta_2,
                 optimizer.epsilon) == (pytest.approx(2e-4), 0.5, 0.999, 1e-8)
-    assert not s5.build_parser().parse_args(["--no-sample-dropout"]).sample_dropout
+    assert not parse("--no-sample-dropout").sample_dropout
 
 
 def test_initialisation_matches_pytorch_linear():
@@ -92,51 +101,57 @@ def test_initialisation_matches_pytorch_linear():
 
 # -- one batch of fit ----------------------------------------------------------------------
 
-def test_a_d_step_changes_only_d_and_a_g_step_only_g():
-    gan = make()
-    x, z = batch()
-    g, d = weights(gan.G), weights(gan.D)
-    tf.function(gan.train_d)(x, z)
-    assert changed(d, gan.D) and not changed(g, gan.G)
-    d = weights(gan.D)
-    tf.function(gan.train_g)(z)
-    assert changed(g, gan.G) and not changed(d, gan.D)
-
-
-def test_smoothed_targets_on_a_discriminator_with_a_known_output():
+def test_smoothed_targets_and_which_net_each_step_changes():
     """D's last layer set to output p = 0.7 whatever it sees: the losses are then the BCE of
-    the targets 0.9 (real, and G's step) and 0 (fake, the post's zeros(B, 0) fixed)."""
-    gan = make()
+    the targets 0.9 (real, and G's step) and 0 (fake, the post's zeros(B, 0) fixed). A D
+    step changes D and not G, a G step not D (and G: see the next test)."""
     p = 0.7
-    fc3 = gan.D.get_layer("fc3")
-    fc3.kernel.assign(np.zeros((256, 1)))
-    fc3.bias.assign([math.log(p / (1 - p))])
     x, z = batch()
-    d_real_error, d_fake_error = (float(v) for v in tf.function(gan.train_d)(x, z))
-    fc3.kernel.assign(np.zeros((256, 1)))
-    fc3.bias.assign([math.log(p / (1 - p))])
-    g_error = float(tf.function(gan.train_g)(z))
+
+    def errors(trained, kept, **steps):
+        gan = make(**steps)
+        fc3 = gan.D.get_layer("fc3")
+        fc3.kernel.assign(np.zeros((256, 1)))
+        fc3.bias.assign([math.log(p / (1 - p))])
+        before = {"G": weights(gan.G), "D": weights(gan.D)}
+        sums = gan.train_batch(x, z).numpy()
+        assert trained == "G" or changed(before["D"], gan.D)  # (G sees no gradient here)
+        assert not changed(before[kept], getattr(gan, kept))
+        return sums
+
+    d_real_error, d_fake_error, nothing = errors("D", "G", d_steps=1, g_steps=0)
+    g_error = errors("G", "D", d_steps=0, g_steps=1)[2]
     smoothed = -(0.9 * math.log(p) + 0.1 * math.log(1 - p))
-    assert d_real_error == pytest.approx(smoothed, rel=1e-5)
+    assert d_real_error == pytest.approx(smoothed, rel=1e-5) and nothing == 0
     assert g_error == pytest.approx(smoothed, rel=1e-5)
     assert d_fake_error == pytest.approx(-math.log(1 - p), rel=1e-5)
     decision = tf.zeros((64, 1))
-    np.testing.assert_allclose(gan.target(decision), np.full((64, 1), 0.9))
-    no_smoothing = make("--smooth", "0")
-    np.testing.assert_allclose(no_smoothing.target(decision), np.ones((64, 1)))
+    np.testing.assert_allclose(make().target(decision), np.full((64, 1), 0.9))
+    np.testing.assert_allclose(make(smooth=0).target(decision), np.ones((64, 1)))
 
 
-@pytest.mark.parametrize("d_steps, g_steps", [(1, 1), (2, 3)])
-def test_the_g_steps_reuse_the_d_steps_noise(d_steps, g_steps):
-    gan = make("--d-steps", str(d_steps), "--g-steps", str(g_steps))
-    seen = {"d": [], "g": []}
-    train_d, train_g = gan.train_d, gan.train_g
-    gan.train_d = lambda x, z: seen["d"].append(z) or train_d(x, z)
-    gan.train_g = lambda z: seen["g"].append(z) or train_g(z)
-    sums = gan.train_step(*batch()).numpy()  # traced: the recorded z are graph tensors
-    assert len(seen["d"]) == d_steps and len(seen["g"]) == g_steps
-    assert all(z is seen["d"][0] for z in seen["d"] + seen["g"])  # the same d_fake_input
-    assert sums.shape == (3,) and np.all(sums > 0)
+class Recording:
+    """A model that records what it is called on (graph tensors, inside train_batch)."""
+
+    def __init__(self, model):
+        self.model, self.inputs = model, []
+
+    def __call__(self, x, **kwargs):
+        self.inputs.append(x)
+        return self.model(x, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def test_the_g_steps_reuse_the_d_steps_noise(d_steps=2, g_steps=3):
+    gan = make(d_steps=d_steps, g_steps=g_steps)
+    gan.G = Recording(gan.G)
+    before = weights(gan.G)
+    sums = gan.train_batch(*batch()).numpy()  # traced: the recorded inputs are graph tensors
+    assert len(gan.G.inputs) == d_steps + g_steps  # G's output for D, then G's steps
+    assert all(z is gan.G.inputs[0] for z in gan.G.inputs)  # the same d_fake_input
+    assert sums.shape == (3,) and np.all(sums > 0) and changed(before, gan.G)
 
 
 def test_no_dropout_by_default():
@@ -147,7 +162,7 @@ def test_no_dropout_by_default():
     for source, target in [(a.G, b.G), (a.D, b.D)]:
         target.set_weights(source.get_weights())
     x, z = batch()
-    np.testing.assert_array_equal(a.train_step(x, z), b.train_step(x, z))
+    np.testing.assert_array_equal(a.train_batch(x, z), b.train_batch(x, z))
     np.testing.assert_array_equal(a.G(z, training=True), a.G(z, training=False))
 
 
@@ -155,17 +170,17 @@ def test_no_dropout_by_default():
 def test_dropout_flag_makes_it_active_in_training():
     """With --dropout 0.2: two GANs with the same weights but other dropout states train
     differently; with the same states too, identically."""
-    a, b = make("--dropout", "0.2"), make("--dropout", "0.2")
+    a, b = make(dropout=0.2), make(dropout=0.2)
     for source, target in [(a.G, b.G), (a.D, b.D)]:
         target.set_weights(source.get_weights())
     x, z = batch()
-    assert not np.allclose(a.train_step(x, z), b.train_step(x, z))
-    c, d = make("--dropout", "0.2"), make("--dropout", "0.2")
+    assert not np.allclose(a.train_batch(x, z), b.train_batch(x, z))
+    c, d = make(dropout=0.2), make(dropout=0.2)
     for source, target in [(c.G, d.G), (c.D, d.D)]:
         target.set_weights(source.get_weights())
         for mine, theirs in zip(s5.dropout_states(source), s5.dropout_states(target)):
             theirs.assign(mine)
-    np.testing.assert_array_equal(c.train_step(x, z), d.train_step(x, z))
+    np.testing.assert_array_equal(c.train_batch(x, z), d.train_batch(x, z))
 
 
 def test_without_dropout_sampling_is_deterministic():
@@ -179,7 +194,7 @@ def test_without_dropout_sampling_is_deterministic():
 
 def test_with_dropout_sampling_keeps_it_unless_no_sample_dropout():
     """--dropout 0.2: F.dropout ignores eval(), so sampling drops units too by default."""
-    gan = make("--dropout", "0.2")
+    gan = make(dropout=0.2)
     z = s5.noise(np.random.default_rng(0), 25)
     states = [s.numpy().copy() for s in s5.dropout_states(gan.G)]
     rng = np.random.default_rng(1)
@@ -210,17 +225,21 @@ def test_gen_batch_gives_shuffled_full_batches_in_minus_one_to_one():
     assert not np.array_equal(seen, again)  # another epoch, another order
 
 
-def test_subplot_grid_is_the_posts_figure(tmp_path):
-    grid = SubplotGrid(5, 5, figsize=(7, 7))
+def test_show_sample_img_is_the_posts_figure(tmp_path):
+    samples = np.random.default_rng(0).uniform(-1, 1, (25, 784))
+    grid = s5.show_sample_img(samples, tmp_path / "a.png")
     assert len(grid.figure.axes) == 25
     assert all(not ax.xaxis.get_visible() and not ax.yaxis.get_visible()
                for ax in grid.figure.axes)
     assert grid.images[0].get_cmap().name == "Greys_r"
-    samples = np.random.default_rng(0).uniform(-1, 1, (25, 784))
-    grid.save(tmp_path / "a.png", samples)
     assert Image.open(tmp_path / "a.png").size == (700, 700)
+    assert s5.show_sample_img(samples, tmp_path / "b.png", grid) is grid  # reused
     with pytest.raises(ValueError, match="needs 25"):
-        grid.save(tmp_path / "b.png", samples[:16])
+        s5.show_sample_img(samples[:16], tmp_path / "c.png", grid)
+
+
+def test_tanh_to_pixels_maps_minus_one_to_one_onto_zero_to_one():
+    np.testing.assert_allclose(s5.tanh_to_pixels([[-1.0, 0.0, 1.0]]), [[0.0, 0.5, 1.0]])
 
 
 # -- runs ----------------------------------------------------------------------------------
@@ -228,12 +247,30 @@ def test_subplot_grid_is_the_posts_figure(tmp_path):
 SMALL = ["--batch-size", "100", "--print-interval", "10", "--metric-samples", "0"]
 
 
+@pytest.fixture(scope="module")
+def small(synthetic, tmp_path_factory):
+    """The first 1000 training images of the synthetic set: 10 batches of 100 an epoch."""
+    from gantools.mnist import write_npz
+    data = synthetic[0]
+    path = tmp_path_factory.mktemp("small") / "mnist.npz"
+    write_npz(path, data.x_train[:1000], data.y_train[:1000], data.x_test[:200],
+              data.y_test[:200])
+    return path
+
+
 def train(out, data, *flags):
     return s5.main(["--data", str(data), "--out", str(out), *SMALL, *map(str, flags)])
 
 
+def evaluate(*flags):
+    """--evaluate exits as --help does: its exit code."""
+    with pytest.raises(SystemExit) as exit_info:
+        s5.main(["--evaluate", *map(str, flags)])
+    return exit_info.value.code
+
+
 def test_script_end_to_end(tmp_path, synthetic, classifier, script):
-    result = script("mnist_gan_keras.py", "--data", synthetic[1], "--epochs", "10",
+    result = script("mnist_gan_keras.py", "--data", synthetic[1], "--epochs", "2",
                     "--batch-size", "100", "--print-interval", "10", "--metric-samples",
                     "300", "--seed", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -241,122 +278,150 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script):
     out = tmp_path / "runs" / "mnist_gan_keras"
     assert_only_run_files(out)  # --overwrite would remove every file of the run
     lines = result.stdout.splitlines()
-    assert lines[0] == "Devices: CPU"
+    assert lines[0] == "Devices: CPU" and lines[-1] == "Wrote runs/mnist_gan_keras"
     printed = [LINE.match(line) for line in lines if LINE.match(line)]
-    assert [(m[1], m[2], m[3], m[4]) for m in printed[:4]] == [
-        ("0", "10", "9", "40"), ("0", "10", "19", "40"), ("0", "10", "29", "40"),
-        ("0", "10", "39", "40")]
-    assert len(printed) == 40
+    assert [(m[1], m[2], m[3], m[4]) for m in printed[:5]] == [
+        ("0", "2", "9", "40"), ("0", "2", "19", "40"), ("0", "2", "29", "40"),
+        ("0", "2", "39", "40"), ("1", "2", "9", "40")]
+    assert len(printed) == 8
     assert "Training the MNIST classifier" not in result.stdout  # cached by the fixture
     assert "Quality (300 samples)" in result.stdout
     log = read_rows(out / "losses.csv")
-    assert len(log) == 40 and list(log[0]) == s5.LOSS_COLUMNS
+    assert len(log) == 8 and tuple(log[0]) == s5.MnistGAN.loss_columns
     assert [float(log[0][k]) for k in ("d_real_error", "d_fake_error", "g_error")] == [
         float(v) for v in printed[0].groups()[4:]]
     assert [int(r["iteration"]) for r in log[:5]] == [10, 20, 30, 40, 50]
     frames = sorted(p.name for p in (out / "samples").iterdir())
-    assert frames == ["epoch_%03d.png" % e for e in range(10)]
+    assert frames == ["epoch_000.png", "epoch_001.png"]
     for name in frames[:1] + ["../losses.png"]:
         assert (out / "samples" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Image.open(out / "samples" / frames[0]).size == (700, 700)
     assert (out / "evolution.gif").read_bytes()[:6] == b"GIF89a"
-    assert Image.open(out / "evolution.gif").n_frames == 10
-    assert sorted(p.name for p in (out / "models").iterdir()) == [
-        "discriminator_epoch_009.keras", "generator_epoch_009.keras"]
-    assert (out / "checkpoints" / "ckpt-10.index").is_file()
+    assert Image.open(out / "evolution.gif").n_frames == 2
+    assert not (out / "models").exists()  # save_model: every 10 epochs
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "batch_00000000", "batch_00000040", "batch_00000080"]  # every epoch
     config = json.loads((out / "config.json").read_text())
+    assert config["program"] == "mnist_gan_keras"
     assert config["trainable_parameters"] == PARAMETERS
-    assert (config["epochs"], config["batch_size"], config["betas"], config["smooth"],
-            config["dropout_p"], config["sample_dropout"]) == (10, 100, [0.5, 0.999], 0.1,
-                                                               0.0, True)
-    assert config["data_source"]["checksum"] == synthetic[0].checksum
+    flags = config["flags"]
+    assert (flags["epochs"], flags["batch_size"], flags["smooth"], flags["dropout"],
+            flags["sample_dropout"], flags["seed"]) == (2, 100, 0.1, 0.0, True, 3)
+    assert config["betas"] == [0.5, 0.999] and config["adam_epsilon"] == 1e-8
+    assert config["data_checksum"] == synthetic[0].checksum
     assert config["data_source"]["batches_per_epoch"] == 40
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("frechet_distance", "inception_score", "modes_covered", "class_histogram",
-                "train_seconds", "seconds_per_epoch"):
+                "train_seconds"):
         assert key in metrics
-    assert metrics["epochs"] == 10 and metrics["samples"] == 300 and metrics["sample_dropout"]
+    assert metrics["epochs"] == 2 and metrics["samples"] == 300 and metrics["sample_dropout"]
 
     # --evaluate: the run's seed and sampling, the same numbers as at the end of training,
-    # from the latest checkpoint and from the last saved generator (the same weights)
-    for target, name in [(out, "evaluation-ckpt-10.json"),
-                         (out / "models" / "generator_epoch_009.keras",
-                          "evaluation-generator_epoch_009.json")]:
-        assert s5.main(["--evaluate", str(target), "--metric-samples", "300"]) == 0
-        saved = json.loads((out / name).read_text())
-        assert saved["frechet_distance"] == pytest.approx(metrics["frechet_distance"],
-                                                          rel=1e-4)
+    # into metrics.json beside the training's metrics; one checkpoint folder: its own
+    assert evaluate(out, "--metric-samples", "300") == 0
+    assert evaluate(out / "checkpoints" / "batch_00000040", "--metric-samples", "300") == 0
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["frechet_distance"] == metrics["frechet_distance"]  # kept
+    latest, first = saved["evaluations"]["batch_00000080"], saved["evaluations"][
+        "batch_00000040"]
+    assert latest["frechet_distance"] == pytest.approx(metrics["frechet_distance"], rel=1e-4)
+    assert (latest["batches_trained"], first["batches_trained"]) == (80, 40)
     # without dropout (the default) the two sampling modes draw the same images
-    assert s5.main(["--evaluate", str(out), "--metric-samples", "300",
-                    "--no-sample-dropout"]) == 0
-    without = json.loads((out / "evaluation-ckpt-10-no-sample-dropout.json").read_text())
+    assert evaluate(out, "--metric-samples", "300", "--no-sample-dropout") == 0
+    without = json.loads((out / "metrics.json").read_text())["evaluations"][
+        "batch_00000080-no-sample-dropout"]
     assert not without["sample_dropout"]
     assert without["frechet_distance"] == pytest.approx(metrics["frechet_distance"], rel=1e-4)
+    assert_only_run_files(out)
 
 
-def test_resume_gives_the_same_run_as_a_straight_one(tmp_path, synthetic):
-    data = synthetic[1]
-    flags = ["--deterministic", "--seed", "5"]
-    assert train(tmp_path / "straight", data, "--epochs", "4", *flags) == 0
-    assert train(tmp_path / "split", data, "--epochs", "2", *flags) == 0
-    assert s5.main(["--out", str(tmp_path / "split"), "--resume", "--epochs", "4"]) == 0
+class CtrlC(training.StopRequest):
+    def __enter__(self):
+        self.requested = True  # as if Ctrl-C came during the first batch
+        return self
+
+
+def test_ctrl_c_and_resume_give_the_same_run_as_a_straight_one(tmp_path, small,
+                                                                monkeypatch):
+    """A 1-epoch run stopped by Ctrl-C after its first batch (a checkpoint mid-epoch: the
+    loss sums and the noise generator's state), resumed to 2 epochs: the losses, figures
+    and metrics of a straight 2-epoch run."""
+    flags = ["--deterministic", "--seed", "5", "--print-interval", "3"]
     straight, split = tmp_path / "straight", tmp_path / "split"
+    assert train(straight, small, "--epochs", "2", *flags) == 0
+    monkeypatch.setattr(training, "StopRequest", CtrlC)
+    with pytest.raises(KeyboardInterrupt):
+        train(split, small, "--epochs", "1", *flags)
+    monkeypatch.undo()
+    assert sorted(p.name for p in (split / "checkpoints").iterdir()) == [
+        "batch_00000000", "batch_00000001"]
+    state = json.loads((split / "checkpoints" / "batch_00000001" / "checkpoint.json")
+                       .read_text())
+    assert state["units_done"] == 1 and state["loss_rows"] == 0
+    assert state["noise_rng"]["bit_generator"] == "PCG64" and state["loss_sums"][0] > 0
+    with (split / "losses.csv").open("a") as f:
+        f.write("0,2,3,1,1,1\n")  # a row written after the checkpoint, before a crash
+    assert s5.main(["--out", str(split), "--resume", "--epochs", "2"]) == 0
     assert (straight / "losses.csv").read_bytes() == (split / "losses.csv").read_bytes()
-    assert [int(r["epoch"]) for r in read_rows(split / "losses.csv")] == [0] * 4 + [1] * 4 + \
-        [2] * 4 + [3] * 4
-    for epoch in range(4):  # the figures too: sampling never touches the training stream
+    assert [int(r["epoch"]) for r in read_rows(split / "losses.csv")] == [0, 0, 0, 1, 1, 1]
+    for epoch in range(2):  # the figures too: sampling never touches the training stream
         name = "samples/epoch_%03d.png" % epoch
         assert (straight / name).read_bytes() == (split / name).read_bytes()
+    without_time = lambda path: {k: v for k, v in json.loads(path.read_text()).items()
+                                 if k != "train_seconds"}
+    assert without_time(straight / "metrics.json") == without_time(split / "metrics.json")
     config = json.loads((split / "config.json").read_text())
-    assert config["epochs"] == 4 and config["seed"] == 5 and config["batch_size"] == 100
-    assert json.loads((split / "metrics.json").read_text())["epochs_this_session"] == 2
+    assert config["flags"]["epochs"] == 2 and config["flags"]["seed"] == 5
+    assert config["flags"]["batch_size"] == 100 and len(config["resumed"]) == 1
 
 
 @pytest.mark.slow  # CI runs the slow suite too
-def test_ctrl_c_finishes_the_epoch_and_resume_continues(tmp_path, synthetic, monkeypatch):
-    class Interrupted(s5.StopRequest):
-        def __enter__(self):
-            self.requested = True  # as if Ctrl-C came during the first epoch
-            return self
-
-    monkeypatch.setattr(s5, "StopRequest", Interrupted)
-    out = tmp_path / "run"
-    with pytest.raises(KeyboardInterrupt):
-        train(out, synthetic[1], "--epochs", "3")
-    assert sorted(p.name for p in (out / "checkpoints").glob("*.index")) == ["ckpt-1.index"]
-    assert {r["epoch"] for r in read_rows(out / "losses.csv")} == {"0"}
-    monkeypatch.undo()
-    assert s5.main(["--out", str(out), "--resume"]) == 0
-    assert [r["epoch"] for r in read_rows(out / "losses.csv")] == ["0"] * 4 + ["1"] * 4 + ["2"] * 4
-
-
-def test_resume_refuses_other_flags_and_damaged_checkpoints(tmp_path, synthetic):
-    out = tmp_path / "run"
-    assert train(out, synthetic[1], "--epochs", "2") == 0
-    with pytest.raises(s5.UsageError, match="--batch-size 64 differs from the run's 100"):
-        s5.main(["--out", str(out), "--resume", "--batch-size", "64", "--epochs", "3"])
-    with pytest.raises(s5.UsageError, match="--no-sample-dropout|--sample-dropout"):
-        s5.main(["--out", str(out), "--resume", "--no-sample-dropout", "--epochs", "3"])
-    with pytest.raises(s5.UsageError, match="--dropout 0.2 differs from the run's 0.0"):
-        s5.main(["--out", str(out), "--resume", "--dropout", "0.2", "--epochs", "3"])
-    with pytest.raises(s5.UsageError, match="past --epochs 1"):
-        s5.main(["--out", str(out), "--resume", "--epochs", "1"])
-    with pytest.raises(s5.UsageError, match="choose one"):
-        s5.main(["--out", str(out), "--resume", "--overwrite"])
-    with pytest.raises(s5.UsageError, match="no run to resume"):
-        s5.main(["--out", str(tmp_path / "empty"), "--resume"])
-    damaged = tmp_path / "damaged"
-    shutil.copytree(out, damaged)
-    for path in (damaged / "checkpoints").glob("ckpt-2.data-*"):
+def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, small,
+                                                                   capsys):
+    flags = ["--deterministic", "--print-interval", "3"]
+    straight, damaged = tmp_path / "straight", tmp_path / "damaged"
+    assert train(straight, small, "--epochs", "2", *flags) == 0
+    shutil.copytree(straight, damaged)
+    (damaged / "metrics.json").unlink()  # as if killed before the end
+    for path in (damaged / "checkpoints" / "batch_00000020").glob("state.data-*"):
         path.write_bytes(path.read_bytes()[:1000])
-    config = (damaged / "config.json").read_bytes()
-    with pytest.raises(s5.UsageError, match="cannot read the checkpoint .*ckpt-2"):
-        s5.main(["--out", str(damaged), "--resume", "--epochs", "3"])
-    assert (damaged / "config.json").read_bytes() == config
-    with pytest.raises(s5.UsageError, match="no checkpoint"):
-        s5.main(["--evaluate", str(tmp_path / "empty")])
-    with pytest.raises(s5.UsageError, match="--evaluate: cannot read checkpoint .*ckpt-2"):
-        s5.main(["--evaluate", str(damaged)])
+    capsys.readouterr()
+    assert s5.main(["--out", str(damaged), "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "Skipping the damaged checkpoint" in out and "after batch 10 of 20" in out
+    assert (damaged / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
+
+
+def test_resume_refusals_and_saved_models(tmp_path, synthetic, classifier, monkeypatch,
+                                          capsys):
+    monkeypatch.setattr(s5, "save_every", 1)  # save_model after every epoch, not every 10
+    out = tmp_path / "run"
+    assert train(out, synthetic[1], "--epochs", "1", "--deterministic",
+                 "--metric-samples", "300") == 0
+    for flags, message in [(["--batch-size", "64"], "--batch-size 64 differs from the "
+                                                    "run's 100"),
+                           (["--no-sample-dropout"], "--sample-dropout False differs"),
+                           (["--dropout", "0.2"], "--dropout 0.2 differs from the run's 0.0"),
+                           (["--epochs", "1"], "has already trained 40 batch")]:
+        with pytest.raises(UsageError, match=message):
+            s5.main(["--out", str(out), "--resume", *flags])
+    with pytest.raises(UsageError, match="no run to resume"):
+        s5.main(["--out", str(tmp_path / "empty"), "--resume"])
+    with pytest.raises(SystemExit):
+        s5.main(["--out", str(out), "--resume", "--overwrite"])
+    assert "cannot be combined" in capsys.readouterr().err
+    # save_model's generator gives the metrics of the end of training; a D is refused
+    assert sorted(p.name for p in (out / "models").iterdir()) == [
+        "discriminator_epoch_000.keras", "generator_epoch_000.keras"]
+    assert evaluate(out / "models" / "generator_epoch_000.keras", "--metric-samples",
+                    "300") == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["evaluations"]["generator_epoch_000"]["frechet_distance"] == \
+        pytest.approx(metrics["frechet_distance"], rel=1e-4)
+    with pytest.raises(UsageError, match="--evaluate: cannot read .*discriminator_epoch_000"):
+        evaluate(out / "models" / "discriminator_epoch_000.keras")
+    with pytest.raises(UsageError, match="not a run of this program"):
+        evaluate(tmp_path / "empty")
 
 
 @pytest.mark.slow  # 13 s; CI runs the slow suite too
@@ -365,20 +430,12 @@ def test_evaluate_builds_the_runs_dropout(tmp_path, synthetic, classifier):
     state) and samples with its dropout, as at the end of training."""
     out = tmp_path / "run"
     assert train(out, synthetic[1], "--epochs", "1", "--dropout", "0.2") == 0
-    assert s5.main(["--evaluate", str(out), "--metric-samples", "300"]) == 0
-    assert s5.main(["--evaluate", str(out), "--metric-samples", "300",
-                    "--no-sample-dropout"]) == 0
-    drop = json.loads((out / "evaluation-ckpt-1.json").read_text())
-    keep = json.loads((out / "evaluation-ckpt-1-no-sample-dropout.json").read_text())
+    assert evaluate(out, "--metric-samples", "300") == 0
+    assert evaluate(out, "--metric-samples", "300", "--no-sample-dropout") == 0
+    evaluations = json.loads((out / "metrics.json").read_text())["evaluations"]
+    drop = evaluations["batch_00000040"]
+    keep = evaluations["batch_00000040-no-sample-dropout"]
     assert drop["frechet_distance"] != pytest.approx(keep["frechet_distance"], rel=1e-4)
-
-
-def test_evaluate_refuses_a_discriminator(tmp_path):
-    path = tmp_path / "models" / "discriminator_epoch_009.keras"
-    path.parent.mkdir()
-    make().D.save(path)
-    with pytest.raises(s5.UsageError, match="not a generator of this program"):
-        s5.main(["--evaluate", str(path)])
 
 
 # -- bad input -----------------------------------------------------------------------------
@@ -386,7 +443,7 @@ def test_evaluate_refuses_a_discriminator(tmp_path):
 @pytest.mark.parametrize("flags, message", [
     (["--epochs", "0"], "--epochs"), (["--smooth", "1"], "[0, 1)"),
     (["--smooth", "-0.1"], "[0, 1)"), (["--batch-size", "x"], "--batch-size"),
-    (["--lr", "0"], "--lr"), (["--d-steps", "0"], "--d-steps"),
+    (["--lr", "0"], "--lr"), (["--lr", "nan"], "finite"), (["--d-steps", "0"], "--d-steps"),
     (["--data", "x.npz", "--download"], "not allowed with"), (["--sample-dropout"], ""),
     (["--dropout", "1"], "[0, 1)")])
 def test_bad_flags_exit_2_with_one_line(flags, message, capsys):
