@@ -163,3 +163,7 @@ def wgan_anime():
 
 def compare_original():
     return run("originals.compare")
+
+
+def reproduce():
+    return run("gantools.reproduce")

@@ -78,6 +78,7 @@ class Program:
     free = ()                   # flags a resumed run may change (the total is always free)
     default_seed = 0
     has_sweep = False           # --sweep N: seeds 0..N-1, sweep.json
+    variants = {}               # --variant NAME: opt-in changes, {name: what it changes}
 
     # -- flags and data ---------------------------------------------------------------------
     def add_arguments(self, parser):
@@ -178,6 +179,11 @@ class Program:
 
 def build_parser(program):
     parser = cli.ArgumentParser(prog=program.script + ".py", description=program.description)
+    if program.variants:
+        parser.add_argument("--variant", choices=["original", *program.variants],
+                            default="original",
+                            help="original: the document's program; " + "; ".join(
+                                f"{name}: {text}" for name, text in program.variants.items()))
     program.add_arguments(parser)
     group = cli.add_run_arguments(parser, program.script)
     group.add_argument("--resume", action="store_true",

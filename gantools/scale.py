@@ -14,7 +14,7 @@ The flags `add_device_arguments` adds:
   batch size stays the global batch (split among the replicas), learning rates are
   unchanged, BatchNorm statistics are synchronised across replicas; the chief writes the
   run's files and every other worker keeps its own copy next to them, for --resume
-  (`worker_out`, called from the programs' `Program.setup`).
+  (`worker_out`, which a program calls before its run folder is used).
 
 `Replicas` holds what the training steps need to run the same arithmetic under any strategy:
 the global noise is drawn once (on every worker from the same seeded stream) and each

@@ -11,15 +11,16 @@ Deliberate differences (the defaults train what the script trains):
 - K.function + `RMSprop.get_updates` + the K.update clamp: one tf.function per step.
 - RMSprop is Keras 2.1.2's, p -= lr g / (sqrt(a) + 1e-8) (`Keras2RMSprop`; Keras 3's differs).
 - conv_init and gamma_init make one initialiser per layer (Keras 3's repeat their values).
-- `TrainingBatchNorm` keeps `training=1` (a Keras 3 model overrides it); `gamma_initializer`.
+- `TrainingBatchNorm` keeps `training=1` (a Keras 3 model overrides it); its moving
+  averages are updated (the K.functions never did), never read.
 - ImageDataGenerator(rotation_range=20): gantools.images, same rotation, seeded, resumable.
 - Grids `samples/step_NNNNNN.png` as (img + 1) / 2 (imsave's min-max: `--bytescale-grids`).
 - `*.weights.h5` for netD.save/netG.save; checkpoints and --resume (gantools.runner).
 - Dropped: print(dir(train_generate)), KERAS_BACKEND/TENSORFLOW_FLAGS; float32 noise.
 - Added: losses.csv/png, evolution.gif, the SWD at every save and the end, `--evaluate`.
 - Added: `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.scale).
-The reasons and details are in the README (S3). `originals/anime_wgan_keras2.py` runs the
-script in Keras 2; `originals.side_by_side.s3` runs the two from the same weights.
+Reasons and details: README (S3). `originals/anime_wgan_keras2.py` runs the script in
+Keras 2; `originals.side_by_side.s3` runs the two from the same weights.
 """
 from pathlib import Path
 

@@ -1,6 +1,10 @@
 """The blog's 1-D N(4, 1.25) GAN in Keras 3 (S4)."""
 import json
 import math
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -8,14 +12,17 @@ import tensorflow as tf
 from PIL import Image
 from scipy import stats
 
+from gantools import runner
 from gantools.torch_compat import torch_linear
 from gantools.cli import UsageError
+from gantools.rundir import file_checksum, seed_everything
 from keras_models import gaussian_gan as s4
-from conftest import assert_only_run_files
+from conftest import SCRIPTS, assert_only_run_files
 
 
-def make(*flags, seed=0):
-    return s4.make_gan(s4.build_parser().parse_args(list(flags)), seed)
+def make(preprocess="variances", seed=0):
+    seed_everything(seed)
+    return s4.GAN(seed=seed, preprocess=preprocess)
 
 
 def weights(model):
@@ -31,7 +38,7 @@ def changed(before, model):
 @pytest.mark.parametrize("preprocess, d_params", [
     ("variances", 12651), ("diffs", 12651), ("raw", 7651), ("moments", 2851)])
 def test_parameter_counts(preprocess, d_params):
-    gan = make("--preprocess", preprocess)
+    gan = make(preprocess)
     assert gan.trainable_parameters() == {"generator": 2701, "discriminator": d_params}
 
 
@@ -106,46 +113,85 @@ def test_smoothed_real_target_bounds_the_real_loss_from_below():
     """With target 0.95, BCE cannot go below its entropy H(0.95) = 0.1985; with 1 it could."""
     entropy = -(0.95 * math.log(0.95) + 0.05 * math.log(0.05))
     gan = make()
-    real_errors = [gan.train_step().numpy()[0] for _ in range(600)]
+    real_errors = [gan.train_epoch().numpy()[0] for _ in range(600)]
     assert min(real_errors) >= entropy - 1e-4
     assert min(real_errors) < entropy + 0.01  # D did learn: its real output reached ~0.95
     assert float(gan.criterion(gan.real, tf.constant([[0.95]]))) == pytest.approx(entropy, rel=1e-5)
     assert float(gan.criterion(gan.fake, tf.constant([[0.0]]))) < 1e-6
 
 
-def small_run(tmp_path, name, *flags):
+# -- runs ----------------------------------------------------------------------------------
+
+def small_run(tmp_path, name, *flags, epochs=20):
     out = tmp_path / name
-    assert s4.main(["--out", str(out), "--epochs", "20", "--print-interval", "5",
+    assert s4.main(["--out", str(out), "--epochs", str(epochs), "--print-interval", "5",
                     "--deterministic", *flags]) == 0
     return out
+
+
+def metrics_of(out):
+    metrics = json.loads((out / "metrics.json").read_text())
+    metrics.pop("train_seconds")
+    return metrics
+
+
+def test_the_checkpoint_holds_weights_both_adams_and_the_random_stream(tmp_path):
+    out = small_run(tmp_path, "run", epochs=6)
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "epoch_00000000", "epoch_00000001", "epoch_00000006"]  # begin, the prints, the end
+    folder = out / "checkpoints" / "epoch_00000006"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "checkpoint.json", "state.data-00000-of-00001", "state.index"]
+    state = json.loads((folder / "checkpoint.json").read_text())
+    assert state["units_done"] == 6 and state["loss_rows"] == 6
+    reader = tf.train.load_checkpoint(str(folder / "state"))
+    names = list(reader.get_variable_to_shape_map())
+    for part in ["rng/", "d_optimizer/_iterations", "g_optimizer/_iterations",
+                 "d_optimizer/_variables", "g_optimizer/_variables"]:  # Adam's m and v
+        assert any(name.startswith(part) for name in names), part
+    program = s4.GaussianGAN()
+    program.args, program.seed = runner.build_parser(program).parse_args([]), 7
+    seed_everything(7)
+    program.build()
+    gan = program.gan
+    fresh = gan.rng.state.numpy(), weights(gan.G), weights(gan.D)
+    program.restore(folder, state)  # every saved value has its variable (assert_consumed)
+    assert int(gan.d_optimizer.iterations) == 6 and int(gan.g_optimizer.iterations) == 6
+    [rng_state] = [reader.get_tensor(n) for n in names if n.startswith("rng/")]
+    assert np.array_equal(gan.rng.state.numpy(), rng_state)
+    assert not np.array_equal(fresh[0], rng_state)
+    assert changed(fresh[1], gan.G) and changed(fresh[2], gan.D)
+    saved = make()  # the weights the run saved with its last print (the post's g.pkl, d.pkl)
+    saved.G.load_weights(out / "g.weights.h5")
+    saved.D.load_weights(out / "d.weights.h5")
+    assert not changed(weights(saved.G), gan.G) and not changed(weights(saved.D), gan.D)
 
 
 @pytest.mark.slow  # 9 s; test_resume_takes_the_run_s_own_settings checks the same and more
 def test_resume_continues_exactly(tmp_path):
     straight = small_run(tmp_path, "straight")
-    half = tmp_path / "half"
-    assert s4.main(["--out", str(half), "--epochs", "10", "--print-interval", "5",
-                    "--deterministic"]) == 0
+    half = small_run(tmp_path, "half", epochs=10)
     assert s4.main(["--out", str(half), "--epochs", "20", "--print-interval", "5",
                     "--deterministic", "--resume"]) == 0
     assert (half / "losses.csv").read_text() == (straight / "losses.csv").read_text()
-    np.testing.assert_allclose(json.loads((half / "metrics.json").read_text())["gen_mean"],
-                               json.loads((straight / "metrics.json").read_text())["gen_mean"])
+    assert metrics_of(half) == metrics_of(straight)
 
 
 def test_resume_takes_the_run_s_own_settings(tmp_path):
     """--resume alone continues with the run's seed and flags (its config.json), as the
-    README shows, and records a new --epochs."""
+    README shows, records a new --epochs and cuts losses.csv back to its checkpoint."""
     straight = small_run(tmp_path, "straight", "--seed", "3", "--d-steps", "2")
-    half = tmp_path / "half"
-    assert s4.main(["--out", str(half), "--epochs", "10", "--print-interval", "5",
-                    "--deterministic", "--seed", "3", "--d-steps", "2"]) == 0
+    half = small_run(tmp_path, "half", "--seed", "3", "--d-steps", "2", epochs=10)
+    with (half / "losses.csv").open("a") as f:
+        f.write("10,9,9,9,9,9,9,9\n")  # a row written after the last checkpoint, then a kill
     assert s4.main(["--out", str(half), "--epochs", "20", "--resume"]) == 0
     assert (half / "losses.csv").read_text() == (straight / "losses.csv").read_text()
     config = json.loads((half / "config.json").read_text())
-    assert config["seed"] == 3 and config["d_steps"] == 2 and config["epochs"] == 20
-    assert json.loads((half / "metrics.json").read_text())["gen_mean"] == \
-        json.loads((straight / "metrics.json").read_text())["gen_mean"]
+    assert config["flags"]["seed"] == 3 and config["flags"]["d_steps"] == 2
+    assert config["flags"]["epochs"] == 20 and len(config["resumed"]) == 1
+    assert metrics_of(half) == metrics_of(straight)
+    with pytest.raises(UsageError, match="has already trained 20 epochs"):
+        s4.main(["--out", str(half), "--resume"])
 
 
 def test_resume_refuses_a_changed_setting_and_writes_nothing(tmp_path):
@@ -158,26 +204,66 @@ def test_resume_refuses_a_changed_setting_and_writes_nothing(tmp_path):
         with pytest.raises(UsageError, match=message):
             s4.main(["--out", str(out), "--epochs", "20", "--resume", *flags])
         assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-
-
-def test_resume_without_or_with_a_corrupt_checkpoint_is_a_usage_error(tmp_path):
-    out = small_run(tmp_path, "run")
-    for data in (out / "checkpoints").glob("*.data-*"):
-        data.write_bytes(b"garbage")
-    with pytest.raises(UsageError, match="cannot read checkpoint"):
-        s4.main(["--out", str(out), "--epochs", "30", "--resume"])
-    assert (out / "losses.csv").exists()
     with pytest.raises(UsageError, match="no run to resume"):
         s4.main(["--out", str(tmp_path / "empty"), "--resume"])
+
+
+def test_a_damaged_checkpoint_is_skipped_and_an_unreadable_one_is_one_line(tmp_path, capsys):
+    straight = small_run(tmp_path, "straight")
+    out = small_run(tmp_path, "run", epochs=12)
+    (out / "metrics.json").unlink()  # as if killed before the end
+    newest = out / "checkpoints" / "epoch_00000012" / "state.data-00000-of-00001"
+    newest.write_bytes(b"garbage")
+    capsys.readouterr()
+    assert s4.main(["--out", str(out), "--epochs", "20", "--resume"]) == 0
+    assert "Skipping the damaged checkpoint" in capsys.readouterr().out
+    assert (out / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+    # garbage that its checkpoint.json vouches for: TensorFlow cannot read it
+    folder = out / "checkpoints" / "epoch_00000020"
+    (folder / "state.data-00000-of-00001").write_bytes(b"garbage")
+    state = json.loads((folder / "checkpoint.json").read_text())
+    state["files"]["state.data-00000-of-00001"] = file_checksum(
+        folder / "state.data-00000-of-00001")
+    (folder / "checkpoint.json").write_text(json.dumps(state))
+    with pytest.raises(UsageError, match="--resume: cannot read the checkpoint .*epoch_00000020"):
+        s4.main(["--out", str(out), "--epochs", "30", "--resume"])
+    assert (out / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+
+
+@pytest.mark.slow  # 25 s: a fresh process killed twice
+def test_kill_9_and_resume_give_the_numbers_of_an_uninterrupted_run(tmp_path):
+    flags = ["--epochs", "1500", "--print-interval", "100", "--deterministic"]
+    straight = tmp_path / "straight"
+    assert s4.main(["--out", str(straight), *flags]) == 0
+    out = tmp_path / "killed"
+    for rows in (450, 1150):
+        argv = ["--resume"] if (out / "config.json").exists() else flags
+        process = subprocess.Popen([sys.executable, str(SCRIPTS / "gaussian_gan_keras.py"),
+                                    "--out", str(out), *argv], stdout=subprocess.DEVNULL)
+        while not (out / "losses.csv").exists() or \
+                len((out / "losses.csv").read_text().splitlines()) <= rows:
+            assert process.poll() is None
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert s4.main(["--out", str(out), "--resume"]) == 0
+    assert (out / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+    assert metrics_of(out) == metrics_of(straight)
 
 
 def test_sweep_writes_per_seed_metrics(tmp_path):
     out = tmp_path / "sweep"
     assert s4.main(["--sweep", "2", "--epochs", "5", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".classic-gans-run", "config.json", "sweep.json"]
     sweep = json.loads((out / "sweep.json").read_text())
-    assert sweep["runs"] == 2 and len(sweep["per_seed"]) == 2
+    assert sweep["runs"] == 2 and [r["seed"] for r in sweep["per_seed"]] == [0, 1]
     assert {"gen_mean", "gen_std", "wasserstein1", "skew"} <= set(sweep["per_seed"][0])
     assert sweep["per_seed"][0]["gen_mean"] != sweep["per_seed"][1]["gen_mean"]
+    assert sweep["converged"] == sum(r["converged"] for r in sweep["per_seed"])
+    assert sweep["criterion"] == "|mean - 4| < 0.5 on 10000 generated values"
+    assert sweep["mean_and_std_over_seeds"]["gen_mean"][0] == pytest.approx(
+        np.mean([r["gen_mean"] for r in sweep["per_seed"]]))
 
 
 def test_script_end_to_end(tmp_path, script):
@@ -188,21 +274,30 @@ def test_script_end_to_end(tmp_path, script):
     out = tmp_path / "runs" / "gaussian_gan_keras"
     assert_only_run_files(out)  # --overwrite would remove every file of the run
     lines = result.stdout.splitlines()
+    assert lines[0] == "Devices: CPU"
     assert lines[1].startswith("0: D: ") and "(Real: [" in lines[1] and ", Fake: [" in lines[1]
+    assert [line.split(":")[0] for line in lines[1:5]] == ["0", "10", "20", "29"]
+    assert lines[-2].startswith("Generated mean ") and lines[-1] == \
+        "Wrote runs/gaussian_gan_keras"
     for name in ["histogram.png", "losses.png"]:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Image.open(out / "evolution.gif").n_frames == 4  # epochs 0, 10, 20, 29
     assert (out / "d.weights.h5").exists() and (out / "g.weights.h5").exists()
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "epoch_00000011", "epoch_00000021", "epoch_00000030"]  # with the prints, last 3
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"gen_mean", "gen_std", "wasserstein1", "js_divergence"} <= set(metrics)
     config = json.loads((out / "config.json").read_text())
+    assert config["program"] == "gaussian_gan_keras"
     assert config["trainable_parameters"] == {"generator": 2701, "discriminator": 12651}
-    assert config["epochs"] == 30 and config["lr"] == 2e-4 and config["betas"] == [0.9, 0.999]
+    assert config["flags"]["epochs"] == 30 and config["flags"]["lr"] == 2e-4
+    assert config["flags"]["seed"] == 7 and config["betas"] == [0.9, 0.999]
     assert len((out / "losses.csv").read_text().splitlines()) == 31
 
 
 @pytest.mark.parametrize("flags", [["--epochs", "0"], ["--preprocess", "cubes"],
-                                   ["--lr", "-1"], ["--eval-samples", "x"]])
+                                   ["--lr", "-1"], ["--lr", "nan"], ["--eval-samples", "x"],
+                                   ["--sweep", "2", "--resume"]])
 def test_bad_flags_exit_2_with_one_line(flags, capsys):
     with pytest.raises(SystemExit) as exit_info:
         s4.main(flags)

@@ -29,7 +29,7 @@ import tensorflow.compat.v1 as tf
 from gantools.cli import digit_label
 from gantools.mnist import one_hot
 from tf1_compat import mnist_training
-from tf1_compat.mnist_training import GraphGAN, MnistProgram, Settings, xavier_init, sample_Z
+from tf1_compat.mnist_training import GraphGAN, MnistProgram, xavier_init, sample_Z
 
 mb_size = 64
 Z_dim = 100
@@ -137,24 +137,20 @@ class CGAN(GraphGAN):
         DigitGrid(10, 10).save(run_dir / 'digits.png', samples)
 
 
-def add_arguments(group):
-    group.add_argument('--digit', type=digit_label, default=CGAN.digit,
-                       help='the digit of the 4x4 sample grids (y_sample[:, 7] = 1)')
+class CGANProgram(MnistProgram):
+    script = 'mnist_cgan_tf1'
+    description = ("The conditional MLP GAN on MNIST of the WGAN/CGAN post (wiseodd's "
+                   "cgan_tensorflow.py) in TensorFlow graph mode. Saves a 4x4 grid of samples of "
+                   "--digit every 1000 iterations, a 10x10 grid of all digits at the end, "
+                   "evolution.gif, losses and quality metrics into --out.")
+    gan_class = CGAN
+    batch_size, learning_rate, log_every = mb_size, 1e-3, 1000  # lr: AdamOptimizer()'s default
+    sample_before_step = True
 
-
-SETTINGS = Settings(
-    script='mnist_cgan_tf1',
-    description="The conditional MLP GAN on MNIST of the WGAN/CGAN post (wiseodd's "
-                "cgan_tensorflow.py) in TensorFlow graph mode. Saves a 4x4 grid of samples of "
-                "--digit every 1000 iterations, a 10x10 grid of all digits at the end, "
-                "evolution.gif, losses and quality metrics into --out.",
-    batch_size=mb_size,
-    learning_rate=1e-3,  # AdamOptimizer()'s default
-    log_every=1000,
-    sample_before_step=True,
-    add_arguments=add_arguments,
-)
+    def add_program_arguments(self, group):
+        group.add_argument('--digit', type=digit_label, default=CGAN.digit,
+                           help='the digit of the 4x4 sample grids (y_sample[:, 7] = 1)')
 
 
 def main(argv=None):
-    return mnist_training.main(MnistProgram(CGAN, SETTINGS), argv)
+    return mnist_training.main(CGANProgram(), argv)

@@ -5,11 +5,11 @@ Ports the "Vanilla GAN" that the WGAN/CGAN post (seed 003) starts from: wiseodd'
 sigmoid), `xavier_init` weights, zero biases, noise U(-1, 1), Adam with TensorFlow's defaults,
 batches of 128, one D then one G update per iteration (fresh noise each), 1,000,000
 iterations; a 4x4 grid before the updates and the losses printed every 1000. Trainable
-parameters: D 100,609, G 114,064. Read it beside the original: the names and their order are
-wiseodd's (X, the D variables and theta_D, Z, the G variables and theta_G, generator,
-discriminator, G_sample, D_real/D_fake, the losses, D_solver/G_solver, the loop's body in
-`train_step` and `print_losses`). xavier_init, sample_Z, the loop around the body and `plot`
-(`gantools.plots.DigitGrid`) are shared with S7 and S8 (`tf1_compat/mnist_training.py`).
+parameters: D 100,609, G 114,064. Read it beside the original: X, the D variables, theta_D,
+Z, the G variables, theta_G, generator, discriminator, G_sample, D_real/D_fake, the losses,
+D_solver/G_solver and the loop's body (`train_step`, `print_losses`) in wiseodd's order;
+xavier_init, sample_Z, the loop around the body and `plot` (`gantools.plots.DigitGrid`) are
+shared with S7 and S8 (`tf1_compat/mnist_training.py`).
 
 Deliberate differences (the defaults compute what the original computes; details in the
 README):
@@ -18,9 +18,7 @@ README):
 - MNIST from the project's loader (`--data`, the Keras cache or `--download`) instead of the
   removed `tensorflow.examples.tutorials.mnist`; 5,000 images held out and `next_batch`'s
   order, as `read_data_sets` (`--validation-size`).
-- One explicit `tf.Graph` per model with named variables (D_W1, ...) instead of
-  `tf.disable_v2_behavior()`; `global_variables_initializer`; keyword arguments to
-  `sigmoid_cross_entropy_with_logits`.
+- One `tf.Graph` per model with named variables instead of `tf.disable_v2_behavior()`.
 - Noise and batches from NumPy generators derived from (--seed, iteration), not `np.random`;
   the grids draw from a stream of their own, so plotting never changes training.
 - Grids in `samples/`, plus evolution.gif, losses.csv/png, checkpoints (`--resume`), a
@@ -29,7 +27,7 @@ README):
 import tensorflow.compat.v1 as tf
 
 from tf1_compat import mnist_training
-from tf1_compat.mnist_training import GraphGAN, MnistProgram, Settings, xavier_init, sample_Z
+from tf1_compat.mnist_training import GraphGAN, MnistProgram, xavier_init, sample_Z
 
 X_dim = 784
 Z_dim = 100
@@ -113,17 +111,15 @@ class GAN(GraphGAN):
         return sess.run(self.G_sample, feed_dict={self.Z: sample_Z(n, Z_dim, rng)})
 
 
-SETTINGS = Settings(
-    script='mnist_gan_tf1',
-    description="The vanilla MLP GAN on MNIST (wiseodd's gan_tensorflow.py, the start of the "
-                "WGAN/CGAN post) in TensorFlow graph mode. Saves a 4x4 grid of samples every "
-                "1000 iterations, evolution.gif, losses and quality metrics into --out.",
-    batch_size=mb_size,
-    learning_rate=1e-3,  # AdamOptimizer()'s default
-    log_every=1000,
-    sample_before_step=True,
-)
+class GANProgram(MnistProgram):
+    script = 'mnist_gan_tf1'
+    description = ("The vanilla MLP GAN on MNIST (wiseodd's gan_tensorflow.py, the start of the "
+                   "WGAN/CGAN post) in TensorFlow graph mode. Saves a 4x4 grid of samples every "
+                   "1000 iterations, evolution.gif, losses and quality metrics into --out.")
+    gan_class = GAN
+    batch_size, learning_rate, log_every = mb_size, 1e-3, 1000  # lr: AdamOptimizer()'s default
+    sample_before_step = True
 
 
 def main(argv=None):
-    return mnist_training.main(MnistProgram(GAN, SETTINGS), argv)
+    return mnist_training.main(GANProgram(), argv)

@@ -4,7 +4,7 @@
 the losses, the solvers, the loop's body). Here: `xavier_init` and `sample_Z` (the same in
 all three), `GraphGAN` (one model in a seeded `tf.Graph` of its own, with the
 `tf.compat.v1.train.Saver` of its checkpoints) and `MnistProgram`, the `gantools.runner`
-program that each of the three configures with its `Settings`: the flags, one iteration per
+program that each of the three configures in a subclass: the flags, one iteration per
 unit, the 4x4 grids (`samples/NNN.png`, the original's counter i), the final figures and
 metrics; and `main`, which adds `--evaluate` (the metrics of a run's newest checkpoint).
 
@@ -14,7 +14,6 @@ and the metrics' noise. So a checkpoint (the graph's variables, optimiser slots 
 the iteration, the data position and the grid counter) resumes to the same numbers.
 """
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ import tensorflow.compat.v1 as tf
 
 from gantools import runner
 from gantools.cli import UsageError, first_line, non_negative_int, positive_float, positive_int
+from gantools.launch import quiet_runtime_noise
 from gantools.mnist import (GRID_STREAM, METRICS_STREAM, NOISE_STREAM, Batches,
                             add_data_arguments, images, load_mnist, stream_rng)
 from gantools.rundir import read_losses, update_json
@@ -112,53 +112,40 @@ class GraphGAN:
         """Figures besides the grids, written once at the end (the CGAN's digit rows)."""
 
 
-@dataclass
-class Settings:
-    """A program's defaults (the original's values) and its own flags."""
-    script: str
-    description: str
-    batch_size: int
-    learning_rate: float
-    log_every: int
-    sample_before_step: bool  # S6, S8 sample before the iteration's updates, S7 after
-    add_arguments: object = None  # add_arguments(group): the program's own flags
-    sample_every: int = 1000
-    steps: int = 1_000_000
-
-
 class MnistProgram(runner.Program):
-    """S6, S7 or S8 for gantools.runner: a `GraphGAN` class run with its `Settings`."""
+    """S6, S7 or S8 for gantools.runner; each module's subclass sets the class attributes."""
     unit, total_flag, loss_columns = "step", "steps", ("step", "D_loss", "G_loss")
     # Free on --resume besides the runner's (--steps, --log-every, --sample-every, ...):
     # none changes training. --evaluate and --download are not settings of the run.
     free = ("metric_samples", "gif_frames", "evaluate", "download")
+    gan_class = None  # the program's GraphGAN
+    batch_size = learning_rate = log_every = None  # the original's values
+    sample_before_step = True  # S6, S8 sample before the iteration's updates, S7 after
+    sample_every, steps = 1000, 1_000_000
 
-    def __init__(self, gan_class, settings):
-        self.gan_class, self.settings = gan_class, settings
-        self.script, self.description = settings.script, settings.description
+    def add_program_arguments(self, group):
+        """The program's own flags (S7's --n-critic, --clip; S8's --digit)."""
 
     def add_arguments(self, parser):
-        s = self.settings
         add_data_arguments(parser).add_argument(
             "--validation-size", type=non_negative_int, default=5000,
             help="the first this many training images are held out, as TF 1's "
                  "read_data_sets did (55,000 images remain); 0 trains on all of them")
         original = parser.add_argument_group("the original's settings")
-        original.add_argument("--steps", type=positive_int, default=s.steps,
+        original.add_argument("--steps", type=positive_int, default=self.steps,
                               help="total training iterations (with --resume: still the total)")
-        original.add_argument("--batch-size", type=positive_int, default=s.batch_size,
+        original.add_argument("--batch-size", type=positive_int, default=self.batch_size,
                               help="mb_size")
         original.add_argument("--lr", "--learning-rate", dest="learning_rate",
-                              type=positive_float, default=s.learning_rate,
+                              type=positive_float, default=self.learning_rate,
                               help="learning rate of both solvers")
-        original.add_argument("--log-every", type=positive_int, default=s.log_every,
+        original.add_argument("--log-every", type=positive_int, default=self.log_every,
                               help="print the losses and write a losses.csv row every this "
                                    "many iterations")
-        original.add_argument("--sample-every", type=non_negative_int, default=s.sample_every,
+        original.add_argument("--sample-every", type=non_negative_int, default=self.sample_every,
                               help="save a 4x4 grid of samples every this many iterations "
                                    "(samples/NNN.png); 0: none")
-        if s.add_arguments is not None:
-            s.add_arguments(original)
+        self.add_program_arguments(original)
         added = parser.add_argument_group("checkpoints and metrics")
         added.add_argument("--checkpoint-every", type=positive_int, default=10_000,
                            help="write a checkpoint every this many iterations (also at the "
@@ -209,7 +196,7 @@ class MnistProgram(runner.Program):
         """One iteration of the original's loop: a grid, the updates, the printed losses."""
         gan, args, row = self.gan, self.args, None
         sample_now = args.sample_every and it % args.sample_every == 0
-        if sample_now and self.settings.sample_before_step:
+        if sample_now and self.sample_before_step:
             self.save_grid(it)
         D_loss_curr, G_loss_curr = gan.train_step(self.sess, self.batches,
                                                   stream_rng(self.seed, NOISE_STREAM, it))
@@ -217,7 +204,7 @@ class MnistProgram(runner.Program):
         if it % args.log_every == 0:
             gan.print_losses(it, D_loss_curr, G_loss_curr, print=self.print)
             row = dict(step=it, D_loss=D_loss_curr, G_loss=G_loss_curr)
-        if sample_now and not self.settings.sample_before_step:
+        if sample_now and not self.sample_before_step:
             self.save_grid(it)
         return row
 
@@ -242,7 +229,8 @@ class MnistProgram(runner.Program):
                 "grids": self.i}
 
     def save(self, folder):
-        self.gan.save(self.sess, folder)
+        with quiet_runtime_noise(self.args.verbose):  # a full disk: the runner's line only
+            self.gan.save(self.sess, folder)
 
     def restore(self, folder, state):
         self.gan.restore(self.sess, folder)

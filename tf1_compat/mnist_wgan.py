@@ -27,7 +27,7 @@ import tensorflow.compat.v1 as tf
 
 from gantools.cli import positive_float, positive_int
 from tf1_compat import mnist_training
-from tf1_compat.mnist_training import (GraphGAN, MnistProgram, Settings, xavier_init,
+from tf1_compat.mnist_training import (GraphGAN, MnistProgram, xavier_init,
                                        sample_Z as sample_z)
 
 mb_size = 32
@@ -117,26 +117,22 @@ class WGAN(GraphGAN):
         return sess.run(self.G_sample, feed_dict={self.z: sample_z(n, z_dim, rng)})
 
 
-def add_arguments(group):
-    group.add_argument('--n-critic', type=positive_int, default=WGAN.n_critic,
-                       help='critic updates per generator update')
-    group.add_argument('--clip', type=positive_float, default=WGAN.clip,
-                       help='critic weights and biases are clipped to [-CLIP, CLIP]')
+class WGANProgram(MnistProgram):
+    script = 'mnist_wgan_tf1'
+    description = ("The WGAN MLP on MNIST of the WGAN/CGAN post (wiseodd's wgan_tensorflow.py) "
+                   "in TensorFlow graph mode: linear critic, weight clipping, 5 critic updates "
+                   "per generator update, RMSProp 5e-5. Saves a 4x4 grid of samples every 1000 "
+                   "iterations, evolution.gif, losses and quality metrics into --out.")
+    gan_class = WGAN
+    batch_size, learning_rate, log_every = mb_size, 5e-5, 100  # lr: the post's
+    sample_before_step = False
 
-
-SETTINGS = Settings(
-    script='mnist_wgan_tf1',
-    description="The WGAN MLP on MNIST of the WGAN/CGAN post (wiseodd's wgan_tensorflow.py) "
-                "in TensorFlow graph mode: linear critic, weight clipping, 5 critic updates "
-                "per generator update, RMSProp 5e-5. Saves a 4x4 grid of samples every 1000 "
-                "iterations, evolution.gif, losses and quality metrics into --out.",
-    batch_size=mb_size,
-    learning_rate=5e-5,
-    log_every=100,
-    sample_before_step=False,
-    add_arguments=add_arguments,
-)
+    def add_program_arguments(self, group):
+        group.add_argument('--n-critic', type=positive_int, default=WGAN.n_critic,
+                           help='critic updates per generator update')
+        group.add_argument('--clip', type=positive_float, default=WGAN.clip,
+                           help='critic weights and biases are clipped to [-CLIP, CLIP]')
 
 
 def main(argv=None):
-    return mnist_training.main(MnistProgram(WGAN, SETTINGS), argv)
+    return mnist_training.main(WGANProgram(), argv)

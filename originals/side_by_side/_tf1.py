@@ -104,7 +104,9 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
     noise. Returns a dict: what the port measured, and under "original" one entry per
     variant of the original's loop body.
 
-    `reference`: the original's module (`build_graph`, `train_iteration`). `variants`:
+    `settings`: the port's defaults (its `mnist_training.MnistProgram` subclass: `batch_size`,
+    `learning_rate`). `reference`: the original's module (`build_graph`, `train_iteration`).
+    `variants`:
     {name: train_iteration(session, g, mnist)} (default {"code": reference.train_iteration});
     each runs on a fresh copy of the original's graph. `inspect(session, g)`, when given, is
     called after every iteration of the original (outside the timing); its results are kept

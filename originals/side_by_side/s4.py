@@ -63,7 +63,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
     with one_thread():
         for _ in range(steps):
             with port_timer:
-                port_losses.append(port.train_step().numpy()[:3])
+                port_losses.append(port.train_epoch().numpy()[:3])
             with original_timer:
                 errors = original.train_epoch(G, D, criterion, d_optimizer, g_optimizer,
                                               d_sampler, gi_sampler)

@@ -28,7 +28,7 @@ TOLERANCES = (1e-5, 1e-5, (
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None):
     """The side-by-side run of S6 (see the module docstring)."""
-    measured = mnist_side_by_side(port.GAN, port.SETTINGS, original, steps, seed, data_mnist,
+    measured = mnist_side_by_side(port.GAN, port.GANProgram, original, steps, seed, data_mnist,
                                   port_overrides)
     return side_by_side("S6", measured, "code", TOLERANCES, [
         "not compared: the 4x4 sample grids (the original draws their noise from the "

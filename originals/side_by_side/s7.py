@@ -92,7 +92,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     if clip_order not in CLIP_ORDERS:
         raise ValueError(f"clip_order must be one of {CLIP_ORDERS}, not {clip_order!r}")
     measured = mnist_side_by_side(
-        port.WGAN, port.SETTINGS, original, steps, seed, data_mnist, port_overrides,
+        port.WGAN, port.WGANProgram, original, steps, seed, data_mnist, port_overrides,
         variants={"after_update": train_iteration_clip_after_update,
                   "same_run": original.train_iteration},
         inspect=_largest_critic_weight)
