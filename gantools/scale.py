@@ -14,7 +14,7 @@ The flags `add_device_arguments` adds:
   batch size stays the global batch (split among the replicas), learning rates are
   unchanged, BatchNorm statistics are synchronised across replicas; the chief writes the
   run's files and every other worker keeps its own copy next to them, for --resume
-  (`worker_out`, which a program calls before its run folder is used).
+  (`worker_out`, a Program's `out_folder`).
 
 `Replicas` holds what the training steps need to run the same arithmetic under any strategy:
 the global noise is drawn once (on every worker from the same seeded stream) and each
@@ -132,19 +132,18 @@ def is_chief(strategy):
 
 
 def worker_out(args):
-    """On a non-chief worker of `--strategy multi-worker`, move `args.out` to
-    `<--out>.worker<index>`: every worker saves (tf.distribute's convention), the chief's
+    """The run folder of this process: `--out`, or on a non-chief worker of `--strategy
+    multi-worker` `<--out>.worker<index>` (a Program's `out_folder`): every worker saves (tf.distribute's convention), the chief's
     files are the run's, and each other worker keeps its own copy, which it resumes from, so
     --resume works whether or not the machines share a file system. Reads only the flags and
     TF_CONFIG (no TensorFlow), so it can run before anything else."""
     if args.strategy != "multi-worker":
-        return
+        return args.out
     check_device_flags(args)
     config = json.loads(os.environ["TF_CONFIG"])
     index = non_chief_index(config["task"]["type"], int(config["task"]["index"]),
                             config["cluster"])
-    if index is not None:
-        args.out = Path(f"{Path(args.out).expanduser()}.worker{index}")
+    return args.out if index is None else Path(f"{Path(args.out).expanduser()}.worker{index}")
 
 
 def worker_note(replicas, run_dir):
@@ -230,13 +229,6 @@ class Replicas:
         total = tf.shape(batch)[0]
         start, end = i * total // n, (i + 1) * total // n
         return batch[start:end], tf.cast(end - start, tf.float32) / tf.cast(total, tf.float32)
-
-    def worker_finished(self, run_dir):
-        """On a non-chief worker, print worker_note; True if it is one. (Until S2 moves onto
-        gantools.runner, whose programs return worker_note from `summary`.)"""
-        if not self.chief:
-            print(worker_note(self, run_dir))
-        return not self.chief
 
     def describe(self):
         """For the start-up line and config.json."""

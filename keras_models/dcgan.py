@@ -305,10 +305,11 @@ class DCGANAnime(runner.Program):
               help="stretch each grid to its own min-max, as scipy.misc.imsave did")
         scale.add_device_arguments(parser)
 
+    def out_folder(self, args):
+        return scale.worker_out(args)  # a worker's own copy of a multi-worker run
+
     def setup(self, args):
         self.replicas = scale.setup(args)  # before TensorFlow initialises its devices
-        if self.replicas.worker is not None:  # tf.distribute: every worker saves its copy
-            args.out = Path("{}.worker{}".format(args.out, self.replicas.worker))
 
     def load_data(self, args):
         return ImageFolder(args.data, IMAGE_SIZE, limit=args.size_per_dataset, cache=args.cache)
@@ -398,7 +399,6 @@ class DCGANAnime(runner.Program):
         self.distance = state["swd_x1e3"]
 
     def finish(self):
-        self.replicas.worker_finished(self.run_dir)  # a worker says where its copy is
         creat_gif(self.run_dir / "evolution.gif", self.run_dir / "samples")
         visualize_loss(self.run_dir / "losses.csv", self.run_dir / "losses.png")
         losses = rundir.read_losses(self.run_dir / "losses.csv")
@@ -408,8 +408,9 @@ class DCGANAnime(runner.Program):
                     seconds_per_batch=round(np.sum(losses["seconds"]) / self.total_units(), 4))
 
     def summary(self, metrics):
+        note = scale.worker_note(self.replicas, self.run_dir)
         return "{} after {} epochs".format(describe_swd(metrics["swd_x1e3"]),
-                                           metrics["epochs"])
+                                           metrics["epochs"]) + ("\n" + note if note else "")
 
 
 # The evaluation's own flags; the others are the run's (config.json).

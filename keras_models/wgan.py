@@ -323,9 +323,11 @@ class WGANAnime(runner.Program):
             evaluate(self, args)
             parser.exit(0)
 
+    def out_folder(self, args):
+        return scale.worker_out(args)  # a worker's own copy of a multi-worker run
+
     def setup(self, args):
         self.replicas = scale.setup(args)  # before TensorFlow initialises its devices
-        scale.worker_out(args)
 
     def load_data(self, args):
         return ImageFolder(args.data, imageSize, limit=args.size_per_dataset, cache=args.cache)

@@ -133,11 +133,9 @@ def test_the_chief_writes_the_run_and_every_other_worker_its_own_copy(monkeypatc
         monkeypatch.setenv("TF_CONFIG", json.dumps(
             {"cluster": cluster, "task": {"type": "worker", "index": index}}))
         args = argparse.Namespace(out=Path("runs/x"), strategy="multi-worker", devices=None)
-        worker_out(args)
-        assert args.out == Path(out)
+        assert worker_out(args) == Path(out)
         args = argparse.Namespace(out=Path("runs/x"), strategy="default", devices=None)
-        worker_out(args)  # TF_CONFIG alone makes no worker
-        assert args.out == Path("runs/x")
+        assert worker_out(args) == Path("runs/x")  # TF_CONFIG alone makes no worker
 
 
 @pytest.mark.slow  # CI runs the slow suite too
