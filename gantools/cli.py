@@ -92,5 +92,9 @@ def add_sweep_argument(parser, script_name):
 
 def first_line(error):
     """The first line of an exception's message (or its type's name), for one-line errors."""
-    text = str(getattr(error, "message", error)).strip().splitlines()
-    return text[0] if text else type(error).__name__
+    lines = str(getattr(error, "message", error)).strip().splitlines()
+    if lines and lines[0] == "Graph execution error:":  # TensorFlow: the failing op's line
+        for before, line in zip(lines, lines[1:]):
+            if line.lstrip().startswith("[[{{node"):
+                return before.strip()
+    return lines[0] if lines else type(error).__name__

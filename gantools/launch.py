@@ -15,7 +15,9 @@ harmless C++ line (`RUNTIME_NOISE`): TensorFlow 2.21 logs "NodeDef mentions attr
 use_unbounded_threadpool which is not in the op definition" (an E-level line) when op
 determinism (`--deterministic`) makes it rewrite the parallel map of Keras' `fit` input
 pipeline into a plain map (the node is checked against MapDataset's definition, which has
-no such attribute); TensorFlow ignores the attribute. `quiet_retracing_notices()` hides
+no such attribute); TensorFlow ignores the attribute. It also drops the W-level line with
+which a Saver's write op reports a full disk, which the program then reports in one line of
+its own (exit code 1). `quiet_retracing_notices()` hides
 TensorFlow's "triggered tf.function retracing" warning in programs that build fresh models
 for every seed of a sweep: their first traces are counted as retracing.
 """
@@ -40,6 +42,8 @@ STARTUP_NOISE = re.compile(
 RUNTIME_NOISE = re.compile(
     r"^E\d{4} .*node_def_util\.cc.*NodeDef mentions attribute use_unbounded_threadpool"
     r" which is not in the op definition: Op<name=MapDataset;"
+    r"|^W\d{4} .*op_kernel\.cc.*OP_REQUIRES failed at save_restore_v2_ops\.cc.*"
+    r"(File too large|No space left on device|Disk quota exceeded)"
 )
 
 
