@@ -1,6 +1,8 @@
 """Shared pieces of the GAN ports: one copy, imported by `tf1_compat` and `keras_models`.
 
-- `cli`: the argument parser every script uses, flag validators and `UsageError`.
+- `runner`: the one run of every program (flags, run folder, config.json, the resume policy,
+  checkpoints, the loop, final files, the error contract); a port declares a `Program`.
+- `cli`: the argument parser, flag validators, `UsageError` (exit 2) and `Failure` (exit 1).
 - `launch`: script entry points; quiets TensorFlow's start-up noise before importing it.
 - `rundir`: run folders, `config.json`, `losses.csv`, `metrics.json`, seeding, devices.
 - `plots`: distribution plots, loss curves, digit grids (wiseodd's 4x4 `plot`, the blog's
@@ -11,11 +13,12 @@
   `next_batch` stream.
 - `mnist_metrics`: quality of generated digits (a cached MNIST classifier, Fréchet distance,
   Inception Score, class histogram and mode coverage, label accuracy).
-- `resume`: `--resume` with a run's own flags (its config.json), the latest checkpoint of a
-  run, and the settings `--evaluate` takes from the run (the MNIST programs).
 - `images`: a folder of face images as a tf.data pipeline (S2, S3).
-- `losses`: PyTorch's BCELoss, forward and backward.
-- `training`: checkpoints, resume checks, stopping cleanly on Ctrl-C, progress with ETA.
+- `losses`: Keras 2.0's binary cross-entropy (S9).
+- `torch_compat`: PyTorch's semantics in Keras (torch_linear, BatchNorm2d, torch_bce).
+- `training`: folder checkpoints, stopping cleanly on Ctrl-C, progress with ETA.
+- `board`: `--tensorboard`; `reproduce`: scripts/reproduce.py and RESULTS.md.
 
-Nothing here imports TensorFlow at module level, so `launch` can set up logging first.
+Nothing here but `torch_compat` imports TensorFlow at module level, so `launch` can set up
+logging first.
 """

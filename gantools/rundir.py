@@ -198,61 +198,21 @@ def seed_everything(seed, deterministic=False):
         tf.config.experimental.enable_op_determinism()
 
 
-def start_run(args, hparams=None, trainable_parameters=None, resume=False, worker=None):
-    """Check the run folder, seed everything and print the devices; return the folder.
-
-    Call it before building any model (Keras draws initial weights from the seeds), then
-    `write_config` once the model exists; or pass `hparams` and `trainable_parameters`
-    to write config.json at once (models that do not depend on the global seeds).
-    `worker`: the index of a non-chief worker of a multi-worker run, which keeps its own
-    copy of the run in `<--out>.worker<index>` (tf.distribute's convention: every worker
-    saves, the chief's files are the run's); it resumes from that copy, so --resume works
-    whether or not the machines share a file system.
-    """
-    if worker is not None:
-        args.out = Path("{}.worker{}".format(Path(args.out), worker))
-    run_dir = prepare_run_dir(args.out, args.overwrite, resume)
-    seed_everything(args.seed, args.deterministic)
-    print(f"Devices: {', '.join(devices())}", flush=True)
-    if hparams is not None:
-        write_config(run_dir, args, hparams, trainable_parameters)
-    return run_dir
-
-
-def write_config(run_dir, args, hparams, trainable_parameters):
-    """config.json: `hparams` (every resolved hyper-parameter under its config name), the
-    seed, determinism, trainable parameter counts, devices, versions and the command."""
-    config = dict(hparams)
-    config.update(
-        seed=args.seed,
-        deterministic=args.deterministic,
-        trainable_parameters=trainable_parameters,
-        devices=devices(),
-        versions=library_versions(),
-        command=[Path(sys.argv[0]).name, *sys.argv[1:]],
-    )
-    write_json(Path(run_dir) / "config.json", config)
-
-
 class LossLog:
     """losses.csv: a header, then one row per (logged) step, flushed as it goes.
 
-    The first field is the step (or epoch) column. With `keep_until`, an existing file is
-    kept up to (not including) that step; with `keep_rows`, its first `keep_rows` rows: so a
-    resumed run continues it with no duplicated or missing rows.
+    With `keep_rows`, the first `keep_rows` rows of an existing file are kept (the rows of
+    a resumed run's checkpoint), so a resumed run continues it with no duplicated or missing
+    rows.
     """
 
-    def __init__(self, path, fieldnames, keep_until=None, keep_rows=None):
+    def __init__(self, path, fieldnames, keep_rows=0):
         self.path = Path(path)
         self.fieldnames = list(fieldnames)
         kept = []
-        if (keep_until is not None or keep_rows) and self.path.exists():
+        if keep_rows and self.path.exists():
             with self.path.open(newline="") as old:
-                kept = list(csv.DictReader(old))
-            if keep_until is not None:
-                kept = [row for row in kept if int(row[self.fieldnames[0]]) < keep_until]
-            if keep_rows is not None:
-                kept = kept[:keep_rows]
+                kept = list(csv.DictReader(old))[:keep_rows]
         self._file = self.path.open("w", newline="")
         self._writer = csv.DictWriter(self._file, self.fieldnames)
         self._writer.writeheader()
@@ -283,8 +243,3 @@ def read_losses(path):
         return {}
     return {key: np.array([float(row[key]) if row[key] != "" else np.nan for row in rows])
             for key in rows[0]}
-
-
-def read_config(run_dir):
-    """The run's config.json as a dict."""
-    return json.loads((Path(run_dir) / "config.json").read_text())

@@ -39,6 +39,7 @@ The loop, per unit (a step, an epoch or a batch, as the program says):
 a checkpoint if due; stop if Ctrl-C was pressed. At the end `finish()` draws the final
 figures and returns the metrics, which go to metrics.json.
 """
+import argparse
 import errno
 import json
 import sys
@@ -231,6 +232,14 @@ def _json_value(value):
     return json.loads(json.dumps(value, default=str))
 
 
+def given_flags(parser, argv):
+    """The dests of the flags present on the command line (not left at their defaults)."""
+    unset = object()
+    names = {a.dest for a in parser._actions if a.dest != "help"}
+    seen = parser.parse_args(argv, argparse.Namespace(**{n: unset for n in names}))
+    return {n for n in names if getattr(seen, n) is not unset}
+
+
 def free_flags(program):
     return {program.total_flag, "deterministic", "tensorboard", "log_every", "print_interval",
             "checkpoint_every", "plot_every", "sample_every", "save_every", "v_freq",
@@ -239,7 +248,6 @@ def free_flags(program):
 
 def apply_config(parser, argv, args, config, program):
     """--resume: the run's flags from config.json; a changed one (not free) is refused."""
-    from gantools.resume import given_flags
     given = given_flags(parser, argv)
     flags = config.get("flags")
     if not isinstance(flags, dict):

@@ -1,19 +1,14 @@
-"""Pieces of the long training loops: checkpoints, resume checks, stopping cleanly, progress.
+"""Pieces of the training loop that gantools.runner runs: checkpoints, stopping cleanly,
+progress; and helpers the image programs share.
 
-- `Checkpoints`: a `tf.train.CheckpointManager` that keeps the last few checkpoints. TensorFlow
-  writes each checkpoint under a temporary name and renames it when complete, and only then
-  rewrites the small `checkpoint` index file (atomically), so a crash mid-write leaves the
-  previous checkpoint in use. `restore()` turns a missing or damaged checkpoint into a
-  one-line `UsageError`.
-- `FolderCheckpoints`: checkpoints made of several files (S9's `.keras` models and its JSON
-  state), each one folder written under a temporary name and renamed when complete, with
-  the SHA-256 of every file in its `checkpoint.json`: a checkpoint is there whole or not at
+- `FolderCheckpoints`: the one checkpoint mechanism (gantools.runner): each checkpoint one
+  folder of files, written under a temporary name and renamed when complete, with the
+  SHA-256 of every file in its `checkpoint.json`: a checkpoint is there whole or not at
   all, and one whose parts do not belong together is never resumed from.
 - `save_weights`: Keras `.weights.h5` files written through a temporary file.
-- `check_resume`: `--resume` refuses settings that differ from the run's config.json.
 - `StopRequest`: Ctrl-C (SIGINT) or SIGTERM asks the loop to stop at the next safe point,
   where it saves a checkpoint; a second Ctrl-C stops at once.
-- `Progress` and `eta`: progress of a long loop with its ETA. On a terminal, `Progress` is one
+- `Progress`: progress of a long loop with its ETA. On a terminal, `Progress` is one
   line on stderr redrawn in place at most a few times a second (`D:0.69, G:0.71  12000/1000000
   1.2%  3.10 ms/it  ETA 51:02`), cleared before the program prints its own lines; when
   stderr is not a terminal (a log file, a pipe), a plain `progress: ...` line on stdout once a
@@ -28,42 +23,6 @@ import time
 from pathlib import Path
 
 from gantools.cli import UsageError
-
-
-class Checkpoints:
-    """The last `keep` checkpoints of `checkpoint` (a tf.train.Checkpoint) in `directory`."""
-
-    def __init__(self, checkpoint, directory, keep=3):
-        import tensorflow as tf
-        self.checkpoint = checkpoint
-        self.directory = Path(directory)
-        self.manager = tf.train.CheckpointManager(checkpoint, str(self.directory), keep)
-
-    def save(self, number):
-        return self.manager.save(checkpoint_number=number)
-
-    @property
-    def latest(self):
-        return self.manager.latest_checkpoint
-
-    def restore(self, partial=False, flag="--resume", path=None):
-        """Restore the latest checkpoint (or the one at prefix `path`); UsageError (naming
-        `flag`) if there is none or it cannot be read. With `partial`, parts of the
-        checkpoint that `checkpoint` does not use are allowed."""
-        latest = self.latest if path is None else str(path)
-        if latest is None:
-            raise UsageError(f"{flag}: no checkpoint in {self.directory}")
-        try:
-            status = self.checkpoint.restore(latest)
-            if partial:
-                status.expect_partial()
-                status.assert_existing_objects_matched()
-            else:
-                status.assert_consumed()
-        except Exception as error:  # whatever a damaged file raises: one line, nothing lost
-            raise UsageError(f"{flag}: cannot read checkpoint {latest}: "
-                             f"{str(error).strip().splitlines()[0]}") from None
-        return latest
 
 
 class FolderCheckpoints:
@@ -159,25 +118,6 @@ def save_weights(model, path):
     tmp.replace(path)
 
 
-def check_resume(run_dir, hparams, may_change=()):
-    """UsageError if a setting in `hparams` differs from the run's config.json (except the
-    keys in `may_change`, e.g. the number of epochs, which a resumed run may extend)."""
-    config = json.loads((Path(run_dir) / "config.json").read_text())
-    for key, value in hparams.items():
-        if key in may_change or key not in config:
-            continue
-        old = config[key]
-        if json.loads(json.dumps(value)) != old:
-            flag = "--" + key.replace("_", "-")
-            raise UsageError(f"--resume: {flag} {value} differs from the run's {old} "
-                             f"({Path(run_dir) / 'config.json'}); resume with the run's "
-                             f"settings or start a new run")
-    if "seed" in config and config["seed"] != hparams.get("seed", config["seed"]):
-        raise UsageError(f"--resume: --seed {hparams['seed']} differs from the run's "
-                         f"{config['seed']}")
-    return config
-
-
 class StopRequest:
     """Context manager: SIGINT/SIGTERM set `requested` instead of killing the loop at once.
 
@@ -210,13 +150,6 @@ class StopRequest:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         return False
-
-
-def eta(started, done, total):
-    """' [ETA 1:02:03]' after the first unit of work (which includes tracing), else ''."""
-    if done <= 0 or total <= done:
-        return ""
-    return " [ETA %s]" % format_seconds((time.perf_counter() - started) * (total - done) / done)
 
 
 def format_seconds(seconds):

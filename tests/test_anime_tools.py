@@ -11,7 +11,7 @@ from gantools.cli import UsageError
 from gantools.torch_compat import torch_bce
 from gantools.metrics import (laplacian_pyramid, pyramid_down, pyramid_up,
                               sliced_wasserstein_distance, swd_resolutions)
-from gantools.training import Checkpoints, Progress, check_resume, run_without_side_effects
+from gantools.training import Progress, run_without_side_effects
 
 
 # -- sliced Wasserstein distance -----------------------------------------------------------
@@ -82,37 +82,7 @@ def test_torch_bce_forward_and_backward_follow_pytorch():
         assert float(tape.gradient(keras_loss, z)[0]) == 0.0  # clipped at 1e-7
 
 
-# -- checkpoints, resume checks, progress, side-effect-free sampling ------------------------
-
-def test_checkpoints_restore_the_latest_complete_one_and_reject_damaged_ones(tmp_path):
-    v = tf.Variable(1.0)
-    checkpoint = tf.train.Checkpoint(v=v)
-    store = Checkpoints(checkpoint, tmp_path / "ckpt", keep=2)
-    with pytest.raises(UsageError, match="--resume: no checkpoint in"):
-        store.restore()
-    for value in (2.0, 3.0, 4.0):
-        v.assign(value)
-        store.save(int(value))
-    assert len(list((tmp_path / "ckpt").glob("*.index"))) == 2  # the last few are kept
-    # a write that crashed before the index moved: its files are ignored
-    (tmp_path / "ckpt" / "ckpt-9.data-00000-of-00001").write_bytes(b"half written")
-    v.assign(0.0)
-    assert store.restore().endswith("ckpt-4") and float(v) == 4.0
-    for data in (tmp_path / "ckpt").glob("ckpt-4.data-*"):
-        data.write_bytes(b"garbage")
-    with pytest.raises(UsageError, match="--resume: cannot read checkpoint") as error:
-        Checkpoints(checkpoint, tmp_path / "ckpt").restore()
-    assert "\n" not in str(error.value)
-
-
-def test_check_resume_accepts_only_the_settings_that_may_change(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"epochs": 5, "lr": 1e-4, "seed": 0}))
-    check_resume(tmp_path, {"epochs": 9, "lr": 1e-4, "seed": 0}, may_change=("epochs",))
-    with pytest.raises(UsageError, match="--lr 0.001 differs from the run's 0.0001"):
-        check_resume(tmp_path, {"epochs": 5, "lr": 1e-3, "seed": 0})
-    with pytest.raises(UsageError, match="--seed 1 differs"):
-        check_resume(tmp_path, {"epochs": 5, "lr": 1e-4, "seed": 1})
-
+# -- progress, side-effect-free sampling ------------------------
 
 def test_progress_shows_the_description_when_not_on_a_terminal():
     stream, out = io.StringIO(), io.StringIO()

@@ -132,12 +132,12 @@ def test_resume_needs_an_existing_run(tmp_path):
         rundir.prepare_run_dir(tmp_path, resume=True)
 
 
-def test_loss_log_keeps_rows_before_the_resume_step(tmp_path):
+def test_loss_log_keeps_the_rows_of_the_checkpoint(tmp_path):
     path = tmp_path / "losses.csv"
     with rundir.LossLog(path, ["step", "loss"]) as log:
         for step in range(5):
             log.write(step=step, loss=step / 10)
-    with rundir.LossLog(path, ["step", "loss"], keep_until=3) as log:
+    with rundir.LossLog(path, ["step", "loss"], keep_rows=3) as log:
         log.write(step=3, loss=9.0)
     losses = rundir.read_losses(path)
     assert list(losses["step"]) == [0, 1, 2, 3] and losses["loss"][-1] == 9.0
