@@ -365,3 +365,14 @@ def test_book_code_converges_on_about_a_third_of_seeds(tmp_path):
 @pytest.mark.slow
 def test_instance_noise_converges_on_19_of_20_seeds(tmp_path):
     assert sweep(tmp_path, "--instance-noise", "2")["converged"] >= 19  # measured: 20 of 20
+
+
+def test_variant_stable_is_instance_noise_unless_given():
+    program = s1.GaussianGAN()
+    parser = runner.build_parser(program)
+    for argv, noise in [([], 0.0), (["--variant", "stable"], 2.0),
+                        (["--variant", "stable", "--instance-noise", "1"], 1.0),
+                        (["--instance-noise", "2"], 2.0)]:
+        args = parser.parse_args(argv)
+        program.check_args(parser, args)
+        assert args.instance_noise == noise, argv

