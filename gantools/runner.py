@@ -439,7 +439,7 @@ def run(program, parser, args, config):
 
 
 def plural(unit):
-    return unit + ("es" if unit.endswith(("s", "x", "ch", "sh")) else "s")
+    return unit + ("es" if unit.endswith(("s", "x", "sh", "tch")) else "s")  # epochs, batches
 
 
 def write_config(program, parser, args, checksum, previous=None):

@@ -85,7 +85,7 @@ def get_moments(d):
     std = tf.pow(var, 0.5)
     zscores = diffs / std
     skews = tf.reduce_mean(tf.pow(zscores, 3.0))
-    kurtoses = tf.reduce_mean(tf.pow(zscores, 4.0)) - 3.0  # excess kurtosis, should be 0 for Gaussian
+    kurtoses = tf.reduce_mean(tf.pow(zscores, 4.0)) - 3.0  # excess kurtosis, 0 for Gaussian
     return tf.reshape(tf.stack([mean, std, skews, kurtoses]), (1, 4))
 
 
@@ -126,16 +126,15 @@ def stats(d):
 # ##### 搭建模型 and 模型训练: the models, the optimisers and one epoch of the loop
 
 class GAN:
-    """G, D, BCE, the two Adams, the random stream; `train_epoch` is one pass of the post's
-    `for epoch in range(num_epochs)`."""
+    """G, D, BCE, the two Adams and the samplers' random stream; `train_epoch` is one pass
+    of the post's `for epoch in range(num_epochs)`."""
 
-    def __init__(self, seed=0, preprocess='variances', mu=data_mean, sigma=data_stddev,
-                 lr=d_learning_rate, d_steps=d_steps, g_steps=g_steps):
+    def __init__(self, seed=0, preprocess='variances', lr=d_learning_rate, d_steps=d_steps,
+                 g_steps=g_steps):
         self.preprocess, d_input_func = PREPROCESS[preprocess]
-        self.mu, self.sigma, self.seed = mu, sigma, seed
-        self.d_steps, self.g_steps = d_steps, g_steps
+        self.seed, self.d_steps, self.g_steps = seed, d_steps, g_steps
         self.rng = tf.random.Generator.from_seed(seed)
-        self.d_sampler = get_distribution_sampler(self.rng, mu, sigma)
+        self.d_sampler = get_distribution_sampler(self.rng, data_mean, data_stddev)
         self.gi_sampler = get_generator_input_sampler(self.rng)
         self.G = Generator(g_input_size, g_hidden_size, g_output_size)
         self.D = Discriminator(d_input_func(d_input_size), d_hidden_size, d_output_size)
@@ -146,9 +145,6 @@ class GAN:
         self.g_optimizer = keras.optimizers.Adam(lr, *optim_betas, epsilon=adam_epsilon)
         self.d_optimizer.build(self.D.trainable_variables)  # slots exist before a restore
         self.g_optimizer.build(self.G.trainable_variables)
-
-    def trainable_parameters(self):
-        return {'generator': self.G.count_params(), 'discriminator': self.D.count_params()}
 
     def train_d(self):
         """1. Train D on real+fake: its two errors and the real and fake sets it saw."""
@@ -197,31 +193,29 @@ class GAN:
 LOSS_COLUMNS = ('epoch', 'd_real_error', 'd_fake_error', 'g_error', 'real_mean', 'real_std',
                 'fake_mean', 'fake_std')
 SWEEP_EVAL_SAMPLES = 10000  # generated values per seed of a sweep
+RANGE = (data_mean - 5 * data_stddev, data_mean + 5 * data_stddev)  # histograms, JS bins
 
 
 def final_metrics(gan, n):
     """mean, std, W1 and JS of n generated values against n draws of N(4, 1.25)."""
     fake = gan.generate(n)
-    real = np.random.default_rng(0).normal(data_mean, data_stddev, n)
-    bins = (data_mean - 5 * data_stddev, data_mean + 5 * data_stddev)
-    metrics = distribution_metrics(fake, real, bins)
-    metrics.update(skew=float(scipy_stats.skew(fake)),
-                   excess_kurtosis=float(scipy_stats.kurtosis(fake)),
-                   converged=bool(abs(metrics['gen_mean'] - data_mean) < 0.5))
-    return metrics
+    metrics = distribution_metrics(
+        fake, np.random.default_rng(0).normal(data_mean, data_stddev, n), RANGE)
+    return dict(metrics, skew=float(scipy_stats.skew(fake)),
+                excess_kurtosis=float(scipy_stats.kurtosis(fake)),
+                converged=bool(abs(metrics['gen_mean'] - data_mean) < 0.5))
 
 
-def histogram(gan, title, ylim=None):
+def histogram(title, ylim=None):
     from gantools.plots import HistogramPlot
-    density = lambda x: scipy_stats.norm.pdf(x, gan.mu, gan.sigma)
-    return HistogramPlot((gan.mu - 5 * gan.sigma, gan.mu + 5 * gan.sigma), density, title,
-                         ylim=ylim)
+    return HistogramPlot(RANGE, lambda x: scipy_stats.norm.pdf(x, data_mean, data_stddev),
+                         title, ylim=ylim)
 
 
 def save_figures(gan, run_dir, eval_samples):
     """The post's final histogram, evolution.gif and losses.png."""
     from gantools.plots import plot_losses, write_gif
-    histogram(gan, 'Histogram of {} generated values'.format(eval_samples)).save(
+    histogram('Histogram of {} generated values'.format(eval_samples)).save(
         run_dir / 'histogram.png', gan.generate(eval_samples))
     write_gif(sorted((run_dir / 'frames').glob('epoch_*.png')), run_dir / 'evolution.gif',
               duration_ms=100)
@@ -241,7 +235,7 @@ class GaussianGAN(runner.Program):
     def add_arguments(self, parser):
         post = parser.add_argument_group("the post's settings")
         post.add_argument('--epochs', type=positive_int, default=num_epochs,
-                          help='training epochs (d_steps D steps and g_steps G steps each)')
+                          help='epochs of d_steps D steps and g_steps G steps')
         post.add_argument('--print-interval', type=positive_int, default=print_interval,
                           help='print, save the weights, draw a frame and checkpoint this often')
         post.add_argument('--lr', type=positive_float, default=d_learning_rate,
@@ -249,11 +243,10 @@ class GaussianGAN(runner.Program):
         post.add_argument('--d-steps', type=positive_int, default=d_steps)
         post.add_argument('--g-steps', type=positive_int, default=g_steps)
         post.add_argument('--preprocess', choices=sorted(PREPROCESS), default='variances',
-                          help="what D sees of a set: 'variances' is the post's data and "
-                               "variances (input 200)")
+                          help="what D sees of a set; the post's: data and variances")
         post.add_argument('--eval-samples', type=positive_int, default=1000,
-                          help='generated values in histogram.png and metrics.json (post: '
-                               '1000; a sweep measures {})'.format(SWEEP_EVAL_SAMPLES))
+                          help='generated values in histogram.png, the frames and '
+                               'metrics.json (a sweep measures %d)' % SWEEP_EVAL_SAMPLES)
 
     def describe(self):
         return dict(betas=optim_betas, adam_epsilon=adam_epsilon, data_mean=data_mean,
@@ -263,12 +256,12 @@ class GaussianGAN(runner.Program):
 
     def build(self):
         args = self.args
-        self.gan = GAN(seed=self.seed, preprocess=args.preprocess, lr=args.lr,
-                       d_steps=args.d_steps, g_steps=args.g_steps)
+        self.gan = GAN(self.seed, args.preprocess, args.lr, args.d_steps, args.g_steps)
         self.plot = None
 
     def trainable_parameters(self):
-        return self.gan.trainable_parameters()
+        return {'generator': self.gan.G.count_params(),
+                'discriminator': self.gan.D.count_params()}
 
     def printed(self, epoch):
         """The post's `epoch % print_interval == 0`, and the last epoch."""
@@ -287,21 +280,20 @@ class GaussianGAN(runner.Program):
     def after_unit(self, done):
         """With the print: the post's d.pkl / g.pkl, and a frame."""
         epoch = done - 1
-        if not self.printed(epoch):
-            return
-        save_weights(self.gan.D, self.run_dir / 'd.weights.h5')
-        save_weights(self.gan.G, self.run_dir / 'g.weights.h5')
-        if self.plot is None:
-            self.plot = histogram(self.gan, 'Generated values', ylim=(0, 1.0))
-            (self.run_dir / 'frames').mkdir(exist_ok=True)
-        self.plot.save(self.run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
-                       self.gan.generate(self.args.eval_samples),
-                       caption='epoch {}'.format(epoch))
+        if self.printed(epoch):
+            save_weights(self.gan.D, self.run_dir / 'd.weights.h5')
+            save_weights(self.gan.G, self.run_dir / 'g.weights.h5')
+            if self.plot is None:
+                self.plot = histogram('Generated values', ylim=(0, 1.0))
+                (self.run_dir / 'frames').mkdir(exist_ok=True)
+            self.plot.save(self.run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
+                           self.gan.generate(self.args.eval_samples),
+                           caption='epoch {}'.format(epoch))
 
     def checkpoint_due(self, done):
         return self.printed(done - 1)
 
-    # The checkpoint: weights, both Adams' slots and iterations, the training stream.
+    # The checkpoint: weights, both Adams' slots and iterations, the samplers' stream.
     def checkpoint(self):
         gan = self.gan
         return tf.train.Checkpoint(G=gan.G, D=gan.D, d_optimizer=gan.d_optimizer,
@@ -315,25 +307,22 @@ class GaussianGAN(runner.Program):
 
     def finish(self):
         n = self.args.eval_samples if self.run_dir else SWEEP_EVAL_SAMPLES
-        metrics = final_metrics(self.gan, n)
         if self.run_dir:
             save_figures(self.gan, self.run_dir, n)
-        return metrics
+        return final_metrics(self.gan, n)
 
     def summary(self, metrics):
-        return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target {mu} / {sigma}; the '
-                'post reports 3.5 / 1.15), skew {skew:.2f}, excess kurtosis '
-                '{excess_kurtosis:.2f}, W1 {wasserstein1:.3f}, JS {js_divergence:.3f}').format(
-                    mu=data_mean, sigma=data_stddev, **metrics)
+        return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target 4 / 1.25; the post '
+                'reports 3.5 / 1.15), skew {skew:.2f}, excess kurtosis {excess_kurtosis:.2f}, '
+                'W1 {wasserstein1:.3f}, JS {js_divergence:.3f}').format(**metrics)
 
     def sweep_summary(self, per_seed):
-        summary = {key: [float(np.mean([r[key] for r in per_seed])),
-                         float(np.std([r[key] for r in per_seed]))]
-                   for key in ['gen_mean', 'gen_std', 'wasserstein1', 'skew', 'excess_kurtosis']}
+        keys = ['gen_mean', 'gen_std', 'wasserstein1', 'skew', 'excess_kurtosis']
         return {'converged': sum(r['converged'] for r in per_seed),
-                'criterion': '|mean - 4| < 0.5 on {} generated values'.format(
-                    SWEEP_EVAL_SAMPLES),
-                'mean_and_std_over_seeds': summary}
+                'criterion': '|mean - 4| < 0.5 on %d generated values' % SWEEP_EVAL_SAMPLES,
+                'mean_and_std_over_seeds': {k: [float(np.mean([r[k] for r in per_seed])),
+                                                float(np.std([r[k] for r in per_seed]))]
+                                            for k in keys}}
 
 
 def main(argv=None):
