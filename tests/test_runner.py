@@ -170,3 +170,21 @@ def test_disk_full_is_recognised_through_wrappers():
     assert runner.disk_full(OSError(27, "File too large"))
     assert runner.disk_full(RuntimeError("write failed: No space left on device"))
     assert not runner.disk_full(OSError(2, "No such file or directory"))
+
+
+@pytest.mark.parametrize("damage", ["empty checkpoint.json", "deleted folder"])
+def test_an_emptied_index_or_a_deleted_newest_checkpoint_falls_back(tmp_path, damage):
+    """Issue 13: an emptied checkpoint index was a traceback, and after deleting a damaged
+    newest checkpoint --resume found none although older ones were intact."""
+    assert walk(tmp_path / "straight") == 0
+    out = tmp_path / "run"
+    assert walk(out, "--steps", "7") == 0
+    newest = out / "checkpoints" / "step_00000007"
+    if damage == "deleted folder":
+        for path in newest.iterdir():
+            path.unlink()
+        newest.rmdir()
+    else:
+        (newest / "checkpoint.json").write_text("")
+    assert walk(out, "--resume", "--steps", "10") == 0
+    assert text(out, "losses.csv") == text(tmp_path / "straight", "losses.csv")
