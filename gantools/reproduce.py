@@ -25,7 +25,6 @@ from pathlib import Path
 from gantools.cli import ArgumentParser, UsageError
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-MNIST_METRICS = ("fid", "inception_score", "mode_coverage", "label_accuracy")
 
 
 @dataclass
@@ -79,29 +78,29 @@ PROGRAMS = {
         "mnist_gan_keras", "the blog's MNIST MLP GAN (PyTorch -> Keras 3)",
         "seed 002, section 3: 5x5 grids of blurry digits",
         [("sample grid", "blurry digits (two figures)", None),
-         ("FID (classifier features)", "not reported", "fid"),
-         ("modes covered", "not reported", "mode_coverage")],
+         ("Fréchet distance (classifier features)", "not reported", "frechet_distance"),
+         ("digits covered (of 10)", "not reported", "modes_covered")],
         ["losses.png"], ["--epochs", "3", "--metric-samples", "2000"], data="mnist"),
     "S6": Program(
         "mnist_gan_tf1", "wiseodd's vanilla MLP GAN on MNIST (TensorFlow graph mode)",
         "seed 003: 4x4 grids of digits", [
             ("sample grid", "recognisable digits (wiseodd's figures)", None),
-            ("FID (classifier features)", "not reported", "fid"),
-            ("modes covered", "not reported", "mode_coverage")],
+            ("Fréchet distance (classifier features)", "not reported", "frechet_distance"),
+            ("digits covered (of 10)", "not reported", "modes_covered")],
         ["losses.png"], MNIST_QUICK, data="mnist"),
     "S7": Program(
         "mnist_wgan_tf1", "wiseodd's WGAN MLP on MNIST (TensorFlow graph mode)",
         "seed 003: 4x4 grids of digits, the critic's estimate", [
             ("sample grid", "digits (the post's figure)", None),
-            ("FID (classifier features)", "not reported", "fid"),
-            ("modes covered", "not reported", "mode_coverage")],
+            ("Fréchet distance (classifier features)", "not reported", "frechet_distance"),
+            ("digits covered (of 10)", "not reported", "modes_covered")],
         ["losses.png"], MNIST_QUICK, data="mnist"),
     "S8": Program(
         "mnist_cgan_tf1", "wiseodd's conditional MLP GAN on MNIST (TensorFlow graph mode)",
         "seed 003: grids of the requested digit", [
             ("sample grid", "the requested digit in every cell", None),
             ("label accuracy", "not reported", "label_accuracy"),
-            ("FID (classifier features)", "not reported", "fid")],
+            ("Fréchet distance (classifier features)", "not reported", "frechet_distance")],
         ["digits.png", "losses.png"], MNIST_QUICK, data="mnist"),
     "S9": Program(
         "sine_gan", "Robin Ricard's Keras sine-curve GAN",
