@@ -386,7 +386,7 @@ def run(program, parser, args, config):
             print(f"No checkpoint in {run_dir} yet: starting the run from the beginning",
                   flush=True)
         program.begin()
-        store.save(0, program.save, dict(program.state(), units_done=0, loss_rows=0))
+        save_checkpoint(store, program, 0, 0)
     elif done < total:
         print(f"Resuming {run_dir} after {program.unit} {done} of {total}", flush=True)
     else:
@@ -414,8 +414,7 @@ def run(program, parser, args, config):
                     board.new_images(done)
                 if program.checkpoint_due(done) or done == total or stop.requested:
                     log.flush()
-                    store.save(done, program.save,
-                               dict(program.state(), units_done=done, loss_rows=rows))
+                    save_checkpoint(store, program, done, rows)
                 if stop.requested and done < total:
                     progress.close()
                     print(f"Interrupted: checkpoint saved after {program.unit} {done}; "
@@ -436,6 +435,14 @@ def run(program, parser, args, config):
         print(text, flush=True)
     print(f"Wrote {run_dir}", flush=True)
     return 0
+
+
+def save_checkpoint(store, program, done, rows):
+    """One checkpoint after `done` units and `rows` losses.csv rows. TensorFlow's own log
+    line about a failed write (a full disk) is dropped: the error is reported in one line."""
+    from gantools.launch import quiet_runtime_noise
+    with quiet_runtime_noise(program.args.verbose):
+        store.save(done, program.save, dict(program.state(), units_done=done, loss_rows=rows))
 
 
 def plural(unit):

@@ -41,7 +41,7 @@ PROGRAMS = {
     "S3": ("wgan_anime", ["--ngf", "64", "--ndf", "8", "--batch-size", "2", "--n-critic", "2",
                           "--save-every", "3", "--swd-images", "4"], "faces", "--steps", 8),
     "S4": ("gaussian_gan_keras", ["--print-interval", "50"], None, "--epochs", 400),
-    "S5": ("mnist_gan_keras", ["--batch-size", "100", "--print-interval", "10",
+    "S5": ("mnist_gan_keras", ["--batch-size", "100", "--print-interval", "2",
                                "--metric-samples", "0"], "mnist", "--epochs", 2),
     "S6": ("mnist_gan_tf1", ["--validation-size", "0", "--log-every", "10", "--sample-every",
                              "10", "--checkpoint-every", "10", "--metric-samples", "0"],
