@@ -20,6 +20,10 @@ Deliberate differences (the defaults compute what the post computes):
   training stream (the post drew fresh noise once, at the end).
 - d.pkl / g.pkl are d.weights.h5 / g.weights.h5; plt.show() is histogram.png.
 - Opt-in: --preprocess raw|diffs|moments (devnag's other inputs), --d-steps, --g-steps.
+
+`--variant stable` (issue 14; not the post's program; the default is unchanged): an R1
+gradient penalty on D (weight 10, at the real sets) and both learning rates decayed (cosine)
+from half-way to 0 at the end (STABLE; chosen by measurement, see the docs page).
 """
 import keras
 import numpy as np
@@ -55,6 +59,11 @@ print_interval = 200
 d_steps = 1
 g_steps = 1
 real_target = 0.95  # the seed's one-sided label smoothing (devnag: 1)
+
+# --variant stable (issue 14; not the post's program): what it changes, all in one place.
+# /tmp/notes/gaussian_gan_keras_variant.md has the measurements that chose it.
+STABLE = dict(r1=10.0,           # R1 gradient penalty on D's logit at the real sets, weight 10
+              decay=(0.5, 0.0))  # both rates: cosine decay from half-way to 0 at the end
 
 
 # ##### DATA: Target data and generator input data
@@ -123,6 +132,23 @@ def stats(d):
     return [tf.reduce_mean(d), tf.math.reduce_std(d)]  # in the compiled step: np.mean, np.std
 
 
+class LateDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """--variant stable: the rate `lr` until the fraction `start` of `total` steps, then a
+    cosine decay to `lr * floor` at the end (after it, `lr * floor`)."""
+
+    def __init__(self, lr, decay, total):
+        self.lr, (self.start, self.floor), self.total = lr, decay, total
+
+    def __call__(self, step):
+        start = self.start * self.total
+        done = tf.clip_by_value((tf.cast(step, tf.float32) - start) / (self.total - start),
+                                0.0, 1.0)
+        return self.lr * (self.floor + (1 - self.floor) * 0.5 * (1 + tf.cos(np.pi * done)))
+
+    def get_config(self):
+        return dict(lr=self.lr, decay=(self.start, self.floor), total=self.total)
+
+
 # ##### 搭建模型 and 模型训练: the models, the optimisers and one epoch of the loop
 
 class GAN:
@@ -130,7 +156,8 @@ class GAN:
     of the post's `for epoch in range(num_epochs)`."""
 
     def __init__(self, seed=0, preprocess='variances', lr=d_learning_rate, d_steps=d_steps,
-                 g_steps=g_steps):
+                 g_steps=g_steps, betas=optim_betas, decay=None, total_epochs=num_epochs,
+                 instance_noise=0.0, r1=0.0):
         self.preprocess, d_input_func = PREPROCESS[preprocess]
         self.seed, self.d_steps, self.g_steps = seed, d_steps, g_steps
         self.rng = tf.random.Generator.from_seed(seed)
@@ -141,10 +168,38 @@ class GAN:
         self.criterion = keras.losses.BinaryCrossentropy()  # Binary cross entropy
         self.real = tf.fill((1, 1), real_target)  # targets shaped like D's output
         self.fake = tf.zeros((1, 1))              # the post's zeros(1) * 0.95
-        self.d_optimizer = keras.optimizers.Adam(lr, *optim_betas, epsilon=adam_epsilon)
-        self.g_optimizer = keras.optimizers.Adam(lr, *optim_betas, epsilon=adam_epsilon)
+        d_lr = g_lr = lr
+        if decay is not None:  # --variant stable: the rate decays late in training
+            d_lr = LateDecay(lr, decay, total_epochs * d_steps)
+            g_lr = LateDecay(lr, decay, total_epochs * g_steps)
+        self.d_optimizer = keras.optimizers.Adam(d_lr, *betas, epsilon=adam_epsilon)
+        self.g_optimizer = keras.optimizers.Adam(g_lr, *betas, epsilon=adam_epsilon)
         self.d_optimizer.build(self.D.trainable_variables)  # slots exist before a restore
         self.g_optimizer.build(self.G.trainable_variables)
+        self.instance_noise, self.noise_steps = instance_noise, total_epochs * d_steps
+        self.r1 = r1
+        if r1:  # D's logit (the input of its last sigmoid), for the gradient penalty
+            features = keras.Model(self.D.input, self.D.get_layer('fc2').output)
+            fc3 = self.D.get_layer('fc3')
+            self.d_logit = lambda x: tf.matmul(features(x), fc3.kernel) + fc3.bias
+
+    def r1_penalty(self, real_data):
+        """--variant stable: r1/2 times the squared gradient of D's logit with respect to
+        the real set (R1, Mescheder et al. 2018; 0 by default)."""
+        with tf.GradientTape() as tape:
+            tape.watch(real_data)
+            logit = self.d_logit(self.preprocess(real_data))
+        grad = tape.gradient(logit, real_data)
+        return 0.5 * self.r1 * tf.reduce_sum(tf.square(grad))
+
+    def noisy(self, data):
+        """--variant stable: N(0, s) instance noise on what D sees, s annealed linearly to
+        0 over the run (the default adds nothing)."""
+        if not self.instance_noise:
+            return data
+        step = tf.cast(self.d_optimizer.iterations, tf.float32)
+        scale = self.instance_noise * tf.maximum(0.0, 1.0 - step / self.noise_steps)
+        return data + scale * self.rng.normal(tf.shape(data))
 
     def train_d(self):
         """1. Train D on real+fake: its two errors and the real and fake sets it saw."""
@@ -152,10 +207,13 @@ class GAN:
         d_gen_input = self.gi_sampler(minibatch_size, g_input_size)  # 1B: Train D on fake
         d_fake_data = self.G(d_gen_input)  # outside the tape: G gets no gradient here
         with tf.GradientTape() as tape:
-            d_real_error = self.criterion(self.real, self.D(self.preprocess(d_real_data)))
-            d_fake_decision = self.D(self.preprocess(tf.transpose(d_fake_data)))
+            d_real_error = self.criterion(self.real,
+                                           self.D(self.preprocess(self.noisy(d_real_data))))
+            d_fake_decision = self.D(self.preprocess(self.noisy(tf.transpose(d_fake_data))))
             d_fake_error = self.criterion(self.fake, d_fake_decision)
             d_error = d_real_error + d_fake_error  # the post's two backward() calls
+            if self.r1:
+                d_error += self.r1_penalty(d_real_data)
         grads = tape.gradient(d_error, self.D.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.D.trainable_variables))
         return d_real_error, d_fake_error, d_real_data, d_fake_data
@@ -165,7 +223,7 @@ class GAN:
         gen_input = self.gi_sampler(minibatch_size, g_input_size)
         with tf.GradientTape() as tape:
             g_fake_data = self.G(gen_input)
-            dg_fake_decision = self.D(self.preprocess(tf.transpose(g_fake_data)))
+            dg_fake_decision = self.D(self.preprocess(self.noisy(tf.transpose(g_fake_data))))
             g_error = self.criterion(self.real, dg_fake_decision)
         grads = tape.gradient(g_error, self.G.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.G.trainable_variables))
@@ -206,6 +264,22 @@ def final_metrics(gan, n):
                 converged=bool(abs(metrics['gen_mean'] - data_mean) < 0.5))
 
 
+def last_tenth(epochs):
+    """The first epoch of the last 10% of the run."""
+    return epochs - max(1, epochs // 10)
+
+
+def last_tenth_errors(rows):
+    """The largest distance of a training set's generated mean (and std) from 4 (1.25) in
+    the last 10% of epochs (each set: the 100 values of the epoch's D step): a late
+    blow-up shows here even when the final weights have come back."""
+    rows = np.asarray(rows, dtype=np.float64).reshape(-1, 2)
+    if not len(rows):
+        return {}
+    return dict(max_abs_mean_error_last_10pct=float(np.max(np.abs(rows[:, 0] - data_mean))),
+                max_abs_std_error_last_10pct=float(np.max(np.abs(rows[:, 1] - data_stddev))))
+
+
 def histogram(title, ylim=None):
     from gantools.plots import HistogramPlot
     return HistogramPlot(RANGE, lambda x: scipy_stats.norm.pdf(x, data_mean, data_stddev),
@@ -231,6 +305,9 @@ class GaussianGAN(runner.Program):
     unit, total_flag, loss_columns = 'epoch', 'epochs', LOSS_COLUMNS
     default_seed = 7  # a typical converged seed (7 of seeds 0-11 converge; README)
     has_sweep = True
+    variants = {'stable': "an R1 gradient penalty (weight 10) on D at the real sets, and both "
+                          "learning rates decayed (cosine) from half-way through --epochs to 0 "
+                          "at the end"}
 
     def add_arguments(self, parser):
         post = parser.add_argument_group("the post's settings")
@@ -252,12 +329,20 @@ class GaussianGAN(runner.Program):
         return dict(betas=optim_betas, adam_epsilon=adam_epsilon, data_mean=data_mean,
                     data_stddev=data_stddev, g_hidden_size=g_hidden_size,
                     d_input_size=d_input_size, d_hidden_size=d_hidden_size,
-                    minibatch_size=minibatch_size, real_target=real_target)
+                    minibatch_size=minibatch_size, real_target=real_target,
+                    **({'stable': STABLE} if self.variant == 'stable' else {}))
+
+    @property
+    def variant(self):
+        """--variant: 'original' (the post's program, the default) or 'stable'."""
+        return getattr(getattr(self, 'args', None), 'variant', 'original')
 
     def build(self):
         args = self.args
-        self.gan = GAN(self.seed, args.preprocess, args.lr, args.d_steps, args.g_steps)
+        stable = dict(STABLE, total_epochs=args.epochs) if self.variant == 'stable' else {}
+        self.gan = GAN(self.seed, args.preprocess, args.lr, args.d_steps, args.g_steps, **stable)
         self.plot = None
+        self.last_rows = []  # (fake_mean, fake_std) of the last 10% of epochs, for a sweep
 
     def trainable_parameters(self):
         return {'generator': self.gan.G.count_params(),
@@ -269,6 +354,8 @@ class GaussianGAN(runner.Program):
 
     def train_unit(self, epoch):
         values = extract(self.gan.train_epoch())
+        if epoch >= last_tenth(self.args.epochs):
+            self.last_rows.append(values[5:7])
         if self.run_dir and self.printed(epoch):
             self.print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
                 epoch, values[0], values[1], values[2], values[3:5], values[5:7]))
@@ -307,9 +394,13 @@ class GaussianGAN(runner.Program):
 
     def finish(self):
         n = self.args.eval_samples if self.run_dir else SWEEP_EVAL_SAMPLES
+        rows = self.last_rows
         if self.run_dir:
             save_figures(self.gan, self.run_dir, n)
-        return final_metrics(self.gan, n)
+            losses = read_losses(self.run_dir / 'losses.csv')  # also the epochs before a resume
+            last = losses['epoch'] >= last_tenth(self.args.epochs)
+            rows = np.stack([losses['fake_mean'][last], losses['fake_std'][last]], axis=1)
+        return dict(final_metrics(self.gan, n), **last_tenth_errors(rows))
 
     def summary(self, metrics):
         return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target 4 / 1.25; the post '
@@ -317,7 +408,8 @@ class GaussianGAN(runner.Program):
                 'W1 {wasserstein1:.3f}, JS {js_divergence:.3f}').format(**metrics)
 
     def sweep_summary(self, per_seed):
-        keys = ['gen_mean', 'gen_std', 'wasserstein1', 'skew', 'excess_kurtosis']
+        keys = ['gen_mean', 'gen_std', 'wasserstein1', 'skew', 'excess_kurtosis',
+                'max_abs_mean_error_last_10pct']
         return {'converged': sum(r['converged'] for r in per_seed),
                 'criterion': '|mean - 4| < 0.5 on %d generated values' % SWEEP_EVAL_SAMPLES,
                 'mean_and_std_over_seeds': {k: [float(np.mean([r[k] for r in per_seed])),

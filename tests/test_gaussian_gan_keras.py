@@ -302,3 +302,92 @@ def test_bad_flags_exit_2_with_one_line(flags, capsys):
     with pytest.raises(SystemExit) as exit_info:
         s4.main(flags)
     assert exit_info.value.code == 2 and capsys.readouterr().err.count("\n") == 1
+
+
+# -- --variant stable (issue 14): opt-in, the default above unchanged --------------------------
+
+def program_for(*flags, seed=0):
+    program = s4.GaussianGAN()
+    program.args = runner.build_parser(program).parse_args(list(flags))
+    program.seed = seed
+    seed_everything(seed)
+    program.build()
+    return program
+
+
+def test_the_variant_flag_exists_and_defaults_to_the_original(capsys):
+    parser = runner.build_parser(s4.GaussianGAN())
+    assert parser.parse_args([]).variant == "original"
+    assert parser.parse_args(["--variant", "stable"]).variant == "stable"
+    assert set(s4.GaussianGAN.variants) == {"stable"}
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--variant", "wgan"])
+    assert "--variant" in capsys.readouterr().err
+
+
+def test_the_stable_variant_adds_only_an_r1_penalty_and_a_late_rate_decay():
+    """Same layers, same initial weights, data stream and Adam settings; D's loss gains
+    5 |grad of D's logit w.r.t. the real set|^2, and both rates are 2e-4 until half-way,
+    then decay (cosine) to 0 at --epochs."""
+    original = program_for("--epochs", "1000").gan
+    stable = program_for("--epochs", "1000", "--variant", "stable").gan
+    for a, b in [(original.G, stable.G), (original.D, stable.D)]:
+        layers = lambda m: [(type(l).__name__, l.name, getattr(l, "units", None),
+                             getattr(getattr(l, "activation", None), "__name__", None))
+                            for l in m.layers[1:]]
+        assert layers(a) == layers(b) and a.input_shape == b.input_shape
+        assert not changed(weights(a), b)
+    assert np.array_equal(original.rng.state.numpy(), stable.rng.state.numpy())
+    assert original.instance_noise == stable.instance_noise == 0  # no instance noise
+    assert original.r1 == 0 and stable.r1 == 10
+    for gan in (original, stable):
+        for opt in (gan.d_optimizer, gan.g_optimizer):
+            assert (opt.beta_1, opt.beta_2, opt.epsilon) == (0.9, 0.999, 1e-8)
+    real = stable.d_sampler(100)
+    x = stable.preprocess(real)
+    np.testing.assert_allclose(tf.sigmoid(stable.d_logit(x)), stable.D(x), rtol=1e-5)
+    with tf.GradientTape() as tape:  # the penalty from its definition
+        tape.watch(real)
+        logit = tf.math.log(stable.D(stable.preprocess(real)))
+        logit -= tf.math.log(1 - stable.D(stable.preprocess(real)))
+    expected = 5 * float(tf.reduce_sum(tape.gradient(logit, real) ** 2))
+    assert float(stable.r1_penalty(real)) == pytest.approx(expected, rel=1e-3) and expected > 0
+    for opt in (original.d_optimizer, original.g_optimizer):  # the post's: a constant rate
+        assert not isinstance(opt._learning_rate, s4.keras.optimizers.schedules.
+                              LearningRateSchedule)
+        assert float(opt.learning_rate) == pytest.approx(2e-4)
+    for opt in (stable.d_optimizer, stable.g_optimizer):
+        schedule = opt._learning_rate
+        assert isinstance(schedule, s4.LateDecay)
+        rates = [float(schedule(step)) for step in (0, 499, 500, 750, 1000, 2000)]
+        np.testing.assert_allclose(rates, [2e-4, 2e-4, 2e-4, 1e-4, 0, 0], atol=1e-9)
+    # two epochs of each from the same state (Adam's first step does not depend on beta_1):
+    # the stable steps differ, G and D both move
+    before = weights(stable.G), weights(stable.D)
+    for _ in range(2):
+        original.train_epoch(), stable.train_epoch()
+    assert changed(before[0], stable.G) and changed(before[1], stable.D)
+    assert changed(weights(original.G), stable.G)
+
+
+def test_last_tenth_errors_on_known_rows():
+    assert s4.last_tenth(30000) == 27000 and s4.last_tenth(5) == 4
+    errors = s4.last_tenth_errors([[4.2, 1.25], [3.5, 1.0], [4.0, 1.5]])
+    assert errors == pytest.approx(dict(max_abs_mean_error_last_10pct=0.5,
+                                        max_abs_std_error_last_10pct=0.25))
+    assert s4.last_tenth_errors([]) == {}
+
+
+def test_the_stable_variant_runs_and_records_itself(tmp_path):
+    out = small_run(tmp_path, "stable", "--variant", "stable")
+    config = json.loads((out / "config.json").read_text())
+    assert config["flags"]["variant"] == "stable" and config["betas"] == [0.9, 0.999]
+    assert config["stable"] == {"r1": 10.0, "decay": [0.5, 0.0]}
+    losses = s4.read_losses(out / "losses.csv")
+    metrics = metrics_of(out)
+    last = losses["epoch"] >= 18  # the last 10% of 20 epochs
+    assert metrics["max_abs_mean_error_last_10pct"] == pytest.approx(
+        np.abs(losses["fake_mean"][last] - 4).max(), abs=1e-6)
+    original = small_run(tmp_path, "original")
+    assert "stable" not in json.loads((original / "config.json").read_text())
+    assert (original / "losses.csv").read_text() != (out / "losses.csv").read_text()
