@@ -400,7 +400,7 @@ def test_resume_refusals_and_saved_models(tmp_path, synthetic, classifier, monke
                  "--metric-samples", "300") == 0
     for flags, message in [(["--batch-size", "64"], "--batch-size 64 differs from the "
                                                     "run's 100"),
-                           (["--no-sample-dropout"], "--sample-dropout False differs"),
+                           (["--no-sample-dropout"], "--no-sample-dropout False differs"),
                            (["--dropout", "0.2"], "--dropout 0.2 differs from the run's 0.0"),
                            (["--epochs", "1"], "has already trained 40 batch")]:
         with pytest.raises(UsageError, match=message):

@@ -106,10 +106,8 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     port_losses, original_losses = [], []
     for step in range(steps):
         with port_timer:
-            d_loss, g_loss = port.train(GAN, G, D, epochs=step + 1, start_epoch=step,
-                                        n_samples=n_samples, noise_dim=noise_dim,
-                                        rng=port_rng)
-        port_losses.append([d_loss[0], g_loss[0]])
+            d_loss, g_loss = port.train_epoch(GAN, G, D, n_samples, noise_dim, port_rng)
+        port_losses.append([d_loss, g_loss])
         with original_timer:
             d_loss, g_loss = original.train(GAN_ref, G_ref, D_ref, epochs=1,
                                             n_samples=n_samples, noise_dim=noise_dim,
