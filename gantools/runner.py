@@ -81,6 +81,11 @@ class Program:
     has_sweep = False           # --sweep N: seeds 0..N-1, sweep.json
     variants = {}               # --variant NAME: opt-in changes, {name: what it changes}
 
+    @property
+    def variant(self):
+        """--variant: 'original' (the default: the original program) or a variant's name."""
+        return getattr(getattr(self, 'args', None), 'variant', 'original')
+
     # -- flags and data ---------------------------------------------------------------------
     def add_arguments(self, parser):
         """Add the program's own flags to `parser` (an ArgumentParser)."""

@@ -21,11 +21,17 @@ Deliberate differences from the post (README, "S9: differences"):
   losses.csv, metrics.json (sine-fit metrics) and checkpoints for `--resume` (the models
   as .keras, the NumPy and Dropout random states in the checkpoint's state).
 - Unused as in the post: `train`'s `batch_size` and `get_discriminative`'s `leak`.
+
+`--variant stable` (issue 14; not the post's program; the default is unchanged): the post's
+G and D layers, frozen-D chained model, pretrain and loop, plus D's unused `leak` put to use
+(a LeakyReLU after Dense(50)), an R1 penalty on D, Adam for both nets with a late cosine
+decay, and steps on minibatches (STABLE; chosen by measurement, see the docs page).
 """
 import numpy as np
 import keras
 from keras import Input, Model
-from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, Reshape
+import tensorflow as tf
+from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, LeakyReLU, Reshape
 from keras.optimizers import SGD, Adam
 
 from gantools import runner
@@ -41,6 +47,7 @@ ADAM_EPSILON = 1e-8           # Keras 2.0's default (Keras 3's: 1e-7)
 # models' .keras files load with it.
 binary_crossentropy = keras.saving.register_keras_serializable('sine_gan')(
     keras2_binary_crossentropy)
+from_logits = keras.losses.BinaryCrossentropy(from_logits=True)  # --variant stable's loss
 
 
 def sample_data(n_samples=10000, x_vals=X_VALS, max_offset=100, mul_range=(1, 2),
@@ -145,6 +152,113 @@ def train_epoch(GAN, G, D, n_samples=10000, noise_dim=10, rng=np.random):
 
 
 # ---------------------------------------------------------------------------------------
+# --variant stable (issue 14; not the post's program): what it changes, all in one place.
+# The measurements that chose it are on the docs page (docs/s9-sine-gan.md).
+
+STABLE = dict(leak=.2,          # the post's unused `leak`: a LeakyReLU after D's Dense(50)
+              minibatch=250,    # curves per D step and per chained step (an epoch still
+                                # draws --n-samples real curves: 40 steps of each)
+              r1=.5,            # R1 penalty on D's evidence for "real" at the real curves
+              lr=2e-4, beta_1=.5,  # Adam for both nets (the post: G SGD 1e-3, D Adam 1e-3)
+              decay=.5)         # both rates: cosine decay over the last half of the epochs
+
+
+@keras.saving.register_keras_serializable('sine_gan')
+class R1Discriminator(Model):
+    """D whose own step adds an R1 penalty (Mescheder et al. 2018): r1/2 times the squared
+    gradient, with respect to each real curve, of D's evidence for "real" (its logit for
+    the label [0, 1] minus that for [1, 0]). D outputs these two logits."""
+
+    def __init__(self, *args, r1=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.r1 = r1
+
+    def r1_penalty(self, x, real, training=True):
+        """The penalty over the rows where `real` is 1, and D's logits for all of `x`."""
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            logits = self(x, training=training)
+            evidence = logits[:, 1] - logits[:, 0]
+        slopes = tf.reduce_sum(tf.square(tape.gradient(evidence, x)), axis=1)
+        return .5 * self.r1 * tf.reduce_sum(real * slopes) / tf.reduce_sum(real), logits
+
+    def train_step(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, y = tf.cast(x, self.compute_dtype), tf.cast(y, self.compute_dtype)
+        with tf.GradientTape() as tape:
+            penalty, logits = self.r1_penalty(x, real=y[:, 1])  # rows labelled [0, 1]
+            loss = self.compute_loss(x=x, y=y, y_pred=logits)
+            total = loss + penalty
+        grads = tape.gradient(total, self.trainable_weights)
+        self.optimizer.apply(grads, self.trainable_weights)
+        return {'loss': loss}
+
+    def get_config(self):
+        return dict(super().get_config(), r1=self.r1)
+
+
+def get_generative_stable(G_in, dense_dim=200, out_dim=50):
+    """The post's G, trained by Adam instead of SGD."""
+    x = Dense(dense_dim)(G_in)
+    x = Activation('tanh')(x)
+    G_out = Dense(out_dim, activation='tanh')(x)
+    G = Model(G_in, G_out)
+    G.compile(loss=from_logits, optimizer=stable_adam())
+    return G, G_out
+
+
+def get_discriminative_stable(D_in, drate=.25, n_channels=50, conv_sz=5,
+                              leak=STABLE['leak']):
+    """The post's D with its `leak` used: without a nonlinearity after Dense(50), D is a
+    sum of one function per 5-point window of the curve and cannot tell whether the
+    windows belong to one sine. D outputs logits (the loss takes them) for the penalty."""
+    x = Reshape((-1, 1))(D_in)
+    x = Conv1D(n_channels, conv_sz, activation='relu')(x)
+    x = Dropout(drate)(x)
+    x = Flatten()(x)
+    x = Dense(n_channels)(x)
+    x = LeakyReLU(leak)(x)
+    D_out = Dense(2)(x)
+    D = R1Discriminator(D_in, D_out, r1=STABLE['r1'])
+    D.compile(loss=from_logits, optimizer=stable_adam())
+    return D, D_out
+
+
+def stable_adam():
+    return Adam(learning_rate=STABLE['lr'], beta_1=STABLE['beta_1'], epsilon=ADAM_EPSILON)
+
+
+def stable_rate(epoch, epochs):
+    """The stable variant's learning rate in `epoch` (0-based) of `epochs`: constant, then
+    a cosine decay to 0 over the last `decay` fraction of the epochs."""
+    start = (1 - STABLE['decay']) * epochs
+    done = min(max((epoch - start) / (epochs - start), 0.), 1.)
+    return STABLE['lr'] * .5 * (1 + np.cos(np.pi * done))
+
+
+def train_epoch_stable(GAN, G, D, n_samples=10000, noise_dim=10, rng=np.random,
+                       minibatch=STABLE['minibatch']):
+    """One epoch of the stable variant: the post's D step and chained step (same labels,
+    same toggling) on minibatches of `minibatch` curves in turn instead of once on all of
+    them; returns the epoch's mean (d_loss, g_loss)."""
+    XT = sample_data(n_samples=n_samples, rng=rng)
+    d_losses, g_losses = [], []
+    for start in range(0, n_samples, minibatch):
+        real = XT[start:start + minibatch]
+        n = len(real)
+        XN = G.predict_on_batch(rng.uniform(0, 1, size=[n, noise_dim]))
+        y = np.zeros((2 * n, 2))
+        y[:n, 1] = 1
+        y[n:, 0] = 1
+        set_trainability(D, True)
+        d_losses.append(float(D.train_on_batch(np.concatenate((real, XN)), y)))
+        X, y = sample_noise(G, n_samples=n, noise_dim=noise_dim, rng=rng)
+        set_trainability(D, False)
+        g_losses.append(float(GAN.train_on_batch(X, y)))
+    return float(np.mean(d_losses)), float(np.mean(g_losses))
+
+
+# ---------------------------------------------------------------------------------------
 # The program for gantools.runner: the post's settings, its figures, the sine-fit metrics.
 
 EVAL_CURVES = 500      # generated and real curves for the sine-fit metrics
@@ -153,16 +267,20 @@ N_VIEWED_SAMPLES = 2   # the post's generated_curves figure
 DATA_FAMILY = dict(frequency_range=(1, 2), amplitude=.5, mean=.5)  # sample_data's curves
 
 
-def build_models(noise_dim, G=None, D=None):
-    """The post's Inputs and models; G and D may be given (loaded), the chain is rebuilt."""
+def build_models(noise_dim, G=None, D=None, variant='original'):
+    """The post's Inputs and models (or the stable variant's); G and D may be given
+    (loaded), the chain is rebuilt."""
+    stable = variant == 'stable'
     if G is None:
         G_in = Input(shape=(noise_dim,))
-        G, G_out = get_generative(G_in)
+        G, G_out = (get_generative_stable if stable else get_generative)(G_in)
     if D is None:
         D_in = Input(shape=(50,))
-        D, D_out = get_discriminative(D_in)
+        D, D_out = (get_discriminative_stable if stable else get_discriminative)(D_in)
     GAN_in = Input(shape=(noise_dim,))
     GAN, GAN_out = make_gan(GAN_in, G, D)
+    if stable:
+        GAN.compile(loss=from_logits, optimizer=G.optimizer)  # D outputs logits
     return GAN, G, D
 
 
@@ -236,6 +354,10 @@ class SineGAN(runner.Program):
                    "evolution.gif, losses, sine-fit metrics and the models into --out.")
     unit, total_flag, loss_columns = 'epoch', 'epochs', ('step', 'g_loss', 'd_loss')
     has_sweep = True
+    variants = {'stable': "D uses the post's unused LeakyReLU(0.2) after its Dense(50) and an "
+                          "R1 penalty (weight 0.5); Adam 2e-4, beta_1 0.5 for both nets, "
+                          "decayed (cosine) over the second half; steps on minibatches of "
+                          "250 curves"}
 
     def add_arguments(self, parser):
         post = parser.add_argument_group("the post's settings")
@@ -252,6 +374,10 @@ class SineGAN(runner.Program):
                                'many epochs')
 
     def describe(self):
+        if self.variant == 'stable':
+            return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25,
+                        adam_epsilon=ADAM_EPSILON, loss='binary_crossentropy from logits',
+                        x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2], stable=STABLE)
         return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25, lr_generator=1e-3,
                     lr_discriminator=1e-3, optimizer_generator='SGD',
                     optimizer_discriminator='Adam', adam_epsilon=ADAM_EPSILON,
@@ -259,7 +385,7 @@ class SineGAN(runner.Program):
                     x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2])
 
     def build(self):
-        self.GAN, self.G, self.D = build_models(self.args.noise_dim)
+        self.GAN, self.G, self.D = build_models(self.args.noise_dim, variant=self.variant)
         self.rng = training_rng(self.seed)
         self.samples = evaluation_samples(self.seed, self.args.noise_dim)
         self.pretrain_loss = self.last = None
@@ -277,8 +403,14 @@ class SineGAN(runner.Program):
         self.frame(0)
 
     def train_unit(self, epoch):
-        d, g = train_epoch(self.GAN, self.G, self.D, self.args.n_samples,
-                           self.args.noise_dim, self.rng)
+        if self.variant == 'stable':
+            self.G.optimizer.learning_rate = self.D.optimizer.learning_rate = stable_rate(
+                epoch, self.args.epochs)
+            d, g = train_epoch_stable(self.GAN, self.G, self.D, self.args.n_samples,
+                                      self.args.noise_dim, self.rng)
+        else:
+            d, g = train_epoch(self.GAN, self.G, self.D, self.args.n_samples,
+                               self.args.noise_dim, self.rng)
         self.last = [g, d]
         if self.run_dir and (epoch + 1) % self.args.v_freq == 0:
             self.print("Epoch #{}: Generative Loss: {}, Discriminative Loss: {}".format(
@@ -318,7 +450,7 @@ class SineGAN(runner.Program):
     def restore(self, folder, state):
         G = keras.models.load_model(folder / 'generator.keras')
         D = keras.models.load_model(folder / 'discriminator.keras')
-        self.GAN, self.G, self.D = build_models(self.args.noise_dim, G, D)
+        self.GAN, self.G, self.D = build_models(self.args.noise_dim, G, D, self.variant)
         for variable, saved in zip(dropout_states(self.D), state['dropout_states']):
             variable.assign(saved)
         self.rng.bit_generator.state = state['rng_state']

@@ -395,6 +395,110 @@ def test_resume_refusals(tmp_path):
         s9.main(["--out", str(done), "--epochs", "3", "--resume", "--n-samples", "32"])
 
 
+# -- --variant stable (issue 14): opt-in, the default above unchanged -------------------------
+
+@pytest.fixture
+def stable_models():
+    seed_everything(0)
+    return s9.build_models(10, variant="stable")
+
+
+def test_the_variant_flag_exists_and_defaults_to_the_original(capsys):
+    from gantools import runner
+    parser = runner.build_parser(s9.SineGAN())
+    assert parser.parse_args([]).variant == "original"
+    assert parser.parse_args(["--variant", "stable"]).variant == "stable"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--variant", "wgan"])
+    assert "--variant" in capsys.readouterr().err
+
+
+def test_the_stable_models_are_the_posts_with_its_leak_used(models, stable_models):
+    """Same layers and parameter counts; D gains the LeakyReLU(0.2) that the post's `leak`
+    names and outputs logits; both nets train with Adam 2e-4, beta_1 0.5."""
+    (GAN, G, D), (sGAN, sG, sD) = models, stable_models
+    assert s9.trainable_parameters(sG, sD) == s9.trainable_parameters(G, D)
+    assert [w.shape for w in sD.weights] == [w.shape for w in D.weights]
+    kinds = lambda m: [type(layer).__name__ for layer in m.layers]
+    assert kinds(sG) == kinds(G)
+    assert kinds(sD) == kinds(D)[:-1] + ["LeakyReLU", "Dense"]
+    assert sD.layers[-2].negative_slope == pytest.approx(0.2)
+    assert sD.layers[-1].activation.__name__ == "linear" and isinstance(sD, s9.R1Discriminator)
+    assert sD.r1 == 0.5 and sG.optimizer is sGAN.optimizer
+    for opt in (sG.optimizer, sD.optimizer):
+        assert isinstance(opt, keras.optimizers.Adam)
+        assert (float(opt.learning_rate), opt.beta_1, opt.epsilon) == (
+            pytest.approx(2e-4), 0.5, 1e-8)
+    assert sGAN.loss.get_config()["from_logits"] and sD.loss.get_config()["from_logits"]
+
+
+def test_the_r1_penalty_matches_finite_differences(stable_models):
+    """r1/2 times the mean over the real rows of |d evidence / d curve|^2, where evidence is
+    D's logit for [0, 1] minus its logit for [1, 0]; generated rows add nothing."""
+    GAN, G, D = stable_models
+    rng = np.random.default_rng(1)
+    x = tf.constant(np.concatenate([s9.sample_data(3, rng=rng), rng.uniform(0, 1, (2, 50))]),
+                    tf.float32)
+    real = tf.constant([1., 1., 1., 0., 0.])
+    evidence = lambda x: (lambda z: z[:, 1] - z[:, 0])(D(x, training=False)).numpy()
+    h = 1e-2  # D is piecewise linear: central differences are exact within a piece
+    slopes = np.zeros(5)
+    for j in range(50):
+        step = np.zeros((5, 50), np.float32)
+        step[:, j] = h
+        slopes += ((evidence(x + step) - evidence(x - step)) / (2 * h)) ** 2
+    penalty, logits = D.r1_penalty(x, real, training=False)
+    assert float(penalty) == pytest.approx(0.5 * 0.5 * slopes[:3].mean(), rel=2e-2)
+    assert float(penalty) > 0 and logits.shape == (5, 2)
+    only_fake = D.r1_penalty(x, tf.constant([0., 0., 0., 1., 1.]), training=False)[0]
+    assert float(only_fake) == pytest.approx(0.5 * 0.5 * slopes[3:].mean(), rel=2e-2)
+
+
+def test_stable_steps_keep_the_frozen_discriminator_invariants(stable_models):
+    GAN, G, D = stable_models
+    rng = np.random.default_rng(0)
+    chained_step(GAN, G, D, rng)
+    g, d = weights(G), weights(D)
+    d_step(G, D, rng)
+    assert all(changed(d, D)) and not any(changed(g, G))
+    g, d = weights(G), weights(D)
+    chained_step(GAN, G, D, rng)
+    assert all(changed(g, G)) and not any(changed(d, D))
+
+
+def test_stable_epochs_step_on_minibatches_at_the_decayed_rate(stable_models, monkeypatch):
+    GAN, G, D = stable_models
+    calls = []
+    for model, name in [(D, "D"), (GAN, "GAN")]:
+        step = model.train_on_batch
+        monkeypatch.setattr(model, "train_on_batch",
+                            lambda X, y, step=step, name=name: calls.append(
+                                (name, len(X), y[:, 1].sum())) or step(X, y))
+    s9.train_epoch_stable(GAN, G, D, n_samples=600, rng=np.random.default_rng(0))
+    # 250 + 250 + 100 real curves, each D step with as many generated ones
+    assert calls == [("D", 500, 250), ("GAN", 250, 250), ("D", 500, 250), ("GAN", 250, 250),
+                     ("D", 200, 100), ("GAN", 100, 100)]
+    rates = [s9.stable_rate(epoch, 500) for epoch in (0, 249, 250, 375, 499)]
+    np.testing.assert_allclose(rates, [2e-4, 2e-4, 2e-4, 1e-4, 2e-4 * .5 * (1 + np.cos(
+        np.pi * 249 / 250))], rtol=1e-6)
+
+
+def test_the_stable_variant_runs_resumes_exactly_and_records_itself(tmp_path):
+    flags = ["--variant", "stable", "--deterministic", "--n-samples", "300"]
+    straight = run(tmp_path, "straight", "--epochs", "4", *flags)
+    resumed = run(tmp_path, "resumed", "--epochs", "2", *flags)
+    assert s9.main(["--out", str(resumed), "--epochs", "4", "--resume"]) == 0
+    assert (resumed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
+    config = json.loads((straight / "config.json").read_text())
+    assert config["flags"]["variant"] == "stable" and config["stable"] == s9.STABLE
+    original = run(tmp_path, "original", "--epochs", "4", "--deterministic",
+                   "--n-samples", "300")
+    assert "stable" not in json.loads((original / "config.json").read_text())
+    assert (original / "losses.csv").read_text() != (straight / "losses.csv").read_text()
+    D = keras.models.load_model(straight / "discriminator.keras")
+    assert isinstance(D, s9.R1Discriminator) and D.r1 == 0.5
+
+
 # -- convergence -----------------------------------------------------------------------------
 
 @pytest.mark.slow
