@@ -21,9 +21,10 @@ Deliberate differences (the defaults compute what the post computes):
 - d.pkl / g.pkl are d.weights.h5 / g.weights.h5; plt.show() is histogram.png.
 - Opt-in: --preprocess raw|diffs|moments (devnag's other inputs), --d-steps, --g-steps.
 
-`--variant stable` (issue 14; not the post's program; the default is unchanged): an R1
-gradient penalty on D (weight 10, at the real sets) and both learning rates decayed (cosine)
-from half-way to 0 at the end (STABLE; chosen by measurement, see the docs page).
+`--variant stable` (issue 14; not the post's program; the default is unchanged): D sees each
+set sorted; gradient penalties on D at the real and the generated sets (R1 and R2, weight 10
+each); both learning rates decayed (cosine) from half-way to 0 at the end (STABLE; chosen by
+measurement, see the docs page).
 """
 import keras
 import numpy as np
@@ -62,7 +63,9 @@ real_target = 0.95  # the seed's one-sided label smoothing (devnag: 1)
 
 # --variant stable (issue 14; not the post's program): what it changes, all in one place.
 # /tmp/notes/gaussian_gan_keras_variant.md has the measurements that chose it.
-STABLE = dict(r1=10.0,           # R1 gradient penalty on D's logit at the real sets, weight 10
+STABLE = dict(sort=True,         # D sees each set sorted: its order statistics
+              r1=10.0,           # gradient penalty on D's logit at the real sets (R1), weight 10
+              r2=10.0,           # and at the generated sets (R2), weight 10
               decay=(0.5, 0.0))  # both rates: cosine decay from half-way to 0 at the end
 
 
@@ -157,8 +160,11 @@ class GAN:
 
     def __init__(self, seed=0, preprocess='variances', lr=d_learning_rate, d_steps=d_steps,
                  g_steps=g_steps, betas=optim_betas, decay=None, total_epochs=num_epochs,
-                 instance_noise=0.0, r1=0.0):
+                 instance_noise=0.0, r1=0.0, r2=0.0, sort=False):
         self.preprocess, d_input_func = PREPROCESS[preprocess]
+        if sort:  # --variant stable: D sees the set in order, so it can compare quantiles
+            unsorted = self.preprocess
+            self.preprocess = lambda data: unsorted(tf.sort(data, axis=1))
         self.seed, self.d_steps, self.g_steps = seed, d_steps, g_steps
         self.rng = tf.random.Generator.from_seed(seed)
         self.d_sampler = get_distribution_sampler(self.rng, data_mean, data_stddev)
@@ -177,20 +183,24 @@ class GAN:
         self.d_optimizer.build(self.D.trainable_variables)  # slots exist before a restore
         self.g_optimizer.build(self.G.trainable_variables)
         self.instance_noise, self.noise_steps = instance_noise, total_epochs * d_steps
-        self.r1 = r1
-        if r1:  # D's logit (the input of its last sigmoid), for the gradient penalty
+        self.r1, self.r2 = r1, r2
+        if r1 or r2:  # D's logit (the input of its last sigmoid), for the gradient penalty
             features = keras.Model(self.D.input, self.D.get_layer('fc2').output)
             fc3 = self.D.get_layer('fc3')
             self.d_logit = lambda x: tf.matmul(features(x), fc3.kernel) + fc3.bias
 
-    def r1_penalty(self, real_data):
-        """--variant stable: r1/2 times the squared gradient of D's logit with respect to
-        the real set (R1, Mescheder et al. 2018; 0 by default)."""
+    def penalty(self, data, weight):
+        """--variant stable: weight/2 times the squared gradient of D's logit with respect
+        to the set `data` (R1 at the real sets, R2 at the generated ones: Mescheder et al.
+        2018; none by default)."""
         with tf.GradientTape() as tape:
-            tape.watch(real_data)
-            logit = self.d_logit(self.preprocess(real_data))
-        grad = tape.gradient(logit, real_data)
-        return 0.5 * self.r1 * tf.reduce_sum(tf.square(grad))
+            tape.watch(data)
+            logit = self.d_logit(self.preprocess(data))
+        grad = tape.gradient(logit, data)
+        return 0.5 * weight * tf.reduce_sum(tf.square(grad))
+
+    def r1_penalty(self, real_data):
+        return self.penalty(real_data, self.r1)
 
     def noisy(self, data):
         """--variant stable: N(0, s) instance noise on what D sees, s annealed linearly to
@@ -214,6 +224,8 @@ class GAN:
             d_error = d_real_error + d_fake_error  # the post's two backward() calls
             if self.r1:
                 d_error += self.r1_penalty(d_real_data)
+            if self.r2:
+                d_error += self.penalty(tf.transpose(d_fake_data), self.r2)
         grads = tape.gradient(d_error, self.D.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.D.trainable_variables))
         return d_real_error, d_fake_error, d_real_data, d_fake_data
@@ -305,9 +317,9 @@ class GaussianGAN(runner.Program):
     unit, total_flag, loss_columns = 'epoch', 'epochs', LOSS_COLUMNS
     default_seed = 7  # a typical converged seed (7 of seeds 0-11 converge; README)
     has_sweep = True
-    variants = {'stable': "an R1 gradient penalty (weight 10) on D at the real sets, and both "
-                          "learning rates decayed (cosine) from half-way through --epochs to 0 "
-                          "at the end"}
+    variants = {'stable': "D sees each set sorted, gradient penalties (weight 10) on D at the "
+                          "real and the generated sets, and both learning rates decayed "
+                          "(cosine) from half-way through --epochs to 0 at the end"}
 
     def add_arguments(self, parser):
         post = parser.add_argument_group("the post's settings")
@@ -331,11 +343,6 @@ class GaussianGAN(runner.Program):
                     d_input_size=d_input_size, d_hidden_size=d_hidden_size,
                     minibatch_size=minibatch_size, real_target=real_target,
                     **({'stable': STABLE} if self.variant == 'stable' else {}))
-
-    @property
-    def variant(self):
-        """--variant: 'original' (the post's program, the default) or 'stable'."""
-        return getattr(getattr(self, 'args', None), 'variant', 'original')
 
     def build(self):
         args = self.args

@@ -325,10 +325,10 @@ def test_the_variant_flag_exists_and_defaults_to_the_original(capsys):
     assert "--variant" in capsys.readouterr().err
 
 
-def test_the_stable_variant_adds_only_an_r1_penalty_and_a_late_rate_decay():
-    """Same layers, same initial weights, data stream and Adam settings; D's loss gains
-    5 |grad of D's logit w.r.t. the real set|^2, and both rates are 2e-4 until half-way,
-    then decay (cosine) to 0 at --epochs."""
+def test_the_stable_variant_adds_only_sorting_two_penalties_and_a_late_rate_decay():
+    """Same layers, same initial weights, data stream and Adam settings; D sees each set
+    sorted; D's loss gains 5 |grad of D's logit w.r.t. the set|^2 at the real and at the
+    generated set; both rates are 2e-4 until half-way, then decay (cosine) to 0."""
     original = program_for("--epochs", "1000").gan
     stable = program_for("--epochs", "1000", "--variant", "stable").gan
     for a, b in [(original.G, stable.G), (original.D, stable.D)]:
@@ -339,7 +339,15 @@ def test_the_stable_variant_adds_only_an_r1_penalty_and_a_late_rate_decay():
         assert not changed(weights(a), b)
     assert np.array_equal(original.rng.state.numpy(), stable.rng.state.numpy())
     assert original.instance_noise == stable.instance_noise == 0  # no instance noise
-    assert original.r1 == 0 and stable.r1 == 10
+    assert original.r1 == original.r2 == 0 and stable.r1 == stable.r2 == 10
+    # D's view: the post's (data, variances) of the set as drawn, or of the set sorted
+    real = original.d_sampler(100)
+    shuffled = tf.gather(real, np.random.default_rng(0).permutation(100), axis=1)
+    variances = s4.PREPROCESS['variances'][0]
+    np.testing.assert_array_equal(original.preprocess(real), variances(real))
+    np.testing.assert_array_equal(stable.preprocess(real), variances(tf.sort(real, axis=1)))
+    np.testing.assert_allclose(stable.preprocess(shuffled), stable.preprocess(real), rtol=1e-6)
+    assert not np.allclose(original.preprocess(shuffled), original.preprocess(real))
     for gan in (original, stable):
         for opt in (gan.d_optimizer, gan.g_optimizer):
             assert (opt.beta_1, opt.beta_2, opt.epsilon) == (0.9, 0.999, 1e-8)
@@ -352,6 +360,15 @@ def test_the_stable_variant_adds_only_an_r1_penalty_and_a_late_rate_decay():
         logit -= tf.math.log(1 - stable.D(stable.preprocess(real)))
     expected = 5 * float(tf.reduce_sum(tape.gradient(logit, real) ** 2))
     assert float(stable.r1_penalty(real)) == pytest.approx(expected, rel=1e-3) and expected > 0
+    fake = tf.transpose(stable.G(stable.gi_sampler(100, 1)))
+    assert float(stable.penalty(fake, stable.r2)) > 0
+    # the D step adds both penalties: its loss's gradient is the sum of the three parts'
+    calls = []
+    penalty = stable.penalty
+    stable.penalty = lambda data, weight: calls.append(weight) or penalty(data, weight)
+    stable.train_d()
+    stable.penalty = penalty
+    assert calls == [10.0, 10.0]
     for opt in (original.d_optimizer, original.g_optimizer):  # the post's: a constant rate
         assert not isinstance(opt._learning_rate, s4.keras.optimizers.schedules.
                               LearningRateSchedule)
@@ -382,7 +399,7 @@ def test_the_stable_variant_runs_and_records_itself(tmp_path):
     out = small_run(tmp_path, "stable", "--variant", "stable")
     config = json.loads((out / "config.json").read_text())
     assert config["flags"]["variant"] == "stable" and config["betas"] == [0.9, 0.999]
-    assert config["stable"] == {"r1": 10.0, "decay": [0.5, 0.0]}
+    assert config["stable"] == {"sort": True, "r1": 10.0, "r2": 10.0, "decay": [0.5, 0.0]}
     losses = s4.read_losses(out / "losses.csv")
     metrics = metrics_of(out)
     last = losses["epoch"] >= 18  # the last 10% of 20 epochs
