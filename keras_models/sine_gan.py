@@ -24,8 +24,9 @@ Deliberate differences from the post (README, "S9: differences"):
 
 `--variant stable` (issue 14; not the post's program; the default is unchanged): the post's
 G and D layers, frozen-D chained model, pretrain and loop, plus D's unused `leak` put to use
-(a LeakyReLU after Dense(50)), an R1 penalty on D, Adam for both nets with a late cosine
-decay, and steps on minibatches (STABLE; chosen by measurement, see the docs page).
+(a LeakyReLU after Dense(50)), an R1 penalty on D, a linear output for G, Adam for both nets
+with a late cosine decay, and steps on minibatches (STABLE; chosen by measurement, see the
+docs page).
 """
 import numpy as np
 import keras
@@ -158,7 +159,7 @@ def train_epoch(GAN, G, D, n_samples=10000, noise_dim=10, rng=np.random):
 STABLE = dict(leak=.2,          # the post's unused `leak`: a LeakyReLU after D's Dense(50)
               minibatch=250,    # curves per D step and per chained step (an epoch still
                                 # draws --n-samples real curves: 40 steps of each)
-              r1=.5,            # R1 penalty on D's evidence for "real" at the real curves
+              r1=5.,            # R1 penalty on D's evidence for "real" at the real curves
               lr=2e-4, beta_1=.5,  # Adam for both nets (the post: G SGD 1e-3, D Adam 1e-3)
               decay=.5)         # both rates: cosine decay over the last half of the epochs
 
@@ -198,10 +199,12 @@ class R1Discriminator(Model):
 
 
 def get_generative_stable(G_in, dense_dim=200, out_dim=50):
-    """The post's G, trained by Adam instead of SGD."""
+    """The post's G with a linear output, trained by Adam instead of SGD: a tanh output
+    reaches the data's top (1) only asymptotically while their bottom (0) sits mid-range,
+    which flattens the tops of the curves and lets their troughs fall below 0."""
     x = Dense(dense_dim)(G_in)
     x = Activation('tanh')(x)
-    G_out = Dense(out_dim, activation='tanh')(x)
+    G_out = Dense(out_dim)(x)
     G = Model(G_in, G_out)
     G.compile(loss=from_logits, optimizer=stable_adam())
     return G, G_out
@@ -355,9 +358,9 @@ class SineGAN(runner.Program):
     unit, total_flag, loss_columns = 'epoch', 'epochs', ('step', 'g_loss', 'd_loss')
     has_sweep = True
     variants = {'stable': "D uses the post's unused LeakyReLU(0.2) after its Dense(50) and an "
-                          "R1 penalty (weight 0.5); Adam 2e-4, beta_1 0.5 for both nets, "
-                          "decayed (cosine) over the second half; steps on minibatches of "
-                          "250 curves"}
+                          "R1 penalty (weight 5); G's output is linear (no tanh); Adam 2e-4, "
+                          "beta_1 0.5 for both nets, decayed (cosine) over the second half; "
+                          "steps on minibatches of 250 curves"}
 
     def add_arguments(self, parser):
         post = parser.add_argument_group("the post's settings")
@@ -377,6 +380,7 @@ class SineGAN(runner.Program):
         if self.variant == 'stable':
             return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25,
                         adam_epsilon=ADAM_EPSILON, loss='binary_crossentropy from logits',
+                        generator_output='linear', discriminator_output='logits',
                         x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2], stable=STABLE)
         return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25, lr_generator=1e-3,
                     lr_discriminator=1e-3, optimizer_generator='SGD',
