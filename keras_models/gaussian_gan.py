@@ -62,7 +62,7 @@ g_steps = 1
 real_target = 0.95  # the seed's one-sided label smoothing (devnag: 1)
 
 # --variant stable (issue 14; not the post's program): what it changes, all in one place.
-# /tmp/notes/gaussian_gan_keras_variant.md has the measurements that chose it.
+# The measurements that chose it are on the docs page (docs/s4-gaussian-gan-keras.md).
 STABLE = dict(sort=True,         # D sees each set sorted: its order statistics
               r1=10.0,           # gradient penalty on D's logit at the real sets (R1), weight 10
               r2=10.0,           # and at the generated sets (R2), weight 10
