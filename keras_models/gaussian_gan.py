@@ -35,6 +35,7 @@ from gantools import runner
 from gantools.cli import positive_float, positive_int
 from gantools.metrics import distribution_metrics
 from gantools.rundir import read_losses
+from gantools.schedules import LateDecay
 from gantools.torch_compat import torch_linear
 from gantools.training import save_weights
 
@@ -133,23 +134,6 @@ def extract(v):
 
 def stats(d):
     return [tf.reduce_mean(d), tf.math.reduce_std(d)]  # in the compiled step: np.mean, np.std
-
-
-class LateDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """--variant stable: the rate `lr` until the fraction `start` of `total` steps, then a
-    cosine decay to `lr * floor` at the end (after it, `lr * floor`)."""
-
-    def __init__(self, lr, decay, total):
-        self.lr, (self.start, self.floor), self.total = lr, decay, total
-
-    def __call__(self, step):
-        start = self.start * self.total
-        done = tf.clip_by_value((tf.cast(step, tf.float32) - start) / (self.total - start),
-                                0.0, 1.0)
-        return self.lr * (self.floor + (1 - self.floor) * 0.5 * (1 + tf.cos(np.pi * done)))
-
-    def get_config(self):
-        return dict(lr=self.lr, decay=(self.start, self.floor), total=self.total)
 
 
 # ##### 搭建模型 and 模型训练: the models, the optimisers and one epoch of the loop

@@ -41,6 +41,7 @@ from gantools.curves import COLLAPSE_RATIO, rolling_mean, sine_curve_metrics
 from gantools.launch import quiet_runtime_noise
 from gantools.losses import keras2_binary_crossentropy
 from gantools.rundir import read_losses
+from gantools.schedules import LateDecay
 
 X_VALS = np.arange(0, 5, .1)  # the 50 x values of every curve
 ADAM_EPSILON = 1e-8           # Keras 2.0's default (Keras 3's: 1e-7)
@@ -161,7 +162,7 @@ STABLE = dict(leak=.2,          # the post's unused `leak`: a LeakyReLU after D'
                                 # draws --n-samples real curves: 40 steps of each)
               r1=5.,            # R1 penalty on D's evidence for "real" at the real curves
               lr=2e-4, beta_1=.5,  # Adam for both nets (the post: G SGD 1e-3, D Adam 1e-3)
-              decay=.5)         # both rates: cosine decay over the last half of the epochs
+              decay=(.5, 0.))   # both rates: cosine decay from half-way to 0 (LateDecay)
 
 
 @keras.saving.register_keras_serializable('sine_gan')
@@ -232,11 +233,9 @@ def stable_adam():
 
 
 def stable_rate(epoch, epochs):
-    """The stable variant's learning rate in `epoch` (0-based) of `epochs`: constant, then
-    a cosine decay to 0 over the last `decay` fraction of the epochs."""
-    start = (1 - STABLE['decay']) * epochs
-    done = min(max((epoch - start) / (epochs - start), 0.), 1.)
-    return STABLE['lr'] * .5 * (1 + np.cos(np.pi * done))
+    """The stable variant's learning rate in `epoch` (0-based) of `epochs`, set once per
+    epoch: constant, then a cosine decay to 0 over the last half of the epochs."""
+    return float(LateDecay(STABLE['lr'], STABLE['decay'], epochs)(epoch))
 
 
 def train_epoch_stable(GAN, G, D, n_samples=10000, noise_dim=10, rng=np.random,

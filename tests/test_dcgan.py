@@ -328,6 +328,7 @@ def interrupt_after(monkeypatch, batches):
     monkeypatch.setattr(training.Progress, "update", update)
 
 
+@pytest.mark.slow  # CI runs it; the default suite tries resume on S9 (test_contract.py)
 def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
         tmp_path, small_faces, straight_run, monkeypatch, capsys):
     out = tmp_path / "run"

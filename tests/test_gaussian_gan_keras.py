@@ -16,6 +16,7 @@ from gantools import runner
 from gantools.torch_compat import torch_linear
 from gantools.cli import UsageError
 from gantools.rundir import file_checksum, seed_everything
+from gantools.schedules import LateDecay
 from keras_models import gaussian_gan as s4
 from conftest import SCRIPTS, assert_only_run_files
 
@@ -375,7 +376,7 @@ def test_the_stable_variant_adds_only_sorting_two_penalties_and_a_late_rate_deca
         assert float(opt.learning_rate) == pytest.approx(2e-4)
     for opt in (stable.d_optimizer, stable.g_optimizer):
         schedule = opt._learning_rate
-        assert isinstance(schedule, s4.LateDecay)
+        assert isinstance(schedule, LateDecay)
         rates = [float(schedule(step)) for step in (0, 499, 500, 750, 1000, 2000)]
         np.testing.assert_allclose(rates, [2e-4, 2e-4, 2e-4, 1e-4, 0, 0], atol=1e-9)
     # two epochs of each from the same state (Adam's first step does not depend on beta_1):

@@ -151,14 +151,15 @@ def test_s3_reference_main_runs_the_script(tmp_path):
     assert np.asarray(grid).min() == 0 and np.asarray(grid).max() == 255  # bytescaled
 
 
-def test_s3_port_and_keras2_agree_for_20_steps():
+@pytest.mark.parametrize("steps", [5, pytest.param(20, marks=pytest.mark.slow)])
+def test_s3_port_and_keras2_agree(steps):  # 5 steps in the default suite, 20 in the slow
     import keras
-    result = s3.run(steps=20, seed=0, n_critic=2)  # float64 on both sides
+    result = s3.run(steps=steps, seed=0, n_critic=2)  # float64 on both sides
     # ... only while the models were built: Keras 3's policy and tf_keras's floatx are back
     assert keras.config.dtype_policy().name == keras.config.floatx() == "float32"
     assert keras.layers.Dense(1).dtype_policy.name == "float32"
     assert tf_keras.backend.floatx() == "float32"
-    assert result.program == "S3" and result.port_losses.shape == (20, 4)
+    assert result.program == "S3" and result.port_losses.shape == (steps, 4)
     assert len(result.weight_deltas) == 28  # 14 trainable tensors in each network
     assert result.agrees, result.summary()
     np.testing.assert_allclose(result.port_losses[:, 0],

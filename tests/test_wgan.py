@@ -214,6 +214,7 @@ def test_script_end_to_end(straight_run):
     assert config["devices_and_scale"]["strategy"] == "default"
 
 
+@pytest.mark.slow  # CI runs it; the default suite tries resume on S9 (test_contract.py)
 def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
         tmp_path, small_faces, straight_run, monkeypatch, capsys):
     """A real SIGINT during step 1: a checkpoint after it, --resume continues to the same
