@@ -40,6 +40,9 @@ class Program:
     data: str = None              # "mnist" or "faces"
 
 
+# the MNIST programs' measured rows (gantools.mnist_metrics); the documents report neither
+FRECHET = ("Fréchet distance (classifier features)", "not reported", "frechet_distance")
+DIGITS = ("digits covered (of 10)", "not reported", "modes_covered")
 MNIST_QUICK = ["--steps", "5000", "--sample-every", "1000", "--metric-samples", "2000"]
 PROGRAMS = {
     "S1": Program(
@@ -77,30 +80,24 @@ PROGRAMS = {
     "S5": Program(
         "mnist_gan_keras", "the blog's MNIST MLP GAN (PyTorch -> Keras 3)",
         "seed 002, section 3: 5x5 grids of blurry digits",
-        [("sample grid", "blurry digits (two figures)", None),
-         ("Fréchet distance (classifier features)", "not reported", "frechet_distance"),
-         ("digits covered (of 10)", "not reported", "modes_covered")],
+        [("sample grid", "blurry digits (two figures)", None), FRECHET, DIGITS],
         ["losses.png"], ["--epochs", "3", "--metric-samples", "2000"], data="mnist"),
     "S6": Program(
         "mnist_gan_tf1", "wiseodd's vanilla MLP GAN on MNIST (TensorFlow graph mode)",
         "seed 003: 4x4 grids of digits", [
-            ("sample grid", "recognisable digits (wiseodd's figures)", None),
-            ("Fréchet distance (classifier features)", "not reported", "frechet_distance"),
-            ("digits covered (of 10)", "not reported", "modes_covered")],
+            ("sample grid", "recognisable digits (wiseodd's figures)", None), FRECHET, DIGITS],
         ["losses.png"], MNIST_QUICK, data="mnist"),
     "S7": Program(
         "mnist_wgan_tf1", "wiseodd's WGAN MLP on MNIST (TensorFlow graph mode)",
         "seed 003: 4x4 grids of digits, the critic's estimate", [
-            ("sample grid", "digits (the post's figure)", None),
-            ("Fréchet distance (classifier features)", "not reported", "frechet_distance"),
-            ("digits covered (of 10)", "not reported", "modes_covered")],
+            ("sample grid", "digits (the post's figure)", None), FRECHET, DIGITS],
         ["losses.png"], MNIST_QUICK, data="mnist"),
     "S8": Program(
         "mnist_cgan_tf1", "wiseodd's conditional MLP GAN on MNIST (TensorFlow graph mode)",
         "seed 003: grids of the requested digit", [
             ("sample grid", "the requested digit in every cell", None),
             ("label accuracy", "not reported", "label_accuracy"),
-            ("Fréchet distance (classifier features)", "not reported", "frechet_distance")],
+            FRECHET],
         ["digits.png", "losses.png"], MNIST_QUICK, data="mnist"),
     "S9": Program(
         "sine_gan", "Robin Ricard's Keras sine-curve GAN",
