@@ -34,8 +34,9 @@ import tensorflow as tf
 from keras import layers
 
 from gantools import rundir, runner, scale
-from gantools.cli import UsageError, first_line, fraction, positive_float, positive_int
-from gantools.images import CACHE_CHOICES, ImageFolder, printable
+from gantools.cli import fraction, positive_float, positive_int
+from gantools.faces import FaceProgram
+from gantools.images import CACHE_CHOICES
 from gantools.scale import Replicas, startup_line, wrap_optimizer
 from gantools.torch_compat import BatchNorm2d, torch_bce
 from gantools.training import (describe_swd, run_without_side_effects, save_weights,
@@ -270,11 +271,11 @@ def count_or_all(text):
     return None if text == "all" else positive_int(text)
 
 
-class DCGANAnime(runner.Program):
+class DCGANAnime(FaceProgram):
     script = "dcgan_anime"
     description = ("The blog's DCGAN (seed 001, FangYang970206/Anime_GAN, PyTorch) in Keras "
                    "3: 96x96 anime faces from 100 N(0, 1) values.")
-    unit, total_flag = "batch", "epochs"
+    unit, total_flag, image_size = "batch", "epochs", IMAGE_SIZE
     loss_columns = ("epoch", "loss_d", "loss_g", "loss_d_mean", "loss_g_mean", "swd",
                     "seconds")
     free = ("swd_images", "cache", "jit_compile", "strategy", "devices")  # not the numbers
@@ -305,18 +306,12 @@ class DCGANAnime(runner.Program):
               help="stretch each grid to its own min-max, as scipy.misc.imsave did")
         scale.add_device_arguments(parser)
 
-    def out_folder(self, args):
-        return scale.worker_out(args)  # a worker's own copy of a multi-worker run
-
-    def setup(self, args):
-        self.replicas = scale.setup(args)  # before TensorFlow initialises its devices
-
-    def load_data(self, args):
-        return ImageFolder(args.data, IMAGE_SIZE, limit=args.size_per_dataset, cache=args.cache)
+    def make_gan(self):
+        return DCGAN(self.seed, self.args.lr, self.args.beta1, replicas=self.replicas)
 
     def build(self):
         print(startup_line(self.replicas), flush=True)
-        self.gan = DCGAN(self.seed, self.args.lr, self.args.beta1, replicas=self.replicas)
+        self.gan = self.make_gan()
         self.n_batches = self.data.batches_per_epoch(self.args.batch_size)
         self.batches = self.distance = None
 
@@ -367,7 +362,7 @@ class DCGANAnime(runner.Program):
             write_image_grid(gan.sample(gan.fixed_noise, args.sample_bn),
                              run_dir / "samples" / ("epoch_%03d.png" % epoch),
                              bytescale=args.bytescale_grids)
-            self.distance = self.swd()
+            self.distance = self.measure()
             self.print(describe_swd(self.distance))
             save_weights(gan.generate, run_dir / "generate.weights.h5")
             save_weights(gan.discriminator, run_dir / "discriminator.weights.h5")
@@ -381,11 +376,14 @@ class DCGANAnime(runner.Program):
         epochs_done, batch = divmod(done, self.n_batches)
         return batch == 0 and self.saves(epochs_done - 1)
 
-    def swd(self):
+    def measure(self):
         """SWD x 1e3 (per level and 'avg') between generated and as many real images."""
         noise = self.gan.evaluation_noise(min(self.args.swd_images, len(self.data)))
         return swd_against_data(self.gan.sample(noise, self.args.sample_bn), self.data,
                                 self.seed)
+
+    def trained(self):
+        return int(self.gan.epoch.numpy()), "epochs"
 
     # The checkpoint: models, optimisers, noise stream and counters; the last SWD.
     def state(self):
@@ -413,44 +411,5 @@ class DCGANAnime(runner.Program):
                                            metrics["epochs"]) + ("\n" + note if note else "")
 
 
-# The evaluation's own flags; the others are the run's (config.json).
-EVALUATION_FLAGS = ("data", "swd_images", "cache", "jit_compile", "strategy", "devices")
-
-
-def evaluate(program, args):
-    """--evaluate: the SWD of the run in --out (its newest checkpoint) against --data,
-    added to its metrics.json."""
-    args.out = args.out.expanduser()
-    config = runner.read_config(args.out) if (args.out / "config.json").is_file() else {}
-    if config.get("program") != program.script or "flags" not in config:
-        raise UsageError(f"--evaluate: {args.out} holds no run of this version of "
-                         f"{program.script}.py")
-    for dest, value in config["flags"].items():
-        if dest not in EVALUATION_FLAGS and hasattr(args, dest):
-            setattr(args, dest, value)
-    program.args, program.seed, program.run_dir = args, args.seed, None
-    program.setup(args)
-    program.data = program.load_data(args)
-    rundir.seed_everything(args.seed)
-    program.build()
-    folder, state = runner.checkpoints(args.out, program).latest(flag="--evaluate")
-    try:
-        program.restore(folder, state)
-    except Exception as error:  # whatever a damaged file raises: one line
-        raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
-                         f"({first_line(error)})") from None
-    distance, done = program.swd(), int(program.gan.epoch.numpy())
-    rundir.update_json(args.out / "metrics.json", swd_x1e3=distance,
-                       evaluated_checkpoint=str(folder), evaluated_epochs=done,
-                       evaluated_data=printable(program.data.root))
-    print("{} after {} epochs ({}), against {}".format(
-        describe_swd(distance), done, folder, printable(program.data.root)))
-    return 0
-
-
 def main(argv=None):
-    program = DCGANAnime()
-    args = runner.build_parser(program).parse_args(argv)
-    if getattr(args, "evaluate", False):  # not a flag of the run: never recorded
-        return evaluate(program, args)
-    return runner.main(program, argv)
+    return runner.main(DCGANAnime(), argv)

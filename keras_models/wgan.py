@@ -22,7 +22,6 @@ Deliberate differences (the defaults train what the script trains):
 Reasons and details: README (S3). `originals/anime_wgan_keras2.py` runs the script in
 Keras 2; `originals.side_by_side.s3` runs the two from the same weights.
 """
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -30,9 +29,10 @@ import tensorflow as tf
 from keras import layers, ops
 
 from gantools import runner, scale
-from gantools.cli import UsageError, finite_float, first_line, positive_float, positive_int
-from gantools.images import CACHE_CHOICES, ImageFolder
-from gantools.rundir import read_losses, update_json
+from gantools.cli import finite_float, positive_float, positive_int
+from gantools.faces import FaceProgram
+from gantools.images import CACHE_CHOICES
+from gantools.rundir import read_losses
 from gantools.scale import Replicas
 from gantools.training import describe_swd, run_without_side_effects, save_weights, \
     swd_against_data
@@ -265,12 +265,13 @@ def save_figures(run_dir, losses):
 # ---------------------------------------------------------------------------------------
 # The program for gantools.runner: the script's settings, its loop's printing and saving.
 
-class WGANAnime(runner.Program):
+class WGANAnime(FaceProgram):
     script = "wgan_anime"
     description = ("The blog's WGAN (seed 001, FangYang970206/Anime_GAN WGAN_keras, weight "
                    "clipping and RMSprop) in Keras 3: 96x96 anime faces.")
     loss_columns = ("step", "loss_d", "loss_g", "loss_d_real", "loss_d_fake", "swd")
     free = ("swd_images", "cache", "jit_compile", "strategy", "devices")
+    image_size = imageSize
 
     def add_arguments(self, parser):
         group = parser.add_argument_group("the original's settings (wgan_keras.py)")
@@ -317,22 +318,9 @@ class WGANAnime(runner.Program):
                          f"{args.clamp_upper}")
         if not 0 <= args.rotation_range <= 180:
             parser.error(f"--rotation-range {args.rotation_range} must be 0-180 degrees")
-        if args.evaluate:  # instead of a run, as --help
-            if args.resume or args.overwrite:
-                parser.error("--evaluate cannot be combined with --resume or --overwrite")
-            evaluate(self, args)
-            parser.exit(0)
+        super().check_args(parser, args)  # --evaluate
 
-    def out_folder(self, args):
-        return scale.worker_out(args)  # a worker's own copy of a multi-worker run
-
-    def setup(self, args):
-        self.replicas = scale.setup(args)  # before TensorFlow initialises its devices
-
-    def load_data(self, args):
-        return ImageFolder(args.data, imageSize, limit=args.size_per_dataset, cache=args.cache)
-
-    def make_wgan(self):
+    def make_gan(self):
         a = self.args
         return WGAN(seed=self.seed, nz=a.nz, ngf=a.ngf, ndf=a.ndf, batch_size=a.batch_size,
                     lrD=a.lr_d, lrG=a.lr_g, clamp=(a.clamp_lower, a.clamp_upper),
@@ -341,7 +329,7 @@ class WGANAnime(runner.Program):
 
     def build(self):
         print(scale.startup_line(self.replicas), flush=True)
-        self.gan = self.make_wgan()
+        self.gan = self.make_gan()
         self.gan.netD.summary()  # as the original
         self.gan.netG.summary()
         self.swd = None  # the last SWD: {step, distance}
@@ -390,6 +378,9 @@ class WGANAnime(runner.Program):
         noise = self.gan.evaluation_noise(min(self.args.swd_images, len(self.data)))
         return swd_against_data(self.gan.sample(noise), self.data, self.seed)
 
+    def trained(self):
+        return int(self.gan.step.numpy()), "steps"
+
     def checkpoint_due(self, done):
         return (done - 1) % self.args.save_every == 0  # after the steps that save
 
@@ -421,39 +412,6 @@ class WGANAnime(runner.Program):
 
     def summary(self, metrics):
         return scale.worker_note(self.replicas, self.run_dir)
-
-
-EVALUATION_FLAGS = ("data", "swd_images", "cache")  # --evaluate's own; the rest: the run's
-
-
-def evaluate(program, args):
-    """--evaluate: the SWD of the run's newest checkpoint against --data, into metrics.json
-    (the run's flags, on one device)."""
-    out = Path(args.out).expanduser()
-    if not (out / "config.json").is_file():
-        raise UsageError(f"--evaluate: {out} holds no run (no config.json)")
-    config = runner.read_config(out)
-    if config.get("program") != program.script or not isinstance(config.get("flags"), dict):
-        raise UsageError(f"--evaluate: {out} holds no run of this {program.script}.py")
-    for dest, value in config["flags"].items():
-        if dest not in EVALUATION_FLAGS and hasattr(args, dest):
-            setattr(args, dest, value)
-    args.out, args.strategy, args.devices = out, "default", None
-    program.args, program.seed = args, args.seed
-    program.setup(args)
-    program.data = program.load_data(args)
-    program.gan = program.make_wgan()
-    folder, state = runner.checkpoints(out, program).latest(flag="--evaluate")
-    try:
-        program.restore(folder, state)
-    except Exception as error:  # whatever a damaged file raises: one line
-        raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
-                         f"({first_line(error)})") from None
-    steps, distance = int(program.gan.step.numpy()), program.measure()
-    update_json(out / "metrics.json", swd_x1e3=distance, evaluated_checkpoint=str(folder),
-                evaluated_steps=steps, evaluated_data=str(program.data.root))
-    print(f"{describe_swd(distance)} after {steps} steps ({folder}), against "
-          f"{program.data.root}", flush=True)
 
 
 def main(argv=None):

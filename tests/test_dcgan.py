@@ -363,8 +363,10 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     with pytest.raises(UsageError, match="already trained 9 batch"):
         s2.main(flags + ["--resume"])
     # --evaluate recomputes the metric of the newest checkpoint: the same as at the end
-    assert s2.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
-                    "--swd-images", "4"]) == 0
+    with pytest.raises(SystemExit) as exit_info:  # a command of its own, as --help
+        s2.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+                 "--swd-images", "4"])
+    assert exit_info.value.code == 0
     after = json.loads((out / "metrics.json").read_text())
     assert after["swd_x1e3"] == metrics["swd_x1e3"] and after["evaluated_epochs"] == 3
     assert after["evaluated_checkpoint"].endswith("batch_00000009")
@@ -379,8 +381,9 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     (["--data", "nowhere"], "--data nowhere does not exist; expected a folder of JPEG/PNG "
                             "face images, the anime faces of Hung-yi Lee's"),
     (["--resume"], "--resume: runs/dcgan_anime holds no run to resume"),
-    (["--evaluate"], "--evaluate: runs/dcgan_anime holds no run of this version of "
-                    "dcgan_anime.py"),
+    (["--evaluate"], "--evaluate: runs/dcgan_anime holds no run (no config.json)"),
+    (["--evaluate", "--overwrite"], "--evaluate cannot be combined with --resume or "
+                                    "--overwrite"),
 ])
 def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monkeypatch,
                                                  capsys):
