@@ -4,7 +4,8 @@
   (gantools.images), whose devices come from gantools.scale, and which has `--evaluate`.
 - `evaluate`: `--evaluate`, the sliced Wasserstein distance of the newest checkpoint of the
   run in --out against --data, with the run's own settings (its config.json) except the
-  evaluation's own flags, added to the run's metrics.json; one line printed.
+  evaluation's own flags (--data and `free`), added to the run's metrics.json; one line
+  printed.
 """
 from pathlib import Path
 
@@ -13,15 +14,13 @@ from gantools.cli import UsageError, first_line
 from gantools.images import ImageFolder, printable
 from gantools.training import describe_swd
 
-# --evaluate's own flags; every other flag is the run's (config.json)
-EVALUATION_FLAGS = ("data", "swd_images", "cache", "jit_compile", "strategy", "devices")
-
-
 class FaceProgram(runner.Program):
     """A face program sets `image_size` and provides `make_gan()` (its models from
     self.args), `measure()` (the SWD x 1e3 of generated against real images) and
     `trained()` (how far its restored models trained: a count and its unit)."""
     image_size = None
+    # flags a resumed run may change, and --evaluate's own besides --data: not the numbers
+    free = ("swd_images", "cache", "jit_compile", "strategy", "devices")
 
     def out_folder(self, args):
         return scale.worker_out(args)  # a worker's own copy of a multi-worker run
@@ -50,7 +49,7 @@ def evaluate(program, args):
         raise UsageError(f"--evaluate: {out} holds no run of this version of "
                          f"{program.script}.py")
     for dest, value in config["flags"].items():
-        if dest not in EVALUATION_FLAGS and hasattr(args, dest):
+        if dest not in ("data", *program.free) and hasattr(args, dest):
             setattr(args, dest, value)
     program.args, program.seed, program.run_dir = args, args.seed, None
     program.setup(args)

@@ -278,7 +278,6 @@ class DCGANAnime(FaceProgram):
     unit, total_flag, image_size = "batch", "epochs", IMAGE_SIZE
     loss_columns = ("epoch", "loss_d", "loss_g", "loss_d_mean", "loss_g_mean", "swd",
                     "seconds")
-    free = ("swd_images", "cache", "jit_compile", "strategy", "devices")  # not the numbers
 
     def add_arguments(self, parser):
         main_py = parser.add_argument_group("the original's settings (main.py)").add_argument

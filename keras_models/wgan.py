@@ -270,7 +270,6 @@ class WGANAnime(FaceProgram):
     description = ("The blog's WGAN (seed 001, FangYang970206/Anime_GAN WGAN_keras, weight "
                    "clipping and RMSprop) in Keras 3: 96x96 anime faces.")
     loss_columns = ("step", "loss_d", "loss_g", "loss_d_real", "loss_d_fake", "swd")
-    free = ("swd_images", "cache", "jit_compile", "strategy", "devices")
     image_size = imageSize
 
     def add_arguments(self, parser):
