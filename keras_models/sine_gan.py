@@ -193,7 +193,9 @@ class R1Discriminator(Model):
             total = loss + penalty
         grads = tape.gradient(total, self.trainable_weights)
         self.optimizer.apply(grads, self.trainable_weights)
-        return {'loss': loss}
+        for metric in self.metrics:  # fit's progress bar and history read the tracker
+            metric.update_state(loss)
+        return {m.name: m.result() for m in self.metrics}
 
     def get_config(self):
         return dict(super().get_config(), r1=self.r1)

@@ -496,6 +496,18 @@ def test_the_stable_variant_runs_resumes_exactly_and_records_itself(tmp_path):
     assert isinstance(D, s9.R1Discriminator) and D.r1 == 5
 
 
+def test_the_stable_pretrain_reports_its_loss(stable_models):
+    """D's own train_step feeds fit's loss tracker, so pretrain returns D's loss (it once
+    returned 0.0, the tracker left empty). Two small Adam steps from a fresh D: the loss
+    stays near that of D before them (dropout aside, both near ln 2)."""
+    GAN, G, D = stable_models
+    X, y = s9.sample_data_and_gen(G, n_samples=48, rng=np.random.default_rng(0))
+    before = float(D.test_on_batch(X, y))
+    loss = s9.pretrain(G, D, n_samples=48, batch_size=48, rng=np.random.default_rng(0),
+                       verbose=0)
+    assert loss == pytest.approx(before, abs=0.1) and before > 0.3
+
+
 # -- convergence -----------------------------------------------------------------------------
 
 @pytest.mark.slow
