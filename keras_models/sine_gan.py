@@ -23,10 +23,10 @@ Deliberate differences from the post (README, "S9: differences"):
 - Unused as in the post: `train`'s `batch_size` and `get_discriminative`'s `leak`.
 
 `--variant stable` (issue 14; not the post's program; the default is unchanged): the post's
-G and D layers, frozen-D chained model, pretrain and loop, plus D's unused `leak` put to use
-(a LeakyReLU after Dense(50)), an R1 penalty on D, a linear output for G, Adam for both nets
-with a late cosine decay, and steps on minibatches (STABLE; chosen by measurement, see the
-docs page).
+D layers, frozen-D chained model, pretrain and loop, plus D's unused `leak` put to use
+(a LeakyReLU after Dense(50)), an R1 penalty on D, G's first noise value read as an angle,
+a second tanh layer and a linear output for G, Adam for both nets with a late cosine decay,
+and steps on minibatches (STABLE; chosen by measurement, see the docs page).
 """
 import numpy as np
 import keras
@@ -162,7 +162,8 @@ STABLE = dict(leak=.2,          # the post's unused `leak`: a LeakyReLU after D'
                                 # draws --n-samples real curves: 40 steps of each)
               r1=5.,            # R1 penalty on D's evidence for "real" at the real curves
               lr=2e-4, beta_1=.5,  # Adam for both nets (the post: G SGD 1e-3, D Adam 1e-3)
-              decay=(.5, 0.))   # both rates: cosine decay from half-way to 0 (LateDecay)
+              decay=(.5, 0.),   # both rates: cosine decay from half-way to 0 (LateDecay)
+              g_hidden=2)       # G: the angle input (PhaseNoise), then 2 tanh layers of 200
 
 
 @keras.saving.register_keras_serializable('sine_gan')
@@ -201,12 +202,27 @@ class R1Discriminator(Model):
         return dict(super().get_config(), r1=self.r1)
 
 
-def get_generative_stable(G_in, dense_dim=200, out_dim=50):
-    """The post's G with a linear output, trained by Adam instead of SGD: a tanh output
-    reaches the data's top (1) only asymptotically while their bottom (0) sits mid-range,
-    which flattens the tops of the curves and lets their troughs fall below 0."""
-    x = Dense(dense_dim)(G_in)
-    x = Activation('tanh')(x)
+@keras.saving.register_keras_serializable('sine_gan')
+class PhaseNoise(keras.layers.Layer):
+    """G's first noise value read as an angle: (z1, z2, z3, ...) -> (cos 2 pi z1,
+    sin 2 pi z1, z3, ...), as many values. The curves' phases lie on a circle; from a cube
+    of noise G must fold it around that circle and draws low, wobbly non-sines at the fold."""
+
+    def call(self, z):
+        angle = 2 * np.pi * z[:, :1]
+        return keras.ops.concatenate([keras.ops.cos(angle), keras.ops.sin(angle), z[:, 2:]],
+                                     axis=1)
+
+
+def get_generative_stable(G_in, dense_dim=200, out_dim=50, hidden=STABLE['g_hidden']):
+    """The post's G with the angle input, `hidden` tanh layers and a linear output, trained
+    by Adam instead of SGD: a tanh output reaches the data's top (1) only asymptotically
+    while their bottom (0) sits mid-range, which flattens the tops of the curves and lets
+    their troughs fall below 0; one tanh layer bends the curves it draws from the angle."""
+    x = PhaseNoise()(G_in)
+    for _ in range(hidden):
+        x = Dense(dense_dim)(x)
+        x = Activation('tanh')(x)
     G_out = Dense(out_dim)(x)
     G = Model(G_in, G_out)
     G.compile(loss=from_logits, optimizer=stable_adam())
@@ -359,7 +375,8 @@ class SineGAN(runner.Program):
     unit, total_flag, loss_columns = 'epoch', 'epochs', ('step', 'g_loss', 'd_loss')
     has_sweep = True
     variants = {'stable': "D uses the post's unused LeakyReLU(0.2) after its Dense(50) and an "
-                          "R1 penalty (weight 5); G's output is linear (no tanh); Adam 2e-4, "
+                          "R1 penalty (weight 5); G reads its first noise value as an angle "
+                          "(cos, sin), has two tanh layers of 200 and a linear output; Adam 2e-4, "
                           "beta_1 0.5 for both nets, decayed (cosine) over the second half; "
                           "steps on minibatches of 250 curves"}
 
@@ -381,6 +398,7 @@ class SineGAN(runner.Program):
         if self.variant == 'stable':
             return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25,
                         adam_epsilon=ADAM_EPSILON, loss='binary_crossentropy from logits',
+                        generator_input='angle (cos, sin of 2 pi z1), z3..',
                         generator_output='linear', discriminator_output='logits',
                         x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2], stable=STABLE)
         return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25, lr_generator=1e-3,
