@@ -9,17 +9,17 @@ over the median time: 2 per multiply-add of every convolution and transposed con
 (BatchNorm, activations and the optimisers are not counted); a backward pass counts twice
 the forward one for the network being trained (gradients of the weights and of the inputs)
 and once for the network the gradient only passes through; the port's DCGAN step runs G
-forward once for both updates (the original, and the PyTorch model below, twice).
+forward once for both updates (the original twice).
 
 The input pipeline (gantools.images.ImageFolder, decoded images cached in memory, the
 shuffled epoch, and for WGAN the random rotation) is timed on synthetic 96x96 JPEGs written
 to a temporary folder; its images/s is compared with what the step consumes.
 
-`--compare-torch` also times, in the same process, a PyTorch model of the original DCGAN
-(FangYang970206/Anime_GAN `DCGAN/model.py` and the training step of `main.py`, eager, as the
-seed describes them; same parameter counts as the port) and reports torch_step_ms and
-speedup_vs_torch. PyTorch is an optional extra (`pip install -e .[bench]`); without it the
-comparison is skipped with a note.
+`--compare-torch` also times the original DCGAN in PyTorch (`originals/anime_dcgan_torch.py`:
+FangYang970206/Anime_GAN `DCGAN/model.py` and the batch of `main.py`, eager, with PyTorch
+0.4's Adam and BCELoss; same parameter counts as the port), in a child process of its own,
+and reports torch_step_ms and speedup_vs_torch. PyTorch is an optional extra (`pip install
+-e .[bench]`); without it the comparison is skipped with a note.
 
     python bench/train_step.py [--batch-sizes 16 64] [--repeats 3] [--models dcgan wgan]
                                [--jit-compile auto|on|off] [--mixed-precision]
@@ -98,58 +98,21 @@ def keras_wgan(batch, replicas):
             batch * (gan.n_critic * d + g))
 
 
-def torch_dcgan(batch):
-    """The original DCGAN (model.py, main.py's step) in PyTorch; None without PyTorch."""
+def torch_dcgan(batch, repeats):
+    """(median seconds, losses, (G, D) parameter counts) of `repeats` batches of the original
+    DCGAN (`originals/anime_dcgan_torch.py`: model.py and main.py's batch, eager, PyTorch 0.4's
+    Adam and BCELoss) on random images, timed in a process of its own (PyTorch and TensorFlow
+    never share one) with as many threads as this machine has cores; None without PyTorch."""
+    from originals.side_by_side import MissingExtra
+    from originals.side_by_side._torch import original
     try:
-        import torch
-        from torch import nn
-    except ImportError:
+        with original() as child:
+            answer = child.call("s2_time", batch=batch, repeats=repeats,
+                                threads=os.cpu_count())
+    except MissingExtra:
         return None
-
-    def block(conv, out, norm, act):
-        return [conv, nn.BatchNorm2d(out), act] if norm else [conv, act]
-
-    channels_g = [100, 512, 256, 128, 64, 3]
-    g_layers = []
-    for i in range(5):
-        kernel, padding = (6, 0) if i == 0 else (4, 1)
-        conv = nn.ConvTranspose2d(channels_g[i], channels_g[i + 1], kernel, 2, padding,
-                                  bias=False)
-        g_layers += block(conv, channels_g[i + 1], i < 4, nn.ReLU() if i < 4 else nn.Tanh())
-    channels_d = [3, 64, 128, 256, 512]
-    d_layers = []
-    for i in range(4):
-        conv = nn.Conv2d(channels_d[i], channels_d[i + 1], 4, 2, 1, bias=False)
-        d_layers += block(conv, channels_d[i + 1], i > 0, nn.LeakyReLU(0.2))
-    d_layers += [nn.Conv2d(512, 1, 5, 2, 0, bias=False), nn.Sigmoid()]
-    generate, discriminator = nn.Sequential(*g_layers), nn.Sequential(*d_layers)
-    for module in list(generate.modules()) + list(discriminator.modules()):  # weight_init
-        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-            module.weight.data.normal_(0, 0.01)
-        elif isinstance(module, nn.BatchNorm2d):
-            module.weight.data.normal_(1.0, 0.01)
-            module.bias.data.fill_(0)
-    count = lambda m: sum(p.numel() for p in m.parameters() if p.requires_grad)
-    assert (count(generate), count(discriminator)) == (4600704, 2770176)
-    opt_g = torch.optim.Adam(generate.parameters(), 1e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), 1e-4, betas=(0.5, 0.999))
-    criterion = nn.BCELoss()
-    real = torch.rand(batch, 3, 96, 96) * 2 - 1
-    ones, zeros = torch.ones(batch), torch.zeros(batch)
-
-    def step():  # main.py: D on real and G(noise), then G on the same noise
-        noise = torch.randn(batch, 100, 1, 1)
-        discriminator.zero_grad()
-        loss_d = criterion(discriminator(real).squeeze(), ones) + criterion(
-            discriminator(generate(noise)).squeeze(), zeros)
-        loss_d.backward()
-        opt_d.step()
-        generate.zero_grad()
-        loss_g = criterion(discriminator(generate(noise)).squeeze(), ones)
-        loss_g.backward()
-        opt_g.step()
-        return loss_d.item(), loss_g.item()
-    return step
+    counts = (int(answer["G.count"]), int(answer["D.count"]))
+    return statistics.median(answer["seconds"]), answer["losses"], counts
 
 
 # ##### The input pipeline
@@ -209,7 +172,8 @@ def main(argv=None):
                         mixed_precision=args.mixed_precision)
     print("Devices: {}; {}".format(", ".join(devices()), startup_line(replicas)))
     print("load average before: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
-    if args.compare_torch and torch_dcgan(1) is None:
+    from originals.side_by_side._child import available
+    if args.compare_torch and not available("torch"):
         print("--compare-torch: PyTorch is not installed (pip install -e .[bench]); "
               "comparison skipped", flush=True)
         args.compare_torch = False
@@ -233,9 +197,7 @@ def main(argv=None):
                            jit_compile=replicas.jit_compile,
                            mixed_precision=args.mixed_precision, devices=devices())
                 if args.compare_torch and model == "dcgan":
-                    import torch
-                    torch.manual_seed(0)
-                    torch_seconds = median_seconds(torch_dcgan(batch), args.repeats)
+                    torch_seconds = torch_dcgan(batch, args.repeats)[0]
                     row.update(torch_step_ms=round(torch_seconds * 1e3, 1),
                                speedup_vs_torch=round(torch_seconds / seconds, 2))
                 rows.append(row)

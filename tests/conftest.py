@@ -28,6 +28,15 @@ def no_leaked_op_determinism():
         config.disable_op_determinism()
 
 
+@pytest.fixture(autouse=True)
+def torch_stays_out():
+    """No test process imports PyTorch: TensorFlow is loaded in every one (above), and the
+    two runtimes in one process can crash it (PyPI's default PyTorch segfaults importing
+    triton). The PyTorch originals run in child processes (originals/serve.py)."""
+    yield
+    assert "torch" not in sys.modules, "this test imported torch into a TensorFlow process"
+
+
 def run_script(name, *args, cwd, timeout=300):
     """Run scripts/<name> with this interpreter in `cwd`; return the CompletedProcess."""
     env = dict(os.environ)

@@ -62,6 +62,11 @@ class SideBySide:
     weight_tolerance: float
     tolerance_reason: str
     notes: list = dataclasses.field(default_factory=list)  # deliberate differences handled
+    # S2, compared step by step: per network, the largest relative gap between the two
+    # sides' updates of a step (|port's - original's| / |original's|), and its tolerance
+    update_gaps: dict = None
+    update_tolerance: float = None
+    parted: int = None            # S2: weights parted by more than lr / 2 at a step, at most
 
     @property
     def max_abs_loss_delta(self):
@@ -74,8 +79,10 @@ class SideBySide:
 
     @property
     def agrees(self):
+        updates = (self.update_gaps is None
+                   or max(self.update_gaps.values()) <= self.update_tolerance)
         return (self.max_abs_loss_delta <= self.loss_tolerance
-                and self.max_abs_weight_delta <= self.weight_tolerance)
+                and self.max_abs_weight_delta <= self.weight_tolerance and updates)
 
     def summary(self):
         """The JSON object of compare_original.py --json."""
@@ -89,7 +96,8 @@ class SideBySide:
                 "port_losses": np.asarray(self.port_losses).tolist(),
                 "original_losses": np.asarray(self.original_losses).tolist(),
                 "weight_deltas": {k: float(v) for k, v in self.weight_deltas.items()},
-                "notes": list(self.notes)}
+                "update_gaps": self.update_gaps, "update_tolerance": self.update_tolerance,
+                "parted": self.parted, "notes": list(self.notes)}
 
 
 def run(program, steps=20, **kwargs):

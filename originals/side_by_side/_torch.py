@@ -1,9 +1,13 @@
-"""What the side-by-side runs of the PyTorch programs (S2, S4, S5) share.
+"""What the side-by-side runs of the PyTorch programs (S2, S4, S5) share. Nothing here
+imports torch: the originals run in a process of their own (`original()`).
 
+- `original()`: the PyTorch originals in a child process (`originals/torch_replay.py`
+  through `originals/serve.py`); a missing torch raises `MissingExtra`.
 - `twin_generator(rng)`: a copy of a port's `tf.random.Generator` at its current state. The
   ports S2 and S4 draw their noise (S4 also its data) from such a generator inside their
-  compiled step; the copy, drawn with the same calls in the same order, gives the reference
-  the same numbers, and `same_state` checks afterwards that both consumed the same draws.
+  compiled step; the copy, drawn with the same calls in the same order, gives the harness
+  the same numbers to hand to the original, and `same_state` checks afterwards that the
+  port consumed exactly those draws.
 - `keras_to_torch` / `torch_to_keras`: a Keras kernel in PyTorch's layout and back: Dense
   (in, out) is Linear's weight transposed (out, in); Conv2D (kh, kw, in, out) is Conv2d's
   (out, in, kh, kw) and Conv2DTranspose (kh, kw, out, in) is ConvTranspose2d's
@@ -12,16 +16,17 @@
   are their gradients (tests/test_dcgan.py checks the port's layers against PyTorch's
   definitions; `test_side_by_side_torch.py` against torch itself).
 - `free_running_tolerances` (S4, S5) and `step_tolerances` (S2): the tolerances and why.
-- `one_thread()`: torch on one thread inside the block (its worker threads would compete with
-  TensorFlow's for the cores between the alternating steps).
 """
 import math
 
 import numpy as np
 
-from originals.side_by_side import require
+from originals.side_by_side._child import Original
 
-torch = require("torch")
+
+def original():
+    """The PyTorch originals, served by a child process (use it in a `with` block)."""
+    return Original("originals.torch_replay", needs="torch")
 
 
 def twin_generator(rng):
@@ -34,36 +39,22 @@ def same_state(a, b):
     return bool(np.array_equal(a.state.numpy(), b.state.numpy()))
 
 
-class one_thread:
-    def __enter__(self):
-        self.threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.threads)
-
-
-def to_torch(x):
-    return torch.from_numpy(np.array(x, np.float32))
-
-
 def keras_to_torch(kernel):
     """A Keras kernel as the PyTorch weight of the same layer (see the module docstring)."""
     kernel = np.asarray(kernel)
-    return kernel.T if kernel.ndim == 2 else np.transpose(kernel, (3, 2, 0, 1))
+    return kernel.T if kernel.ndim <= 2 else np.transpose(kernel, (3, 2, 0, 1))
 
 
 def torch_to_keras(weight):
-    weight = weight.detach().numpy()
-    return weight.T if weight.ndim == 2 else np.transpose(weight, (2, 3, 1, 0))
+    """A PyTorch weight (a numpy array in PyTorch's layout) as the Keras kernel (a bias, 1-D,
+    is the same in both)."""
+    weight = np.asarray(weight)
+    return weight.T if weight.ndim <= 2 else np.transpose(weight, (2, 3, 1, 0))
 
 
-def load_into(module_params, values):
-    """Copy numpy arrays into torch tensors (parameters or buffers), shapes checked."""
-    with torch.no_grad():
-        for tensor, value in zip(module_params, values):
-            assert tuple(tensor.shape) == value.shape, (tuple(tensor.shape), value.shape)
-            tensor.copy_(torch.from_numpy(np.ascontiguousarray(value, np.float32)))
+def step_ms(answer):
+    """The median of the child's step times in milliseconds (the first step's warm-up aside)."""
+    return float(np.median(answer["step_seconds"]) * 1e3)
 
 
 def adam_step_bound(betas, t):

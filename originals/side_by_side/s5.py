@@ -1,11 +1,15 @@
 """S5 beside its original: the port `keras_models/mnist_gan.py` and
-`originals/mnist_gan_torch.py` (the post's code with SPEC's values, PyTorch 0.2 semantics).
+`originals/mnist_gan_torch.py` (the post's code with SPEC's values, PyTorch 0.2 semantics),
+which runs in a process of its own (`originals/torch_replay.py`, `s5_run`).
 
-Both get the same batches, cut by the port's `gen_batch` from the images (`data_mnist`, else
-`synthetic_mnist`) in a shuffled order drawn from the seed, and the same noise, the port's
-`noise` (U(-1, 1), 64 x 100, float32); the port runs its compiled `train_batch`, the original
-its `train_batch` (fit's loop body). Weights: the port's initial Dense kernels and biases are
-copied into the original's Linear layers (weight = kernel transposed).
+Both sides cut their batches from the same uint8 images (`data_mnist`, else
+`synthetic_mnist`) with their own `gen_batch`, scaling included; the harness draws each
+epoch's order (`np.random.default_rng(seed)`) and gives it to both: the port's `gen_batch`
+as its generator's permutation, the original's in place of `np.random.permutation`. The
+noise, U(-1, 1) of 64 x 100 as float32 as in fit, is drawn by the harness and given to both.
+The port runs its compiled `train_batch`, the original its `train_batch` (fit's loop body).
+Weights: the port's initial Dense kernels and biases go to the original's Linear layers
+(weight = kernel transposed).
 
 The original's F.dropout does nothing (PyTorch 0.2), the port's default has no dropout: the
 numbers agree. `port_overrides={"dropout": 0.2}` (the port's `--dropout 0.2`) shows that
@@ -16,11 +20,15 @@ from pathlib import Path
 import numpy as np
 
 from originals.side_by_side import SideBySide, StepTimer, synthetic_mnist, weight_deltas
-from originals.side_by_side._torch import (BCE_NOTE, free_running_tolerances, one_thread,
-                                           to_torch, torch)
-from originals.side_by_side.s4 import copy_into, weights_of
+from originals.side_by_side._torch import (BCE_NOTE, free_running_tolerances, original,
+                                           step_ms)
+from originals.side_by_side.s4 import compared, dense_weights
 
 LOSS_NAMES = ["d_real_error", "d_fake_error", "g_error"]
+
+# SPEC's values for the post's lost constructor, written here apart from the port's
+BATCH_SIZE, NOISE_SIZE = 64, 100
+LEARNING_RATE, BETAS = 2e-4, (0.5, 0.999)
 
 
 def training_images(data_mnist, seed):
@@ -36,54 +44,57 @@ def training_images(data_mnist, seed):
     return np.asarray(data_mnist[0])
 
 
-def batches(images, batch_size, seed, steps):
-    """`steps` batches of the port's gen_batch, epoch after epoch, order drawn from `seed`."""
-    from keras_models import mnist_gan as port_module
-    rng = np.random.default_rng(seed)
-    while True:
-        for batch in port_module.gen_batch(images, batch_size, rng):
-            yield batch
-            steps -= 1
-            if not steps:
-                return
+class Orders:
+    """Hands out the harness's permutations, one per epoch: the port's `gen_batch` calls
+    `rng.permutation(n)` on it."""
+
+    def __init__(self, orders):
+        self.orders = iter(orders)
+
+    def permutation(self, n):
+        order = next(self.orders)
+        assert len(order) == n
+        return order
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None):
     import keras
     from keras_models import mnist_gan as port_module
-    from originals import mnist_gan_torch as original
 
     keras.utils.set_random_seed(seed)
-    torch.manual_seed(seed)
     port = port_module.GAN(**(port_overrides or {}))
-    model = original.GAN()
-    copy_into(port.G, model.G)
-    copy_into(port.D, model.D)
+    initial = dense_weights({"G": port.G, "D": port.D})
 
     images = training_images(data_mnist, seed)
-    noise_rng = np.random.default_rng([seed, 1])
-    port_losses, original_losses = [], []
-    port_timer, original_timer = StepTimer(), StepTimer()
-    with one_thread():
-        for d_real_data in batches(images, port_module.batch_size, seed, steps):
-            d_fake_input = port_module.noise(noise_rng, port_module.batch_size)
-            with port_timer:
-                port_losses.append(port.train_batch(d_real_data, d_fake_input).numpy())
-            with original_timer:
-                original_losses.append(model.train_batch(to_torch(d_real_data),
-                                                         to_torch(d_fake_input)))
+    epochs = -(-steps // (len(images) // BATCH_SIZE))
+    rng = np.random.default_rng(seed)
+    orders = np.stack([rng.permutation(len(images)) for _ in range(epochs)])
+    noise = np.random.default_rng([seed, 1]).uniform(
+        -1, 1, size=(steps, BATCH_SIZE, NOISE_SIZE)).astype(np.float32)
 
-    ours, theirs = weights_of(port, model.G, model.D)
+    port_losses, port_timer = [], StepTimer()
+    port_orders = Orders(orders)
+    batches = (batch for _ in range(epochs)
+               for batch in port_module.gen_batch(images, BATCH_SIZE, port_orders))
+    for step, d_real_data in zip(range(steps), batches):
+        with port_timer:
+            port_losses.append(port.train_batch(d_real_data, noise[step]).numpy())
+    with original() as child:
+        answer = child.call("s5_run", images=images, orders=orders, noise=noise, **initial)
+
+    ours, theirs = compared(dense_weights({"G": port.G, "D": port.D}), answer)
     loss_tolerance, weight_tolerance, reason = free_running_tolerances(
-        port_module.d_lr, port_module.betas, steps)
+        LEARNING_RATE, BETAS, steps)
     return SideBySide(
         program="S5", steps=steps, loss_names=LOSS_NAMES,
-        port_losses=np.array(port_losses), original_losses=np.array(original_losses),
+        port_losses=np.array(port_losses), original_losses=answer["losses"],
         weight_deltas=weight_deltas(ours, theirs),
-        port_step_ms=port_timer.ms, original_step_ms=original_timer.ms,
+        port_step_ms=port_timer.ms, original_step_ms=step_ms(answer),
         loss_tolerance=loss_tolerance, weight_tolerance=weight_tolerance,
         tolerance_reason=reason,
         notes=["no dropout on either side: the original's F.dropout(x, p=0.2) with PyTorch "
                "0.2's training=False, the port's default --dropout 0",
                "the fake target zeros(B, 0) is zeros(B, 1) on both sides (SPEC)",
-               BCE_NOTE])
+               "each side cut and scaled its own batches from the same images and order",
+               BCE_NOTE,
+               "the original ran in its own process (PyTorch only)"])
