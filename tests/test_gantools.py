@@ -282,9 +282,18 @@ def test_distribution_plot_frames_and_gif(tmp_path):
 # -- the README and CI agree ---------------------------------------------------------------
 
 def test_ci_runs_the_readme_test_command():
+    """.ci/run runs Quick start 2 as the README prints it, and installs nothing else."""
     from conftest import ROOT
-    ci = (ROOT / ".ci/run").read_text().strip().splitlines()[-1]
-    assert "pytest" in ci and ci in (ROOT / "README.md").read_text()
+    readme = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()]
+    ci = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()
+          if line.strip() and not line.lstrip().startswith("#")]
+    quick_start = [line for line in readme
+                   if line.startswith("python3 -m venv") and "pytest" in line]
+    assert len(quick_start) == 1 and quick_start[0] in ci
+    assert ".[test,originals]" in quick_start[0]  # the side-by-side tests run too
+    installs = [line for line in ci if "install" in line]
+    assert installs == quick_start, "CI installs something the README does not"
+    assert ci.index(quick_start[0]) < min(i for i, line in enumerate(ci) if "slow" in line)
 
 
 # -- long-run helpers ----------------------------------------------------------------------
