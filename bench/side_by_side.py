@@ -1,4 +1,4 @@
-"""Time per step of every port beside its original (originals.side_by_side), in one run.
+"""Time per step of every port beside its original (sidebyside), in one run.
 
 For each program: `compare_original.py PROGRAM --steps K` without the files, i.e. the port
 and the reference rendition of its original from the same initial weights, batches and
@@ -8,7 +8,7 @@ Writes the results as JSON and prints a Markdown table for the README.
 
     python bench/side_by_side.py [--steps 20] [--only S1,S4] [--json bench/results_side_by_side.json]
 
-The side-by-side sizes are the ones each `originals/side_by_side/sN.py` runs by default
+The side-by-side sizes are the ones each `sidebyside/sN.py` runs by default
 (small batches or widths where the original's would take minutes per step on a CPU).
 """
 import argparse
@@ -29,7 +29,7 @@ def main():
     parser.add_argument("--json", default=None, help="write the results here")
     args = parser.parse_args()
     quiet_tensorflow()
-    from originals import side_by_side
+    import sidebyside as side_by_side
     programs = args.only.upper().split(",") if args.only else list(side_by_side.PROGRAMS)
     rows = []
     for program in programs:

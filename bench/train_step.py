@@ -103,8 +103,8 @@ def torch_dcgan(batch, repeats):
     DCGAN (`originals/anime_dcgan_torch.py`: model.py and main.py's batch, eager, PyTorch 0.4's
     Adam and BCELoss) on random images, timed in a process of its own (PyTorch and TensorFlow
     never share one) with as many threads as this machine has cores; None without PyTorch."""
-    from originals.side_by_side import MissingExtra
-    from originals.side_by_side._torch import original
+    from sidebyside import MissingExtra
+    from sidebyside._torch import original
     try:
         with original() as child:
             answer = child.call("s2_time", batch=batch, repeats=repeats,
@@ -172,7 +172,7 @@ def main(argv=None):
                         mixed_precision=args.mixed_precision)
     print("Devices: {}; {}".format(", ".join(devices()), startup_line(replicas)))
     print("load average before: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
-    from originals.side_by_side._child import available
+    from sidebyside._child import available
     if args.compare_torch and not available("torch"):
         print("--compare-torch: PyTorch is not installed (pip install -e .[bench]); "
               "comparison skipped", flush=True)

@@ -166,7 +166,7 @@ def wgan_anime():
 
 
 def compare_original():
-    return run("originals.compare")
+    return run("sidebyside.compare")
 
 
 def reproduce():

@@ -2,7 +2,7 @@
 
 Ports section 2 ("GAN生成一维数据") of seed 002, jiweibo's 2017 post: devnag's 2017
 `gan_pytorch.py` with the post's changes (SPEC S4; run as written in
-originals/gaussian_gan_torch.py, beside this port in originals/side_by_side/s4.py). The names and
+originals/gaussian_gan_torch.py, beside this port in sidebyside/s4.py). The names and
 order are the original's: the data and model parameters, get_distribution_sampler,
 get_generator_input_sampler, decorate_with_diffs, get_moments, preprocess (`PREPROCESS`),
 Generator, Discriminator (a Keras functional model each), extract, stats, then the post's

@@ -20,7 +20,7 @@ Deliberate differences (the defaults train what the script trains):
 - Added: losses.csv/png, evolution.gif, the SWD at every save and the end, `--evaluate`.
 - Added: `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.scale).
 Reasons and details: README (S3). `originals/anime_wgan_keras2.py` runs the script in
-Keras 2; `originals.side_by_side.s3` runs the two from the same weights.
+Keras 2; `sidebyside.s3` runs the two from the same weights.
 """
 
 import keras
@@ -62,7 +62,7 @@ def batch_norm(synchronized=False):
 
 def DCGAN_D(isize, nc, ndf, synchronized=False, output_dtype="float32"):
     """`output_dtype`: of the last convolution and the flatten (float32 under mixed
-    precision; None: the global float type, as originals.side_by_side.s3's float64)."""
+    precision; None: the global float type, as sidebyside.s3's float64)."""
     inputs = keras.Input(shape=(isize, isize, nc))
     x = layers.ZeroPadding2D()(inputs)
     x = layers.Conv2D(ndf, kernel_size=4, strides=2, use_bias=False,

@@ -6,7 +6,7 @@ of the versions"): PyTorch for S2, S4 and S5, Keras 2 through `tf-keras` for S3 
 seed's graph code under `tf.compat.v1` for S1 and S6-S8. A module's docstring lists, one line
 each, what had to change for the code to run today and which old behaviour it emulates.
 
-They are not the ports: they exist so that `originals.side_by_side` can run each port beside
+They are not the ports: they exist so that `sidebyside` can run each port beside
 its original from the same start and show that they compute the same numbers. They need the
 optional extra `.[originals]` (torch, tf-keras); nothing in the ports imports them.
 """

@@ -22,7 +22,7 @@ change for it to run today, and the old behaviour emulated, one line each:
   print of the same `D:..., G:...` text; `--pre_train`, which re-initialised the loaded
   models anyway, is left out). utils.py's `creat_gif` and `visualize_loss` are copied in.
 
-`originals.side_by_side.s2` runs `train_batch` beside the port (`keras_models/dcgan.py`).
+`sidebyside.s2` runs `train_batch` beside the port (`keras_models/dcgan.py`).
 """
 import argparse
 import os

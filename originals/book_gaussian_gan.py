@@ -22,7 +22,7 @@ the module the book itself imported. What had to change, one line each:
 
 Nothing else is changed: the unseeded `np.random`, the trainable `tf.Variable(0)` step
 counters (one per optimizer, three schedules), the blocking `plt.show()` of 13 figures and the
-9996-of-10000 points of `_samples` are the book's. `originals.side_by_side.s1` builds `GAN`
+9996-of-10000 points of `_samples` are the book's. `sidebyside.s1` builds `GAN`
 in a graph of its own and runs the statements of `train` step by step beside the port
 (`tf1_compat/gaussian_gan.py`).
 """

@@ -23,7 +23,7 @@ behaviour emulated, one line each:
   programs the same draws) and `main` (the loop, the prints, d.pkl / g.pkl and the
   histogram).
 
-`originals.side_by_side.s4` runs `train_epoch` beside the port (`keras_models/gaussian_gan.py`).
+`sidebyside.s4` runs `train_epoch` beside the port (`keras_models/gaussian_gan.py`).
 """
 import os
 

@@ -21,7 +21,7 @@ the old behaviour emulated, one line each:
 - The body of `fit`'s batch loop after the noise draw ("Train D", "Train G") is the method
   `train_batch`, so the side-by-side can run it with the port's batch and noise.
 
-`originals.side_by_side.s5` runs `train_batch` beside the port (`keras_models/mnist_gan.py`).
+`sidebyside.s5` runs `train_batch` beside the port (`keras_models/mnist_gan.py`).
 """
 import os
 

@@ -12,7 +12,7 @@ Why a process: an original and its port each bring a large native runtime (PyTor
 TensorFlow's, each with its own threads, allocator and compiler stack). In one process they
 can crash each other (PyPI's default PyTorch build segfaults importing triton once
 TensorFlow is loaded), and the originals never ran that way. So nothing here imports
-TensorFlow, and the harness (`originals/side_by_side/_child.py`) never imports torch.
+TensorFlow, and the harness (`sidebyside/_child.py`) never imports torch.
 
 What the rendition prints goes to stderr: stdout carries the answers only.
 """

@@ -1,7 +1,7 @@
 """The PyTorch originals (S2, S4, S5) run for the side-by-side harness, in a process of their own.
 
 `python -m originals.serve originals.torch_replay FOLDER` serves the functions below to the
-harness (`originals/side_by_side/s2.py`, `s4.py`, `s5.py`); each takes a dict of numpy
+harness (`sidebyside/s2.py`, `s4.py`, `s5.py`); each takes a dict of numpy
 arrays and returns one. This process imports PyTorch and the originals, never TensorFlow.
 
 Weights travel in PyTorch's layout under their `state_dict` names, prefixed by the network:

@@ -19,12 +19,12 @@ every 1000 iterations, before the updates, a 4x4 grid of samples with y fixed to
 - As in `originals.wiseodd_gan` (S6): `build_graph` holds the module-level graph statements in
   a `tf.Graph()` of its own (no global `tf.disable_v2_behavior()`), generator and
   discriminator are closures, resource variables instead of reference variables,
-  `read_data_sets` (one-hot labels) stands in for the removed
+  `originals.input_data` (one-hot labels) stands in for the removed
   `tensorflow.examples.tutorials.mnist`, the body of the loop after the sampling is
   `train_iteration`, and `main` runs the whole loop. xavier_init, sample_Z and plot, the same
   code in wiseodd's three files, come from there.
 
-The noise comes from the unseeded global `np.random`, as in the code. `originals.side_by_side.s8`
+The noise comes from the unseeded global `np.random`, as in the code. `sidebyside.s8`
 runs `train_iteration` beside the port (`tf1_compat/mnist_cgan.py`).
 """
 import os
@@ -34,8 +34,9 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 import matplotlib.pyplot as plt
 
+from originals import input_data  # tensorflow.examples.tutorials.mnist's, removed in TF 2
 # the same in wiseodd's three files
-from originals.wiseodd_gan import plot, read_data_sets, sample_Z, xavier_init
+from originals.wiseodd_gan import plot, sample_Z, xavier_init
 
 mb_size = 64
 Z_dim = 100
@@ -117,9 +118,9 @@ def train_iteration(sess, g, mnist):
     return D_loss_curr, G_loss_curr
 
 
-def main(mnist=None, iterations=1000000, out='out/'):
+def main(mnist=None, iterations=1000000, out='out/', data_dir=None):
     if mnist is None:
-        mnist = read_data_sets()
+        mnist = input_data.read_data_sets(data_dir, one_hot=True)
     g = build_graph()
 
     sess = tf.Session(graph=g.graph)

@@ -18,10 +18,11 @@ post's log form, which the code keeps commented out, stays a comment here too. I
   graph, stay module functions.
 - Variables are therefore resource variables instead of TF 1's reference variables. No value
   differs: each `sess.run` reads a variable only for the update that the same run applies.
-- `tensorflow.examples.tutorials.mnist` is gone from TensorFlow 2: `read_data_sets` stands
-  in for `input_data.read_data_sets('../../MNIST_data', one_hot=True)` (the project's loader,
-  the first 5,000 training images held out as TF 1 did, `next_batch` from
-  `gantools.mnist.Batches`, seeded from `np.random`). The data is read in `main`, not at import.
+- `tensorflow.examples.tutorials.mnist` is gone from TensorFlow 2: `originals.input_data` is
+  its reader as TF 1 shipped it (the first 5,000 training images held out, `next_batch`
+  shuffled by the global `numpy.random`), reading `mnist.npz` or the IDX files from
+  `data_dir` (the code's '../../MNIST_data'; default Keras's cache) without downloading. The
+  data is read in `main`, not at import.
 - `tf.initialize_all_variables()` (removed) is `tf.global_variables_initializer()`, built with
   the graph; the positional `sigmoid_cross_entropy_with_logits(logits, labels)` of TF 0.12
   takes keywords (TF >= 1.0 rejects positional arguments).
@@ -29,7 +30,7 @@ post's log form, which the code keeps commented out, stays a comment here too. I
   side-by-side can run it alone; `main` runs the whole loop (`iterations` and the `out`
   folder are arguments with the code's values as defaults).
 
-The noise comes from the unseeded global `np.random`, as in the code. `originals.side_by_side.s6`
+The noise comes from the unseeded global `np.random`, as in the code. `sidebyside.s6`
 runs `train_iteration` beside the port (`tf1_compat/mnist_gan.py`).
 """
 import os
@@ -39,6 +40,8 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 import matplotlib.pyplot as plt
 import matplotlib.gridspec as gridspec
+
+from originals import input_data  # tensorflow.examples.tutorials.mnist's, removed in TF 2
 
 
 def xavier_init(size):
@@ -133,19 +136,6 @@ mb_size = 128
 Z_dim = 100
 
 
-def read_data_sets(data=None, one_hot=True, validation_size=5000):
-    """`mnist` as TF 1's `input_data.read_data_sets(..., one_hot=True)` gave it: `mnist.train`
-    holds the training images after the first `validation_size` as 784 floats in [0, 1] and
-    their labels (one-hot), and `next_batch` shuffles with a seed drawn from `np.random`.
-    `data`: an mnist.npz or IDX folder (default: the Keras cache), see `gantools.mnist`."""
-    from gantools.mnist import Batches, images, load_mnist, one_hot as to_one_hot
-    arrays = load_mnist(data)
-    x = images(arrays.x_train[validation_size:])
-    y = arrays.y_train[validation_size:]
-    return types.SimpleNamespace(train=Batches(x, to_one_hot(y) if one_hot else y,
-                                               seed=int(np.random.randint(2 ** 31))))
-
-
 def train_iteration(sess, g, mnist):
     """The loop's body after the sampling: one D update, one G update, each with new noise."""
     X_mb, _ = mnist.train.next_batch(mb_size)
@@ -156,9 +146,9 @@ def train_iteration(sess, g, mnist):
     return D_loss_curr, G_loss_curr
 
 
-def main(mnist=None, iterations=1000000, out='out/'):
+def main(mnist=None, iterations=1000000, out='out/', data_dir=None):
     if mnist is None:
-        mnist = read_data_sets()
+        mnist = input_data.read_data_sets(data_dir, one_hot=True)
     g = build_graph()
 
     sess = tf.Session(graph=g.graph)

@@ -22,11 +22,12 @@ variables). What had to change or was chosen, one line each:
 - As in `originals.wiseodd_gan` (S6): `build_graph` holds the module-level graph statements in
   a `tf.Graph()` of its own (no global `tf.disable_v2_behavior()`), generator and
   discriminator are closures, resource variables instead of reference variables,
-  `read_data_sets` stands in for the removed `tensorflow.examples.tutorials.mnist`, the
+  `originals.input_data` stands in for the removed
+  `tensorflow.examples.tutorials.mnist`, the
   body of the loop is `train_iteration`, and `main` runs the whole loop. xavier_init, plot
   and sample_z (S6's sample_Z), the same code in wiseodd's three files, come from there.
 
-The noise comes from the unseeded global `np.random`, as in the code. `originals.side_by_side.s7`
+The noise comes from the unseeded global `np.random`, as in the code. `sidebyside.s7`
 runs `train_iteration` beside the port (`tf1_compat/mnist_wgan.py`).
 """
 import os
@@ -35,8 +36,9 @@ import types
 import tensorflow.compat.v1 as tf
 import matplotlib.pyplot as plt
 
+from originals import input_data  # tensorflow.examples.tutorials.mnist's, removed in TF 2
 # the same in wiseodd's three files (sample_z is sample_Z under this file's name)
-from originals.wiseodd_gan import plot, read_data_sets, sample_Z as sample_z, xavier_init
+from originals.wiseodd_gan import plot, sample_Z as sample_z, xavier_init
 
 mb_size = 32
 X_dim = 784
@@ -114,9 +116,9 @@ def train_iteration(sess, g, mnist):
     return D_loss_curr, G_loss_curr
 
 
-def main(mnist=None, iterations=1000000, out='out/'):
+def main(mnist=None, iterations=1000000, out='out/', data_dir=None):
     if mnist is None:
-        mnist = read_data_sets()
+        mnist = input_data.read_data_sets(data_dir, one_hot=True)
     g = build_graph()
 
     sess = tf.Session(graph=g.graph)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Run a port beside the reference rendition of its original and compare them.
 
-The program is originals/compare.py; `--help` lists its flags. Needs the optional extra
+The program is sidebyside/compare.py; `--help` lists its flags. Needs the optional extra
 .[originals] (torch, tf-keras).
 """
 import sys

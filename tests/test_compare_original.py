@@ -1,4 +1,4 @@
-"""scripts/compare_original.py (originals/compare.py): the table, compare.png, --json, the
+"""scripts/compare_original.py (sidebyside/compare.py): the table, compare.png, --json, the
 exit codes. The side-by-side runs themselves are tested in tests/test_side_by_side_*.py."""
 import json
 
@@ -7,8 +7,8 @@ import pytest
 
 from conftest import run_script
 from gantools.cli import UsageError
-from originals import compare
-from originals.side_by_side import MissingExtra, SideBySide
+from sidebyside import compare
+from sidebyside import MissingExtra, SideBySide
 
 
 def fake_result(agree=True):

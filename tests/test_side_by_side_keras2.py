@@ -1,6 +1,6 @@
 """S3 and S9 beside their originals in Keras 2 (tf_keras): the reference renditions
 (originals/anime_wgan_keras2.py, originals/sine_gan_keras2.py) and the side-by-side runs
-(originals/side_by_side/s3.py, s9.py)."""
+(sidebyside/s3.py, s9.py)."""
 import numpy as np
 import pytest
 
@@ -13,7 +13,7 @@ from conftest import make_faces  # noqa: E402
 from gantools.losses import keras2_binary_crossentropy  # noqa: E402
 from originals import anime_wgan_keras2 as wgan_keras2  # noqa: E402
 from originals import sine_gan_keras2 as sine_keras2  # noqa: E402
-from originals.side_by_side import s3, s9  # noqa: E402
+from sidebyside import s3, s9  # noqa: E402
 
 
 # -- S9: the post's code in Keras 2 ------------------------------------------------------------

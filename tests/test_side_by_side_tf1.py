@@ -3,13 +3,13 @@ initial weights, batches and noise give the same losses and weights, a changed
 hyper-parameter of the port shows, and the originals run as their documents have them.
 
 These need only TensorFlow, so they always run; they go through the same interface as the
-side-by-side tests that need the optional extra (`originals.side_by_side.run`, skipped on
+side-by-side tests that need the optional extra (`sidebyside.run`, skipped on
 MissingExtra)."""
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from originals import side_by_side as sbs
+import sidebyside as sbs
 
 
 def side_by_side(program, **kwargs):
@@ -146,11 +146,13 @@ def test_wiseodd_programs_run_their_loop(tmp_path, capsys, name, first_line):
     module = importlib.import_module(f"originals.{name}")
     x, y = sbs.synthetic_mnist(200, seed=5)
     write_npz(tmp_path / "mnist.npz", x, y, x[:10], y[:10])
-    mnist = module.read_data_sets(tmp_path / "mnist.npz", validation_size=0)
+    from originals import input_data  # TF 1's reader, as the code's read_data_sets
+    mnist = input_data.read_data_sets(str(tmp_path), one_hot=True, validation_size=0)
     assert mnist.train.images.shape == (200, 784) and mnist.train.labels.shape == (200, 10)
     sess, g = module.main(mnist, iterations=2, out=str(tmp_path / "out"))
     sess.close()
     assert capsys.readouterr().out.startswith(first_line)
     assert (tmp_path / "out" / "000.png").read_bytes()[:4] == b"\x89PNG"
-    assert mnist.train.position == module.mb_size * (10 if name == "wiseodd_wgan" else 2)
+    consumed = mnist.train.epochs_completed * 200 + mnist.train._index_in_epoch
+    assert consumed == module.mb_size * (10 if name == "wiseodd_wgan" else 2)
     assert tf.executing_eagerly()

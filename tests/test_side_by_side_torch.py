@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from originals.side_by_side._child import available
+from sidebyside._child import available
 
 if not available("torch"):
     pytest.skip("PyTorch is not installed (the optional extra .[originals])",
@@ -18,9 +18,9 @@ if not available("torch"):
 
 import keras  # noqa: E402
 
-from originals.side_by_side import run  # noqa: E402
-from originals.side_by_side._child import ChildFailed  # noqa: E402
-from originals.side_by_side._torch import (adam_step_bound, keras_to_torch,  # noqa: E402
+from sidebyside import run  # noqa: E402
+from sidebyside._child import ChildFailed  # noqa: E402
+from sidebyside._torch import (adam_step_bound, keras_to_torch,  # noqa: E402
                                            original, torch_to_keras)
 
 STEPS = 20
@@ -132,7 +132,7 @@ def test_s4_runs_its_original_in_another_process_and_notices_a_changed_rate():
 
 @pytest.mark.parametrize("steps", [5, pytest.param(STEPS, marks=pytest.mark.slow)])
 def test_dcgan_port_and_original_agree_step_by_step(steps):
-    """Batch 4 (main.py: 64); each step from the port's state (originals/side_by_side/s2.py
+    """Batch 4 (main.py: 64); each step from the port's state (sidebyside/s2.py
     says why); the JPEG files are decoded to the same pixels by both. 5 steps in the
     default suite, 20 in the slow one (CI runs both)."""
     result = run("S2", steps=steps)

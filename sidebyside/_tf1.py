@@ -9,8 +9,12 @@ global RNG for the original (and puts its state back afterwards), and the port g
 `np.random.RandomState(seed)`: the global functions are methods of one `RandomState`, so two
 programs that make the same calls in the same order get the same arrays, the same noise fed to
 the same placeholders. `same_rng_state` then checks that both consumed exactly the same draws.
-The MNIST batches come from two `gantools.mnist.Batches` readers on the same images with the
-same seed (the original's with one-hot labels, as `read_data_sets(..., one_hot=True)`).
+The MNIST batches: both sides get the same uint8 images and labels and make their batches
+with their own reader, the port with `gantools.mnist.Batches` on its `images()`, the original
+with TF 1's `DataSet` (`originals/input_data.py`, one-hot labels, its own scaling). The order
+of each epoch is the harness's (`Orders`): the port's reader gets it as its epoch order, the
+original's in place of the `numpy.random.shuffle` its `next_batch` calls, so that the
+original's global RNG draws only the noise, as the port's RandomState does.
 """
 import contextlib
 import types
@@ -19,19 +23,49 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from gantools.mnist import Batches, Mnist, images, load_mnist, one_hot
-from originals.side_by_side import SideBySide, StepTimer, synthetic_mnist, weight_deltas
+from gantools.mnist import Batches, Mnist, images, load_mnist
+from originals import input_data
+from sidebyside import SideBySide, StepTimer, synthetic_mnist, weight_deltas
 
 
 @contextlib.contextmanager
-def global_numpy_rng(seed):
-    """np.random seeded with `seed` inside the block; its previous state restored after."""
-    saved = np.random.get_state()
+def global_numpy_rng(seed, orders=None):
+    """np.random seeded with `seed` inside the block; its previous state restored after.
+    With `orders`, np.random.shuffle gives TF 1's `next_batch` the harness's epoch orders
+    instead of drawing (see `Orders.shuffle`)."""
+    saved, shuffle = np.random.get_state(), np.random.shuffle
     np.random.seed(seed)
+    if orders is not None:
+        np.random.shuffle = orders.shuffle
     try:
         yield
     finally:
         np.random.set_state(saved)
+        np.random.shuffle = shuffle
+
+
+class Orders:
+    """The order of each epoch's examples, drawn by the harness (`absolute(epoch)`, which the
+    port's `Batches` takes as its epoch order). TF 1's `next_batch` shuffles its current
+    arrangement in place at every epoch: `shuffle(perm)` hands it the permutation of the
+    current arrangement that gives the next epoch's order."""
+
+    def __init__(self, n, seed):
+        self.n, self.rng, self.orders = n, np.random.default_rng([seed, 2]), []
+        self.current, self.epoch = np.arange(n), 0
+
+    def absolute(self, epoch):
+        while len(self.orders) <= epoch:
+            self.orders.append(self.rng.permutation(self.n))
+        return self.orders[epoch]
+
+    def shuffle(self, perm):
+        assert len(perm) == self.n
+        target = self.absolute(self.epoch)
+        position = np.empty(self.n, int)
+        position[self.current] = np.arange(self.n)
+        perm[:] = position[target]   # current[perm] == target
+        self.current, self.epoch = target, self.epoch + 1
 
 
 def rng_state(rng=None):
@@ -80,8 +114,8 @@ def split_overrides(port_overrides, known):
 
 
 def mnist_arrays(data_mnist=None, n_synthetic=640, seed=0):
-    """(images float32 (N, 784) in [0, 1], labels uint8 (N,)), as the graph-mode programs read
-    MNIST. `data_mnist`: None (the synthetic set), a path to an mnist.npz or IDX folder (read
+    """(images uint8 (N, 28, 28), labels uint8 (N,)) for the graph-mode programs.
+    `data_mnist`: None (the synthetic set), a path to an mnist.npz or IDX folder (read
     with `gantools.mnist.load_mnist`; the training images after the first 5,000, as
     `read_data_sets` kept them), a `gantools.mnist.Mnist`, or a pair (uint8 images, labels)."""
     if data_mnist is None:
@@ -94,7 +128,7 @@ def mnist_arrays(data_mnist=None, n_synthetic=640, seed=0):
         x, y = data_mnist.x_train, data_mnist.y_train
     else:
         x, y = data_mnist
-    return images(np.asarray(x)), np.asarray(y)
+    return np.asarray(x), np.asarray(y)
 
 
 def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
@@ -118,7 +152,7 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
     arguments = dict(mb_size=settings.batch_size, learning_rate=settings.learning_rate)
     arguments.update(overrides)
     port = port_class(seed=seed, **arguments)
-    images, labels = mnist_arrays(data_mnist, seed=seed)
+    x, labels = mnist_arrays(data_mnist, seed=seed)
     port_vars = port.theta_D + port.theta_G
     names = [v.op.name for v in port_vars]
 
@@ -129,8 +163,9 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
         originals = {}
         for name, iteration in (variants or {"code": reference.train_iteration}).items():
             originals[name] = _run_original(reference, iteration, port_session, port_vars,
-                                            names, images, labels, steps, seed, inspect)
-        port_batches = Batches(images, labels, seed)
+                                            names, x, labels, steps, seed, inspect)
+        port_batches = Batches(images(x), labels, seed)  # the port's reader and scaling
+        port_batches._order = Orders(len(x), seed).absolute  # the harness's epoch orders
         port_rng = np.random.RandomState(seed)
         port_losses, port_timer = [], StepTimer()
         with port.graph.as_default():
@@ -148,23 +183,24 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
         loss_names=["D_loss", "G_loss"], port_losses=np.asarray(port_losses, np.float64),
         port_weights=port_weights, port_step_ms=port_timer.ms, port_slots=port_slots,
         examples=port_batches.position, overrides=overrides, original=originals,
-        data="synthetic ({} images)".format(len(images)) if data_mnist is None
-        else "{} images of {}".format(len(images), data_mnist))
+        data="synthetic ({} images)".format(len(x)) if data_mnist is None
+        else "{} images of {}".format(len(x), data_mnist))
 
 
-def _run_original(reference, iteration, port_session, port_vars, names, images, labels,
+def _run_original(reference, iteration, port_session, port_vars, names, x, labels,
                   steps, seed, inspect):
     g = reference.build_graph()
     ref_vars = g.theta_D + g.theta_G
-    # read_data_sets(..., one_hot=True): the same images in the same order, one-hot labels
-    mnist = types.SimpleNamespace(train=Batches(images, one_hot(labels), seed))
+    # read_data_sets(..., one_hot=True)'s training set: TF 1's DataSet on the same images
+    mnist = types.SimpleNamespace(train=input_data.DataSet(x, labels, one_hot=True))
+    orders = Orders(len(x), seed)
     session = tf.Session(graph=g.graph)  # not entered: it would become the default graph
     try:
         session.run(g.init)
         copy_variables(port_session, port_vars, session, ref_vars)
         slots = _slot_values(g.graph, session)
         losses, timer, inspected = [], StepTimer(), []
-        with g.graph.as_default(), global_numpy_rng(seed):
+        with g.graph.as_default(), global_numpy_rng(seed, orders):
             for _ in range(steps):
                 with timer:
                     losses.append(iteration(session, g, mnist))
@@ -176,7 +212,7 @@ def _run_original(reference, iteration, port_session, port_vars, names, images, 
         session.close()
     return dict(losses=np.asarray(losses, np.float64), weights=weights, step_ms=timer.ms,
                 slots=slots, inspected=inspected, rng_state=state,
-                examples=mnist.train.position)
+                examples=mnist.train.epochs_completed * len(x) + mnist.train._index_in_epoch)
 
 
 def _slot_values(graph, session):
@@ -192,8 +228,8 @@ def mnist_notes(measured, variant="code"):
     """The notes every MNIST side-by-side reports, for the original's `variant`."""
     original = measured["original"][variant]
     notes = [
-        "data: {}; both read {} examples from next_batch readers on the same images with "
-        "the same seed: {}".format(
+        "data: {}; both read {} examples, each with its own next_batch reader and scaling, "
+        "on the same images in the harness's epoch orders: {}".format(
             measured["data"], measured["examples"],
             "the same batches" if original["same_batches"] else "DIFFERENT counts"),
         "noise: the original's np.random seeded with the seed and the port's RandomState "

@@ -7,7 +7,7 @@ its labels (one-hot for the original, as `read_data_sets(..., one_hot=True)` gav
 digit labels that the port one-hots itself) and **one** Z_sample for the D and the G update.
 The original runs its `train_iteration` with its noise from `np.random` seeded with `seed`,
 the port its `train_step` with `np.random.RandomState(seed)` (see
-`originals.side_by_side._tf1`); if either drew a second Z for the G update the RNG states
+`sidebyside._tf1`); if either drew a second Z for the G update the RNG states
 after the run would differ.
 
 Not compared: the sample grids of the digit 7 (the original draws their noise from the
@@ -15,7 +15,7 @@ training stream, the port from a stream of its own), and the port's additions (`
 the label accuracy).
 """
 from originals import wiseodd_cgan as original
-from originals.side_by_side._tf1 import mnist_side_by_side, side_by_side
+from sidebyside._tf1 import mnist_side_by_side, side_by_side
 from tf1_compat import mnist_cgan as port
 
 TOLERANCES = (1e-5, 1e-5, (

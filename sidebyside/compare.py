@@ -2,7 +2,7 @@
 
     compare_original.py S4 --steps 20 --json s4.json
 
-runs `originals.side_by_side.run(PROGRAM, steps)`: the port and the reference rendition of
+runs `sidebyside.run(PROGRAM, steps)`: the port and the reference rendition of
 its original start from the same initial weights and consume the same batches and noise.
 It prints the per-step losses of each, the largest weight difference and the time per step
 of each, writes `compare.png` (both loss curves on one plot) into --out, and with --json one
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from gantools.cli import ArgumentParser, UsageError, non_negative_int, positive_int
-from originals import side_by_side
-from originals.side_by_side import PROGRAMS, MissingExtra
+import sidebyside as side_by_side
+from sidebyside import PROGRAMS, MissingExtra
 
 MNIST_PROGRAMS = {"S5", "S6", "S7", "S8"}
 FACE_PROGRAMS = {"S2", "S3"}

@@ -43,8 +43,8 @@ from pathlib import Path
 
 import numpy as np
 
-from originals.side_by_side import SideBySide, StepTimer, load_faces, weight_deltas
-from originals.side_by_side._torch import (keras_to_torch, original, same_state,
+from sidebyside import SideBySide, StepTimer, load_faces, weight_deltas
+from sidebyside._torch import (keras_to_torch, original, same_state,
                                            step_tolerances, torch_to_keras, twin_generator)
 
 BATCH = 4          # small for a fast test (main.py: 64); the step does not depend on it

@@ -6,7 +6,7 @@ theta_G; the original's variables have no names). Then both run `steps` iteratio
 original's loop body, one D update on a batch of 128 with new noise and one G update with new
 noise: the original's `train_iteration`, with its noise from `np.random` seeded with `seed`,
 and the port's `train_step` with `np.random.RandomState(seed)` and a `next_batch` reader on the
-same images with the same seed (see `originals.side_by_side._tf1`). Both use the sigmoid
+same images with the same seed (see `sidebyside._tf1`). Both use the sigmoid
 cross-entropy on the logits, the loss the code runs (the post shows the log form, commented
 out in the code).
 
@@ -14,7 +14,7 @@ Not compared: the sample grids (the original draws their noise from the training
 port from a stream of its own).
 """
 from originals import wiseodd_gan as original
-from originals.side_by_side._tf1 import mnist_side_by_side, side_by_side
+from sidebyside._tf1 import mnist_side_by_side, side_by_side
 from tf1_compat import mnist_gan as port
 
 TOLERANCES = (1e-5, 1e-5, (

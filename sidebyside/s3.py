@@ -2,7 +2,9 @@
 (`originals.anime_wgan_keras2`, tf_keras in a graph and session of its own).
 
 The port is built (seeded with `seed`) and its initial weights are copied into the
-reference. Every step is one generator step of each: the port's compiled `train_step`
+reference. Both get the sizes of the run (nz, ngf, ndf); every other hyper-parameter
+(learning rates, clamp, RMSprop's epsilon) is each side's own default, so a changed default
+of the port shows. Every step is one generator step of each: the port's compiled `train_step`
 (n_critic critic updates, each followed by the clamp, then one generator update) and one
 step of the script's loop (`original.train`). Both get the same real batches: consecutive
 images of `data_faces` (uint8, N x 96 x 96 x 3, or a folder of images; a synthetic set
@@ -35,7 +37,7 @@ import contextlib
 
 import numpy as np
 
-from originals.side_by_side import SideBySide, StepTimer, load_faces, require, weight_deltas
+from sidebyside import SideBySide, StepTimer, load_faces, require, weight_deltas
 
 LOSS_NAMES = ["loss_d", "loss_g", "loss_d_real", "loss_d_fake"]
 OVERRIDES = ("lrD", "lrG", "clamp", "rmsprop_epsilon")
@@ -105,13 +107,13 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     if unknown:
         raise ValueError(f"S3 port_overrides: unknown {sorted(unknown)}; known: {OVERRIDES}")
     faces = load_faces(data_faces, seed, steps * n_critic * batch_size)
-    settings = dict(nz=nz, ngf=ngf, ndf=ndf, lrD=port.lrD, lrG=port.lrG,
-                    clamp=(port.clamp_lower, port.clamp_upper), rmsprop_epsilon=1e-8)
+    # the sizes of this run for both; every other hyper-parameter is each side's own default
+    sizes = dict(nz=nz, ngf=ngf, ndf=ndf)
     keras.utils.set_random_seed(seed)
     with floatx(dtype):
         gan = port.WGAN(seed=seed, batch_size=batch_size, n_critic=n_critic,
-                        output_dtype=None, **dict(settings, **overrides))
-        reference = original.WGANKeras2(**settings)
+                        output_dtype=None, **sizes, **overrides)
+        reference = original.WGANKeras2(**sizes)
     initial = gan.netD.get_weights(), gan.netG.get_weights()  # eagerly, outside its graph
     with reference.context():
         reference.netD.set_weights(initial[0])

@@ -16,7 +16,7 @@ Handled differences, in `notes`:
 """
 import numpy as np
 
-from originals.side_by_side import SideBySide, StepTimer, require, weight_deltas
+from sidebyside import SideBySide, StepTimer, require, weight_deltas
 
 LOSS_NAMES = ["d_loss", "g_loss"]
 OVERRIDES = ("lr_generator", "lr_discriminator", "adam_epsilon", "loss")

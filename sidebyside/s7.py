@@ -7,7 +7,7 @@ theta_G). Then both run `steps` iterations of 5 critic updates (each a batch of 
 noise, then the clipping to [-0.01, 0.01]) and one G update (new noise), the original with
 its noise from `np.random` seeded with `seed`, the port with `np.random.RandomState(seed)`
 and a `next_batch` reader on the same images with the same seed (see
-`originals.side_by_side._tf1`). Both use `tf.compat.v1.train.RMSPropOptimizer`, TF 1's
+`sidebyside._tf1`). Both use `tf.compat.v1.train.RMSPropOptimizer`, TF 1's
 optimiser, whose mean-square accumulators start at ones (checked in both graphs after
 initialisation; a note reports it).
 
@@ -32,7 +32,7 @@ training stream, the port from a stream of its own).
 import numpy as np
 
 from originals import wiseodd_wgan as original
-from originals.side_by_side._tf1 import mnist_side_by_side, side_by_side
+from sidebyside._tf1 import mnist_side_by_side, side_by_side
 from tf1_compat import mnist_wgan as port
 
 CLIP_ORDERS = ("after_update", "same_run")

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from originals.side_by_side import SideBySide, StepTimer, synthetic_mnist, weight_deltas
-from originals.side_by_side._torch import (BCE_NOTE, free_running_tolerances, original,
+from sidebyside import SideBySide, StepTimer, synthetic_mnist, weight_deltas
+from sidebyside._torch import (BCE_NOTE, free_running_tolerances, original,
                                            step_ms)
-from originals.side_by_side.s4 import compared, dense_weights
+from sidebyside.s4 import compared, dense_weights
 
 LOSS_NAMES = ["d_real_error", "d_fake_error", "g_error"]
 

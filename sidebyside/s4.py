@@ -12,8 +12,8 @@ and biases go to the original's Linear layers (weight = kernel transposed).
 """
 import numpy as np
 
-from originals.side_by_side import SideBySide, StepTimer, weight_deltas
-from originals.side_by_side._torch import (BCE_NOTE, free_running_tolerances, keras_to_torch,
+from sidebyside import SideBySide, StepTimer, weight_deltas
+from sidebyside._torch import (BCE_NOTE, free_running_tolerances, keras_to_torch,
                                            original, same_state, step_ms, torch_to_keras,
                                            twin_generator)
 

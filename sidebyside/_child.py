@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from originals.side_by_side import EXTRA_HINT, MissingExtra
+from sidebyside import EXTRA_HINT, MissingExtra
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout, so the child finds `originals`
+ROOT = Path(__file__).resolve().parents[1]  # the checkout, so the child finds `originals`
 
 
 class ChildFailed(RuntimeError):

@@ -19,8 +19,8 @@ import tensorflow.compat.v1 as tf
 from scipy.stats import norm
 
 from originals import book_gaussian_gan as book
-from originals.side_by_side import SideBySide, StepTimer, weight_deltas
-from originals.side_by_side._tf1 import (copy_variables, global_numpy_rng, rng_state,
+from sidebyside import SideBySide, StepTimer, weight_deltas
+from sidebyside._tf1 import (copy_variables, global_numpy_rng, rng_state,
                                          same_rng_state, split_overrides, values_by_name)
 from tf1_compat import gaussian_gan as port_module
 

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from originals.side_by_side._child import Original
+from sidebyside._child import Original
 
 
 def original():
