@@ -67,11 +67,16 @@ class SideBySide:
     update_gaps: dict = None
     update_tolerance: float = None
     parted: int = None            # S2: weights parted by more than lr / 2 at a step, at most
+    pretrain_losses: tuple = None  # S9: (port, original) loss of the pretraining epoch
 
     @property
     def max_abs_loss_delta(self):
-        return float(np.max(np.abs(np.asarray(self.port_losses, np.float64)
-                                   - np.asarray(self.original_losses, np.float64))))
+        """The largest difference of a loss at a step (the pretraining's loss included)."""
+        pretrain = (abs(self.pretrain_losses[0] - self.pretrain_losses[1])
+                    if self.pretrain_losses else 0.0)
+        return float(max(np.max(np.abs(np.asarray(self.port_losses, np.float64)
+                                       - np.asarray(self.original_losses, np.float64))),
+                         pretrain))
 
     @property
     def max_abs_weight_delta(self):
@@ -97,7 +102,9 @@ class SideBySide:
                 "original_losses": np.asarray(self.original_losses).tolist(),
                 "weight_deltas": {k: float(v) for k, v in self.weight_deltas.items()},
                 "update_gaps": self.update_gaps, "update_tolerance": self.update_tolerance,
-                "parted": self.parted, "notes": list(self.notes)}
+                "parted": self.parted,
+                "pretrain_losses": list(self.pretrain_losses) if self.pretrain_losses else None,
+                "notes": list(self.notes)}
 
 
 def run(program, steps=20, **kwargs):

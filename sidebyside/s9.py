@@ -2,17 +2,19 @@
 (`originals.sine_gan_keras2`, tf_keras).
 
 Both sides are built (the port seeded with `seed`), the port's initial weights are copied
-into the reference, and every step runs one epoch of each side's own `train` (a D step on
-n real and n generated curves, then a chained step on n noise vectors), each side drawing
-its curves and noise from its own `np.random.default_rng(seed)`: the same draws in the same
-order. Each side's G makes its own fakes from that noise.
+into the reference, each side runs its own `pretrain` (one epoch of `D.fit` on n real and n
+generated curves, batches of 32), then every step runs one epoch of each side's own
+`train` (a D step on n real and n generated curves, then a chained step on n noise vectors),
+each side drawing its curves and noise from its own `np.random.default_rng(seed)`: the same
+draws in the same order. Each side's G makes its own fakes from that noise.
 
 Handled differences, in `notes`:
 - Dropout: tf_keras draws its masks from its own random generator. The reference's Dropout
   is given the port's mask stream instead (`PortDropoutMasks`: Keras 3's stateless dropout
   with the seeds of the port layer's SeedGenerator), so both drop the same units.
-- `pretrain` is not run: its `D.fit` shuffles the 2n curves with each framework's own
-  random generator. Its update is the same D step as `train`'s, on batches of 32.
+- `pretrain`'s `D.fit` would shuffle the 2n curves with each framework's own random
+  generator; both sides' `D.fit` get the harness's permutation instead (`InOrder`: the
+  curves permuted, then `shuffle=False`), and train quietly (`verbose=0`).
 """
 import numpy as np
 
@@ -50,6 +52,18 @@ class PortDropoutMasks:
                                                     seed=seed)
 
 
+class InOrder:
+    """Stands in for a model's `fit`: the same call on X and y permuted by `order`, unshuffled
+    and quiet, so that both frameworks' D.fit see the batches in the harness's order."""
+
+    def __init__(self, model, order):
+        self.fit, self.order = model.fit, order
+
+    def __call__(self, X, y, **kwargs):
+        assert len(X) == len(self.order)
+        return self.fit(X[self.order], y[self.order], **dict(kwargs, shuffle=False, verbose=0))
+
+
 def build_port(port, noise_dim, overrides):
     """port.build_models(noise_dim), with a hyper-parameter in `overrides` changed:
     lr_generator / lr_discriminator (get_generative's / get_discriminative's lr),
@@ -83,9 +97,10 @@ def named_weights(G, D, names=None):
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
-        n_samples=10000, noise_dim=10):
-    """`steps` epochs of each side's `train`, `n_samples` real curves per D step (the
-    post's 10,000 by default; fewer for a quick run, the same on both sides)."""
+        n_samples=10000, noise_dim=10, pretrain=True):
+    """Each side's `pretrain` (unless `pretrain=False`), then `steps` epochs of each side's
+    `train`, `n_samples` real curves per D step (the post's 10,000 by default; fewer for a
+    quick run, the same on both sides)."""
     require("tf_keras")
     import keras
     from gantools.rundir import seed_everything
@@ -104,6 +119,17 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     port_rng, original_rng = np.random.default_rng(seed), np.random.default_rng(seed)
     port_timer, original_timer = StepTimer(), StepTimer()
     port_losses, original_losses = [], []
+    pretrained = None
+    if pretrain:
+        order = np.random.default_rng([seed, 3]).permutation(2 * n_samples)
+        fits = D.fit, D_ref.fit
+        D.fit, D_ref.fit = InOrder(D, order), InOrder(D_ref, order)
+        try:
+            port_loss = port.pretrain(G, D, noise_dim, n_samples, rng=port_rng, verbose=0)
+            history = original.pretrain(G_ref, D_ref, noise_dim, n_samples, rng=original_rng)
+        finally:
+            D.fit, D_ref.fit = fits
+        pretrained = (port_loss, history.history["loss"][-1])
     for step in range(steps):
         with port_timer:
             d_loss, g_loss = port.train_epoch(GAN, G, D, n_samples, noise_dim, port_rng)
@@ -115,6 +141,9 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
         original_losses.append([d_loss[0], g_loss[0]])
 
     port_weights = named_weights(G, D)
+    notes = ([f"pretrain (D.fit, one epoch, batches of 32, the harness's order): loss "
+              f"{pretrained[0]:.6g} (port), {pretrained[1]:.6g} (original)"]
+             if pretrain else ["pretrain not run (pretrain=False)"])
     return SideBySide(
         program="S9", steps=steps, loss_names=list(LOSS_NAMES),
         port_losses=np.array(port_losses, np.float64),
@@ -122,10 +151,9 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
         weight_deltas=weight_deltas(port_weights, named_weights(G_ref, D_ref, list(port_weights))),
         port_step_ms=port_timer.ms, original_step_ms=original_timer.ms,
         loss_tolerance=LOSS_TOLERANCE, weight_tolerance=WEIGHT_TOLERANCE,
-        tolerance_reason=TOLERANCE_REASON,
-        notes=["the reference's Dropout draws the port's masks (PortDropoutMasks); tf_keras "
-               "would draw its own",
-               "pretrain is not run: D.fit shuffles with each framework's own generator; "
-               "both start from the port's initial weights",
-               f"{n_samples} real and {n_samples} generated curves per D step, "
-               f"{n_samples} noise vectors per chained step"])
+        tolerance_reason=TOLERANCE_REASON, pretrain_losses=pretrained,
+        notes=notes + [
+            "the reference's Dropout draws the port's masks (PortDropoutMasks); tf_keras "
+            "would draw its own",
+            f"{n_samples} real and {n_samples} generated curves per D step, "
+            f"{n_samples} noise vectors per chained step"])
