@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from gantools.mnist import Batches, Mnist, images, load_mnist
+from gantools.mnist import Mnist, load_mnist
 from originals import input_data
 from sidebyside import SideBySide, StepTimer, synthetic_mnist, weight_deltas
+from tf1_compat import mnist_training
 
 
 @contextlib.contextmanager
@@ -164,7 +165,8 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
         for name, iteration in (variants or {"code": reference.train_iteration}).items():
             originals[name] = _run_original(reference, iteration, port_session, port_vars,
                                             names, x, labels, steps, seed, inspect)
-        port_batches = Batches(images(x), labels, seed)  # the port's reader and scaling
+        # the port's reader and scaling, as its program builds them
+        port_batches = mnist_training.Batches(mnist_training.images(x), labels, seed)
         port_batches._order = Orders(len(x), seed).absolute  # the harness's epoch orders
         port_rng = np.random.RandomState(seed)
         port_losses, port_timer = [], StepTimer()
