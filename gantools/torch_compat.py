@@ -4,6 +4,7 @@
 - `BatchNorm2d`: Keras's BatchNormalization computing what PyTorch's BatchNorm2d computes in
   training mode (S2).
 - `torch_bce`: PyTorch's BCELoss, forward and backward (S2).
+- `era_bce`: PyTorch 0.2-0.4.0's BCELoss (THNN's BCECriterion), forward and backward (S4, S5).
 
 `torch_bce(probabilities, targets)` is today's PyTorch `nn.BCELoss()` (mean reduction) on
 probabilities, with its forward and its backward:
@@ -106,3 +107,49 @@ def torch_bce(probabilities, targets):
     probabilities = tf.convert_to_tensor(probabilities)
     targets = tf.cast(tf.broadcast_to(targets, tf.shape(probabilities)), probabilities.dtype)
     return _bce()(probabilities, targets)
+
+
+@functools.cache
+def _era_bce():
+
+    @tf.custom_gradient
+    def bce(p, t):
+        eps = TORCH_BCE_EPSILON
+        n = tf.cast(tf.size(p), p.dtype)
+        loss = -tf.reduce_sum(tf.math.log(p + eps) * t
+                              + tf.math.log(1.0 - p + eps) * (1.0 - t)) / n
+
+        def grad(upstream):
+            dp = -(t - p) / ((1.0 - p + eps) * (p + eps)) / n
+            return upstream * dp, tf.zeros_like(t)
+
+        return loss, grad
+    return bce
+
+
+def era_bce(probabilities, targets):
+    """PyTorch 0.2-0.4.0's BCELoss (mean) between probabilities and targets (broadcast to
+    them), THNN's BCECriterion: -mean(t log(p + 1e-12) + (1 - t) log(1 - p + 1e-12)), with the
+    gradient -(t - p) / ((1 - p + 1e-12)(p + 1e-12)) / N. The loss of a saturated D stops at
+    27.6 and its gradient through the sigmoid vanishes (Keras's loss from the logit keeps
+    growing, its gradient stays 1)."""
+    probabilities = tf.convert_to_tensor(probabilities)
+    targets = tf.cast(tf.broadcast_to(targets, tf.shape(probabilities)), probabilities.dtype)
+    return _era_bce()(probabilities, targets)
+
+
+def criterion(name):
+    """The BCE criterion(target, probabilities) of a PyTorch port's `--bce`: 'era', PyTorch
+    0.2's (`era_bce`; what the posts ran), or 'logits', Keras's (exact from D's logit)."""
+    if name == 'era':
+        return lambda target, probabilities: era_bce(probabilities, target)
+    if name == 'logits':
+        return keras.losses.BinaryCrossentropy()
+    raise ValueError(f"bce: {name!r}; 'era' or 'logits'")
+
+
+BCE_CHOICES = ('era', 'logits')
+BCE_HELP = ("the binary cross-entropy: era, PyTorch 0.2's BCELoss on D's probability "
+            "(log(p + 1e-12), as the post ran it); logits, Keras's, exact from D's logit "
+            "(the same until D saturates; there the post's loss stops at 27.6 and its "
+            "gradient vanishes)")

@@ -12,14 +12,14 @@ Deliberate differences (the defaults compute what the post computes):
 - Dense layers initialised as PyTorch's nn.Linear (gantools.torch_compat.torch_linear).
 - One epoch is one compiled tf.function; its samplers draw from a seeded tf.random.Generator
   (the post: np.random and torch.rand), which the checkpoint holds.
-- BCE is Keras's, exact from the sigmoid's logit; PyTorch 0.2's took log(p + 1e-12): the same
-  until D saturates (|logit| above about 17). Targets are shaped (1, 1) like D's output.
+- BCE is PyTorch 0.2's (era_bce: log(p + 1e-12) on D's probability), written out; targets are
+  shaped (1, 1) like D's output. Opt-in: --bce logits, Keras's, exact from D's logit.
 - Adam's epsilon is PyTorch's 1e-8 (Keras: 1e-7), added before the bias correction as then.
 - The seed's `self.dim = dim` (a NameError) is dropped.
 - Frames, histogram.png and metrics.json use one fixed draw of U[0, 1) noise, apart from the
   training stream (the post drew fresh noise once, at the end).
 - d.pkl / g.pkl are d.weights.h5 / g.weights.h5; plt.show() is histogram.png.
-- Opt-in: --preprocess raw|diffs|moments (devnag's other inputs), --d-steps, --g-steps.
+- Opt-in: --preprocess raw|diffs|moments (devnag's other inputs), --d-steps, --g-steps, --bce.
 
 `--variant stable` (issue 14; not the post's program; the default is unchanged): D sees each
 set sorted; gradient penalties on D at the real and the generated sets (R1 and R2, weight 10
@@ -36,7 +36,7 @@ from gantools.cli import positive_float, positive_int
 from gantools.metrics import distribution_metrics
 from gantools.rundir import read_losses
 from gantools.schedules import LateDecay
-from gantools.torch_compat import torch_linear
+from gantools.torch_compat import BCE_CHOICES, BCE_HELP, criterion, torch_linear
 from gantools.training import save_weights
 
 # Data params
@@ -67,7 +67,8 @@ real_target = 0.95  # the seed's one-sided label smoothing (devnag: 1)
 STABLE = dict(sort=True,         # D sees each set sorted: its order statistics
               r1=10.0,           # gradient penalty on D's logit at the real sets (R1), weight 10
               r2=10.0,           # and at the generated sets (R2), weight 10
-              decay=(0.5, 0.0))  # both rates: cosine decay from half-way to 0 at the end
+              decay=(0.5, 0.0),  # both rates: cosine decay from half-way to 0 at the end
+              bce='logits')      # Keras's BCE from D's logit (measured so; the post: 'era')
 
 
 # ##### DATA: Target data and generator input data
@@ -144,7 +145,7 @@ class GAN:
 
     def __init__(self, seed=0, preprocess='variances', lr=d_learning_rate, d_steps=d_steps,
                  g_steps=g_steps, betas=optim_betas, decay=None, total_epochs=num_epochs,
-                 instance_noise=0.0, r1=0.0, r2=0.0, sort=False):
+                 instance_noise=0.0, r1=0.0, r2=0.0, sort=False, bce='era'):
         self.preprocess, d_input_func = PREPROCESS[preprocess]
         if sort:  # --variant stable: D sees the set in order, so it can compare quantiles
             unsorted = self.preprocess
@@ -155,7 +156,7 @@ class GAN:
         self.gi_sampler = get_generator_input_sampler(self.rng)
         self.G = Generator(g_input_size, g_hidden_size, g_output_size)
         self.D = Discriminator(d_input_func(d_input_size), d_hidden_size, d_output_size)
-        self.criterion = keras.losses.BinaryCrossentropy()  # Binary cross entropy
+        self.criterion = criterion(bce)  # Binary cross entropy (PyTorch 0.2's by default)
         self.real = tf.fill((1, 1), real_target)  # targets shaped like D's output
         self.fake = tf.zeros((1, 1))              # the post's zeros(1) * 0.95
         d_lr = g_lr = lr
@@ -302,8 +303,9 @@ class GaussianGAN(runner.Program):
     default_seed = 7  # a typical converged seed (7 of seeds 0-11 converge; README)
     has_sweep = True
     variants = {'stable': "D sees each set sorted, gradient penalties (weight 10) on D at the "
-                          "real and the generated sets, and both learning rates decayed "
-                          "(cosine) from half-way through --epochs to 0 at the end"}
+                          "real and the generated sets, both learning rates decayed "
+                          "(cosine) from half-way through --epochs to 0 at the end, and "
+                          "Keras's BCE from D's logit (--bce logits)"}
 
     def add_arguments(self, parser):
         post = parser.add_argument_group("the post's settings")
@@ -317,6 +319,7 @@ class GaussianGAN(runner.Program):
         post.add_argument('--g-steps', type=positive_int, default=g_steps)
         post.add_argument('--preprocess', choices=sorted(PREPROCESS), default='variances',
                           help="what D sees of a set; the post's: data and variances")
+        post.add_argument('--bce', choices=BCE_CHOICES, default='era', help=BCE_HELP)
         post.add_argument('--eval-samples', type=positive_int, default=1000,
                           help='generated values in histogram.png, the frames and '
                                'metrics.json (a sweep measures %d)' % SWEEP_EVAL_SAMPLES)
@@ -331,7 +334,8 @@ class GaussianGAN(runner.Program):
     def build(self):
         args = self.args
         stable = dict(STABLE, total_epochs=args.epochs) if self.variant == 'stable' else {}
-        self.gan = GAN(self.seed, args.preprocess, args.lr, args.d_steps, args.g_steps, **stable)
+        self.gan = GAN(self.seed, args.preprocess, args.lr, args.d_steps, args.g_steps,
+                       **{'bce': args.bce, **stable})
         self.plot = None
         self.last_rows = []  # (fake_mean, fake_std) of the last 10% of epochs, for a sweep
 

@@ -14,8 +14,9 @@ Deliberate differences (the defaults compute what the post computed):
 - The fake target zeros(batch_size, 0) is zeros(batch_size, 1), as intended (SPEC).
 - The printed losses are means over the print_interval batches (the post reset its sums at
   every batch); the stray `)` of the post's format string is dropped.
-- Dense layers start as nn.Linear does; BCE is Keras's, from D's logit (PyTorch clips log p);
-  Adam's epsilon is PyTorch's 1e-8; one `--lr` for d_lr and g_lr.
+- Dense layers start as nn.Linear does; BCE is PyTorch 0.2's (era_bce, log(p + 1e-12) on D's
+  probability), written out; opt-in --bce logits, Keras's from D's logit; Adam's epsilon is
+  PyTorch's 1e-8; one `--lr` for d_lr and g_lr.
 - One batch of fit is one tf.function; the order, the noise and the dropout masks come from
   seeded streams of (--seed, epoch); the figures and metrics draw from streams of their own.
 - save_sample_img writes samples/epoch_NNN.png; save_model models/*_epoch_NNN.keras.
@@ -38,7 +39,7 @@ from gantools.cli import (UsageError, first_line, fraction, non_negative_int, po
 from gantools.mnist import (DATA_STREAM, GRID_STREAM, METRICS_STREAM, NOISE_STREAM,
                             add_data_arguments, images, load_mnist, stream_rng)
 from gantools.rundir import read_losses, update_json
-from gantools.torch_compat import torch_linear
+from gantools.torch_compat import BCE_CHOICES, BCE_HELP, criterion, torch_linear
 
 # Model params and the post's settings (SPEC S5: the post's values are lost)
 g_input_size, g_hidden_size, g_output_size = 100, 256, 784  # noise U(-1, 1) of size 100
@@ -100,12 +101,12 @@ class GAN:
     """G, D, the criterion and the two Adam optimisers (the post's build_model)."""
 
     def __init__(self, lr=d_lr, d_steps=d_steps, g_steps=g_steps, smooth=smooth,
-                 dropout=dropout_p, sample_dropout=True):
+                 dropout=dropout_p, sample_dropout=True, bce='era'):
         self.d_steps, self.g_steps, self.smooth = d_steps, g_steps, smooth
         self.sample_dropout = sample_dropout
         self.G = Generator(g_input_size, g_hidden_size, g_output_size, dropout)
         self.D = Discriminator(d_input_size, d_hidden_size, d_output_size, dropout)
-        self.criterion = keras.losses.BinaryCrossentropy()
+        self.criterion = criterion(bce)  # PyTorch 0.2's BCELoss by default
         self.d_optimizer = keras.optimizers.Adam(lr, *betas, epsilon=adam_epsilon)
         self.g_optimizer = keras.optimizers.Adam(lr, *betas, epsilon=adam_epsilon)
         self.d_optimizer.build(self.D.trainable_variables)
@@ -228,6 +229,7 @@ class MnistGAN(runner.Program):
                  "rate of the Dropout layers; 0: none, as the post's F.dropout computed on "
                  "PyTorch 0.2; %s: the dropout the post wrote" % post_dropout_p)]:
             post.add_argument(flag, type=kind, default=default, help=text)
+        post.add_argument('--bce', choices=BCE_CHOICES, default='era', help=BCE_HELP)
         post.add_argument('--no-sample-dropout', dest='sample_dropout', action='store_false',
                           help='with --dropout: sample figures and metrics without it')
         added = parser.add_argument_group('metrics')
@@ -256,7 +258,7 @@ class MnistGAN(runner.Program):
     def build(self):
         args = self.args
         self.gan = GAN(args.lr, args.d_steps, args.g_steps, args.smooth, args.dropout,
-                       args.sample_dropout)
+                       args.sample_dropout, args.bce)
         self.real_x = self.data.x_train
         self.n_batches = len(self.real_x) // args.batch_size
         self.noise_rng = self.batches = self.figure = None

@@ -82,9 +82,9 @@ ADAM_REASON = (
     "to float32 rounding.")
 
 
-# S4's and S5's ports use Keras 3's binary cross-entropy, their originals PyTorch 0.2's.
-BCE_NOTE = ("BCE: the port's Keras loss is computed from D's logit, the original's from its "
-            "probability (log(p + 1e-12)); they differ only for a saturated D")
+# S4's and S5's ports compute PyTorch 0.2's BCELoss by default, as the originals do.
+BCE_NOTE = ("BCE: PyTorch 0.2's on both sides (log(p + 1e-12) on D's probability; the port's "
+            "default --bce era)")
 
 
 def free_running_tolerances(lr, betas, steps):

@@ -388,6 +388,20 @@ def test_the_stable_variant_adds_only_sorting_two_penalties_and_a_late_rate_deca
     assert changed(weights(original.G), stable.G)
 
 
+def test_the_default_bce_is_pytorch_0_2_s_and_keras_s_is_opt_in():
+    """--bce era (default): log(p + 1e-12) on D's probability, 27.6 for a saturated D;
+    --bce logits: Keras's, from D's logit, which keeps growing (the same below saturation)."""
+    era = program_for("--epochs", "10").gan
+    logits = program_for("--epochs", "10", "--bce", "logits").gan
+    saturated = tf.constant([[1.0]])
+    assert float(era.criterion(era.fake, saturated)) == pytest.approx(-np.log(1e-12), rel=1e-4)
+    p = tf.constant([[0.3]])
+    assert float(era.criterion(era.real, p)) == pytest.approx(
+        -(0.95 * np.log(0.3) + 0.05 * np.log(0.7)), rel=1e-5)
+    assert float(logits.criterion(logits.real, p)) == pytest.approx(
+        float(era.criterion(era.real, p)), rel=1e-5)
+
+
 def test_last_tenth_errors_on_known_rows():
     assert s4.last_tenth(30000) == 27000 and s4.last_tenth(5) == 4
     errors = s4.last_tenth_errors([[4.2, 1.25], [3.5, 1.0], [4.0, 1.5]])
@@ -400,7 +414,8 @@ def test_the_stable_variant_runs_and_records_itself(tmp_path):
     out = small_run(tmp_path, "stable", "--variant", "stable")
     config = json.loads((out / "config.json").read_text())
     assert config["flags"]["variant"] == "stable" and config["betas"] == [0.9, 0.999]
-    assert config["stable"] == {"sort": True, "r1": 10.0, "r2": 10.0, "decay": [0.5, 0.0]}
+    assert config["stable"] == {"sort": True, "r1": 10.0, "r2": 10.0, "decay": [0.5, 0.0],
+                                "bce": "logits"}
     losses = s4.read_losses(out / "losses.csv")
     metrics = metrics_of(out)
     last = losses["epoch"] >= 18  # the last 10% of 20 epochs

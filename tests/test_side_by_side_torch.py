@@ -96,6 +96,26 @@ def test_pytorch_era_bce_is_thnn_s_log_p_plus_1e_12(pytorch):
     assert bool(out["refuses_other_shapes"])  # the post's (1,) targets need (1, 1)
 
 
+def test_the_ports_era_bce_is_the_originals_saturated_too(pytorch):
+    """gantools.torch_compat.era_bce (S4's and S5's default --bce era) computes PyTorch 0.2's
+    BCELoss and its gradient, also where D saturates (p = 0 or 1 in float32: the loss stops
+    at 27.6), where Keras's BCE from the logit would differ."""
+    import tensorflow as tf
+    from gantools.torch_compat import era_bce
+    cases = [(np.float32([[0.3], [0.9]]), np.float32([[0.95], [0.0]])),
+             (np.float32([[1.0], [1.0]]), np.float32([[0.0], [0.95]])),   # saturated
+             (np.float32([[0.0], [1e-13]]), np.float32([[0.95], [0.0]]))]
+    for p, t in cases:
+        out = pytorch.call("check_era_bce", p=p, t=t)
+        x = tf.constant(p)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            value = era_bce(x, t)
+        np.testing.assert_allclose(value.numpy(), float(out["value"]), rtol=1e-6)
+        np.testing.assert_allclose(tape.gradient(value, x).numpy(), out["grad"], rtol=1e-6)
+    assert float(pytorch.call("check_era_bce", p=cases[1][0], t=cases[1][1])["value"]) > 13
+
+
 def test_an_error_in_the_original_s_process_is_raised_here(pytorch):
     with pytest.raises(ChildFailed, match="KeyError"):
         pytorch.call("s4_run", steps=1)  # no weights given
