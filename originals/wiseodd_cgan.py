@@ -12,7 +12,7 @@ every 1000 iterations, before the updates, a 4x4 grid of samples with y fixed to
 `tensorflow.compat.v1` of TensorFlow 2.21. What had to change or was chosen, one line each:
 
 - The loss is the code's, on the logits D_logit_real/D_logit_fake; the post's "PS" version
-  passes the probabilities D_real/D_fake as `logits=`, a slip.
+  passes the probabilities D_real/D_fake as `logits=`, a slip: `build_graph(posted_loss=True)`.
 - The post's `tf.concat(concat_dim=1, values=...)` (TF 0.12) is `tf.concat(axis=1, values=...)`
   as in the code since TF 1.0; X_dim and y_dim are the constants 784 and 10 instead of being
   read from `mnist.train` at import.
@@ -45,8 +45,10 @@ y_dim = 10
 h_dim = 128
 
 
-def build_graph():
-    """The code's module-level graph statements, in a graph of their own; returns them by name."""
+def build_graph(posted_loss=False):
+    """The code's module-level graph statements, in a graph of their own; returns them by name.
+    `posted_loss`: the post's "PS" loss (the probabilities D_real/D_fake passed as `logits=`)
+    instead of the code's, on the logits."""
     graph = tf.Graph()
     with graph.as_default():
         """ Discriminator Net model """
@@ -92,13 +94,22 @@ def build_graph():
         D_real, D_logit_real = discriminator(X, y)
         D_fake, D_logit_fake = discriminator(G_sample, y)
 
-        D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
-        D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_fake, labels=tf.zeros_like(D_logit_fake)))
-        D_loss = D_loss_real + D_loss_fake
-        G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_fake, labels=tf.ones_like(D_logit_fake)))
+        if posted_loss:  # the post's "PS: 用下面的loss函数"
+            D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_real, labels=tf.ones_like(D_real)))
+            D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_fake, labels=tf.zeros_like(D_fake)))
+            D_loss = D_loss_real + D_loss_fake
+            G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_fake, labels=tf.ones_like(D_fake)))
+        else:
+            D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
+            D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_fake, labels=tf.zeros_like(D_logit_fake)))
+            D_loss = D_loss_real + D_loss_fake
+            G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_fake, labels=tf.ones_like(D_logit_fake)))
 
         D_solver = tf.train.AdamOptimizer().minimize(D_loss, var_list=theta_D)
         G_solver = tf.train.AdamOptimizer().minimize(G_loss, var_list=theta_G)

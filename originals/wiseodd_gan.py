@@ -7,7 +7,7 @@ D_solver/G_solver (Adam with TensorFlow's defaults), mb_size 128, Z_dim 100 and 
 1,000,000 iterations of one D update (a new batch, new noise) and one G update (new noise),
 a 4x4 grid of samples saved before the updates and the losses printed after them every 1000
 iterations. The loss is the code's active one, the sigmoid cross-entropy on the logits; the
-post's log form, which the code keeps commented out, stays a comment here too. It runs under
+post's log form, which the code keeps commented out, runs with `build_graph(posted_loss=True)`. It runs under
 `tensorflow.compat.v1` of TensorFlow 2.21. What had to change, one line each:
 
 - The code builds its graph at module level in the default graph; here `build_graph` holds
@@ -50,8 +50,10 @@ def xavier_init(size):
     return tf.random_normal(shape=size, stddev=xavier_stddev)
 
 
-def build_graph():
-    """The code's module-level graph statements, in a graph of their own; returns them by name."""
+def build_graph(posted_loss=False):
+    """The code's module-level graph statements, in a graph of their own; returns them by name.
+    `posted_loss`: the loss the post shows (the code's commented-out lines) instead of the
+    code's sigmoid cross-entropy on the logits."""
     graph = tf.Graph()
     with graph.as_default():
         X = tf.placeholder(tf.float32, shape=[None, 784])
@@ -92,18 +94,19 @@ def build_graph():
         D_real, D_logit_real = discriminator(X)
         D_fake, D_logit_fake = discriminator(G_sample)
 
-        # D_loss = -tf.reduce_mean(tf.log(D_real) + tf.log(1. - D_fake))
-        # G_loss = -tf.reduce_mean(tf.log(D_fake))
-
-        # Alternative losses:
-        # -------------------
-        D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
-        D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_fake, labels=tf.zeros_like(D_logit_fake)))
-        D_loss = D_loss_real + D_loss_fake
-        G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_fake, labels=tf.ones_like(D_logit_fake)))
+        if posted_loss:  # the post's; commented out in the code
+            D_loss = -tf.reduce_mean(tf.log(D_real) + tf.log(1. - D_fake))
+            G_loss = -tf.reduce_mean(tf.log(D_fake))
+        else:
+            # Alternative losses:
+            # -------------------
+            D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
+            D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_fake, labels=tf.zeros_like(D_logit_fake)))
+            D_loss = D_loss_real + D_loss_fake
+            G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_fake, labels=tf.ones_like(D_logit_fake)))
 
         D_solver = tf.train.AdamOptimizer().minimize(D_loss, var_list=theta_D)
         G_solver = tf.train.AdamOptimizer().minimize(G_loss, var_list=theta_G)

@@ -133,7 +133,7 @@ def mnist_arrays(data_mnist=None, n_synthetic=640, seed=0):
 
 
 def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
-                       port_overrides, variants=None, inspect=None):
+                       port_overrides, variants=None, inspect=None, graph_options=None):
     """Run an MNIST port (a `tf1_compat.mnist_training.GraphGAN`) and its original side by
     side for `steps` iterations, from the port's initial weights, on the same batches and
     noise. Returns a dict: what the port measured, and under "original" one entry per
@@ -145,7 +145,8 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
     {name: train_iteration(session, g, mnist)} (default {"code": reference.train_iteration});
     each runs on a fresh copy of the original's graph. `inspect(session, g)`, when given, is
     called after every iteration of the original (outside the timing); its results are kept
-    under the variant's "inspected"."""
+    under the variant's "inspected". `graph_options`: arguments of the original's
+    `build_graph` (its posted_loss)."""
     known = {"learning_rate", "mb_size", "batch_size", *port_class.options}
     overrides = split_overrides(port_overrides, known)
     if "batch_size" in overrides:
@@ -164,7 +165,8 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
         originals = {}
         for name, iteration in (variants or {"code": reference.train_iteration}).items():
             originals[name] = _run_original(reference, iteration, port_session, port_vars,
-                                            names, x, labels, steps, seed, inspect)
+                                            names, x, labels, steps, seed, inspect,
+                                            graph_options or {})
         # the port's reader and scaling, as its program builds them
         port_batches = mnist_training.Batches(mnist_training.images(x), labels, seed)
         port_batches._order = Orders(len(x), seed).absolute  # the harness's epoch orders
@@ -190,8 +192,8 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
 
 
 def _run_original(reference, iteration, port_session, port_vars, names, x, labels,
-                  steps, seed, inspect):
-    g = reference.build_graph()
+                  steps, seed, inspect, graph_options):
+    g = reference.build_graph(**graph_options)
     ref_vars = g.theta_D + g.theta_G
     # read_data_sets(..., one_hot=True)'s training set: TF 1's DataSet on the same images
     mnist = types.SimpleNamespace(train=input_data.DataSet(x, labels, one_hot=True))

@@ -26,11 +26,17 @@ TOLERANCES = (1e-5, 1e-5, (
     "(2e-3) moves the weights apart by 1e-2 within 4 iterations."))
 
 
-def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None):
+def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
+        as_posted=False):
     """The side-by-side run of S6 (see the module docstring)."""
+    if as_posted:  # the post's loss on both sides: the port's --loss log
+        port_overrides = dict(port_overrides or {}, loss="log")
     measured = mnist_side_by_side(port.GAN, port.GANProgram, original, steps, seed, data_mnist,
-                                  port_overrides)
+                                  port_overrides, graph_options=dict(posted_loss=as_posted))
     return side_by_side("S6", measured, "code", TOLERANCES, [
+        "loss: the post's -mean(log D_real + log(1 - D_fake)) on both sides (the port's "
+        "--loss log, the original's commented-out lines)" if as_posted else
+        "loss: the code's sigmoid cross-entropy on the logits on both sides",
         "not compared: the 4x4 sample grids (the original draws their noise from the "
         "training stream; the port from a stream of its own, so plotting does not change "
         "its training)"])

@@ -27,11 +27,17 @@ TOLERANCES = (1e-5, 1e-5, (
     "sides. A changed batch (32) moves the weights apart by 8e-3 within 4 iterations."))
 
 
-def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None):
+def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
+        as_posted=False):
     """The side-by-side run of S8 (see the module docstring)."""
+    if as_posted:  # the post's loss on both sides: the port's --loss ps
+        port_overrides = dict(port_overrides or {}, loss="ps")
     measured = mnist_side_by_side(port.CGAN, port.CGANProgram, original, steps, seed, data_mnist,
-                                  port_overrides)
+                                  port_overrides, graph_options=dict(posted_loss=as_posted))
     return side_by_side("S8", measured, "code", TOLERANCES, [
+        "loss: the post's \"PS\" form on both sides, D's probabilities as logits= (the "
+        "port's --loss ps)" if as_posted else
+        "loss: the code's sigmoid cross-entropy on the logits on both sides",
         "not compared: the 4x4 grids of the digit 7 (the original draws their noise from the "
         "training stream; the port from a stream of its own), digits.png and the label "
         "accuracy (the port's additions)"])

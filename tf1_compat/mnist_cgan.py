@@ -15,7 +15,7 @@ xavier_init, sample_Z, the loop around the body and `plot` are shared with S6 an
 
 Deliberate differences (the defaults compute what the code computes; details in the README):
 - The loss is the code's sigmoid cross-entropy on the logits D_logit_real/D_logit_fake; the
-  post's "PS" version passes the probabilities as `logits=`, a slip.
+  post's "PS" version passes the probabilities as `logits=`, a slip (`--loss ps` runs it).
 - `--digit` (default 7, as the code sets; the post's comment says 5) picks the grids' digit;
   added at the end: `digits.png` (a row per digit 0-9) and the label accuracy metric.
 - `tf.concat(concat_dim=1, values=...)` of TF 0.12 is `tf.concat(values, axis=1)`.
@@ -59,8 +59,9 @@ def generator(z, y, theta_G):
 
 
 class CGAN(GraphGAN):
+    loss = 'logits'  # the code's; --loss ps: the post's
     conditional = True
-    options = ('digit',)
+    options = ('digit', 'loss')
     digit = 7
 
     def _create_model(self):
@@ -91,6 +92,8 @@ class CGAN(GraphGAN):
         self.D_real, D_logit_real = discriminator(X, y, theta_D)
         self.D_fake, D_logit_fake = discriminator(G_sample, y, theta_D)
 
+        if self.loss == 'ps':  # the post's "PS" loss, probabilities as logits: --loss ps
+            D_logit_real, D_logit_fake = self.D_real, self.D_fake
         D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
             logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
         D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
@@ -150,6 +153,11 @@ class CGANProgram(MnistProgram):
     def add_program_arguments(self, group):
         group.add_argument('--digit', type=digit_label, default=CGAN.digit,
                            help='the digit of the 4x4 sample grids (y_sample[:, 7] = 1)')
+        group.add_argument('--loss', choices=('logits', 'ps'), default=CGAN.loss,
+                           help="logits: the code's sigmoid cross-entropy on D's logits; ps: "
+                                "the post's \"PS\" loss as written, D's probabilities passed as "
+                                "logits= (a slip: the sigmoid is applied twice, so D's loss "
+                                "on fakes never goes below log 2)")
 
 
 def main(argv=None):

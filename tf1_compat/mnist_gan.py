@@ -14,7 +14,7 @@ shared with S7 and S8 (`tf1_compat/mnist_training.py`).
 Deliberate differences (the defaults compute what the original computes; details in the
 README):
 - The loss is the sigmoid cross-entropy on the logits that the code runs, not the log form
-  the post shows (the same objective, finite when D saturates).
+  the post shows (the same objective, finite when D saturates); `--loss log` runs the post's.
 - MNIST from the project's loader (`--data`, the Keras cache or `--download`) instead of the
   removed `tensorflow.examples.tutorials.mnist`; 5,000 images held out and `next_batch`'s
   order, as `read_data_sets` (`--validation-size`).
@@ -54,6 +54,8 @@ def discriminator(x, theta_D):
 
 
 class GAN(GraphGAN):
+    options = ('loss',)
+    loss = 'logits'  # the code's; --loss log: the post's
     def _create_model(self):
         self.X = X = tf.placeholder(tf.float32, shape=[None, X_dim], name='X')
 
@@ -79,13 +81,18 @@ class GAN(GraphGAN):
         self.D_real, D_logit_real = discriminator(X, theta_D)
         self.D_fake, D_logit_fake = discriminator(G_sample, theta_D)
 
-        D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
-        D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_fake, labels=tf.zeros_like(D_logit_fake)))
-        self.D_loss = D_loss = D_loss_real + D_loss_fake
-        self.G_loss = G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-            logits=D_logit_fake, labels=tf.ones_like(D_logit_fake)))
+        if self.loss == 'log':  # the post's form, commented out in the code (--loss log)
+            D_loss = -tf.reduce_mean(tf.log(self.D_real) + tf.log(1. - self.D_fake))
+            G_loss = -tf.reduce_mean(tf.log(self.D_fake))
+        else:
+            D_loss_real = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_real, labels=tf.ones_like(D_logit_real)))
+            D_loss_fake = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_fake, labels=tf.zeros_like(D_logit_fake)))
+            D_loss = D_loss_real + D_loss_fake
+            G_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                logits=D_logit_fake, labels=tf.ones_like(D_logit_fake)))
+        self.D_loss, self.G_loss = D_loss, G_loss
 
         self.D_solver = tf.train.AdamOptimizer(self.learning_rate).minimize(
             D_loss, var_list=theta_D)
@@ -119,6 +126,13 @@ class GANProgram(MnistProgram):
     gan_class = GAN
     batch_size, learning_rate, log_every = mb_size, 1e-3, 1000  # lr: AdamOptimizer()'s default
     sample_before_step = True
+
+    def add_program_arguments(self, group):
+        group.add_argument('--loss', choices=('logits', 'log'), default=GAN.loss,
+                           help="logits: the code's sigmoid cross-entropy on D's logits; log: "
+                                "the post's -mean(log D_real + log(1 - D_fake)), "
+                                "-mean(log D_fake) on D's probabilities (the same objective; "
+                                "infinite once D saturates)")
 
 
 def main(argv=None):

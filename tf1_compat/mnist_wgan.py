@@ -17,7 +17,7 @@ Deliberate differences (the defaults compute what the post describes; details in
   1e-4 (`--lr 1e-4`).
 - `clip_D` runs after each critic update by construction (a control dependency on
   `D_solver`); the code's single `sess.run([D_solver, D_loss, clip_D])` leaves the order to
-  the runtime.
+  the runtime (TensorFlow 2.21 clips first): `--clip-order same-run` runs the code's.
 - `--n-critic` and `--clip` make the 5 updates and the clip value flags.
 - As S6 (`tf1_compat/mnist_gan.py`): the project's MNIST loader, one explicit `tf.Graph`,
   noise from NumPy generators derived from (--seed, iteration), grids in `samples/`, plus
@@ -52,9 +52,10 @@ def discriminator(x, theta_D):
 
 
 class WGAN(GraphGAN):
-    options = ('n_critic', 'clip')
+    options = ('n_critic', 'clip', 'clip_order')
     n_critic = 5
     clip = 0.01
+    clip_order = 'after-update'  # 'same-run': the code's, the order left to the runtime
 
     def _create_model(self):
         self.X = X = tf.placeholder(tf.float32, shape=[None, X_dim], name='X')
@@ -89,17 +90,20 @@ class WGAN(GraphGAN):
         self.G_solver = (tf.train.RMSPropOptimizer(learning_rate=self.learning_rate)
                          .minimize(G_loss, var_list=theta_G))
 
-        # Clip after the update: running clip_D runs D_solver first.
-        with tf.control_dependencies([D_solver]):
-            self.clip_D = [p.assign(tf.clip_by_value(p.read_value(), -self.clip, self.clip))
+        if self.clip_order == 'same-run':  # the code's, fetched with D_solver
+            self.clip_D = [p.assign(tf.clip_by_value(p, -self.clip, self.clip))
                            for p in theta_D]
+        else:  # Clip after the update: running clip_D runs D_solver first.
+            with tf.control_dependencies([D_solver]):
+                self.clip_D = [p.assign(tf.clip_by_value(p.read_value(), -self.clip, self.clip))
+                               for p in theta_D]
 
     def train_step(self, sess, mnist, rng):
         for _ in range(self.n_critic):
             X_mb, _ = mnist.next_batch(self.mb_size)
 
-            _, D_loss_curr = sess.run(
-                [self.clip_D, self.D_loss],
+            _, D_loss_curr, _ = sess.run(
+                [self.D_solver, self.D_loss, self.clip_D],
                 feed_dict={self.X: X_mb, self.z: sample_z(self.mb_size, z_dim, rng)}
             )
 
@@ -132,6 +136,13 @@ class WGANProgram(MnistProgram):
                            help='critic updates per generator update')
         group.add_argument('--clip', type=positive_float, default=WGAN.clip,
                            help='critic weights and biases are clipped to [-CLIP, CLIP]')
+        group.add_argument('--clip-order', choices=('after-update', 'same-run'),
+                           default=WGAN.clip_order,
+                           help="after-update: clip_D runs after each critic update (the "
+                                "post's intent); same-run: clip_D in the same run as the "
+                                "update with no order, as the code wrote it (TensorFlow 2.21 "
+                                "clips first, so the critic leaves each step up to one update "
+                                "outside the range)")
 
 
 def main(argv=None):
