@@ -123,6 +123,16 @@ def to_unit_range(images):
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
+def as_posted(images):
+    """uint8 [0, 255] -> float32 `img - 127.5/127.5` = img - 1, range [-1, 254]: S2's seed as
+    printed (operator precedence), which its 500-epoch grid came from."""
+    import tensorflow as tf
+    return tf.cast(images, tf.float32) - 127.5 / 127.5
+
+
+SCALINGS = {"unit": to_unit_range, "posted": as_posted}
+
+
 def rotation_transforms(angles_deg, size):
     """Keras 2 ImageDataGenerator's rotation as ImageProjectiveTransform rows.
 
@@ -225,8 +235,9 @@ class ImageFolder:
         return tf.data.Dataset.from_tensor_slices(path_tensor(self.paths)).shuffle(
             n, seed=order_seed)
 
-    def epoch(self, batch_size, seed, epoch, start_batch=0, rotation=0.0):
-        """Epoch `epoch` of shuffled batches, from batch `start_batch` on (see module doc)."""
+    def epoch(self, batch_size, seed, epoch, start_batch=0, rotation=0.0, scale=to_unit_range):
+        """Epoch `epoch` of shuffled batches, from batch `start_batch` on (see module doc),
+        scaled by `scale` (default: to [-1, 1])."""
         import tensorflow as tf
         order_seed = int(np.random.default_rng([seed, epoch, 17]).integers(2**31))
         images = self._images(order_seed).skip(start_batch * batch_size)
@@ -249,7 +260,7 @@ class ImageFolder:
                 return index, rotated
             batches = batches.map(rotate, num_parallel_calls=tf.data.AUTOTUNE,
                                   deterministic=True)
-        return batches.map(lambda index, batch: to_unit_range(batch)).prefetch(tf.data.AUTOTUNE)
+        return batches.map(lambda index, batch: scale(batch)).prefetch(tf.data.AUTOTUNE)
 
     def stream(self, batch_size, seed, start_batch=0, rotation=0.0):
         """Batches of epoch after epoch, forever, from overall batch `start_batch` on."""

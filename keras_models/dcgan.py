@@ -5,7 +5,8 @@ Ports section 4 ("实现DCGAN") of seed 001 (FangYang's 2018 blog post): FangYan
 names. NCHW PyTorch layers become NHWC Keras layers that compute the same (padding as 'same'
 or 'valid', BatchNorm2d from gantools.torch_compat; the README's S2 notes give each).
 Deliberate differences (the defaults train what main.py trains):
-- Images in [-1, 1], the upstream fix (2019) of the seed's `img - 127.5/127.5` (= img - 1).
+- Images in [-1, 1], the upstream fix (2019) of the seed's `img - 127.5/127.5` (= img - 1;
+  `--scaling posted` runs it).
 - Data: every JPEG/PNG below `--data` (gantools.images: decoded as PIL does, resized if not
   96x96, unreadable files skipped and counted), the first `--size-per-dataset` (30000) in
   natural order as faces/{i}.jpg; each epoch a seeded permutation. `--loaders` not ported.
@@ -36,7 +37,7 @@ from keras import layers
 from gantools import rundir, runner, scale
 from gantools.cli import fraction, positive_float, positive_int
 from gantools.faces import FaceProgram
-from gantools.images import CACHE_CHOICES
+from gantools.images import CACHE_CHOICES, SCALINGS
 from gantools.scale import Replicas, startup_line, wrap_optimizer
 from gantools.torch_compat import BatchNorm2d, torch_bce
 from gantools.training import (describe_swd, run_without_side_effects, save_weights,
@@ -291,6 +292,10 @@ class DCGANAnime(FaceProgram):
                                       "read faces/0.jpg ... faces/N-1.jpg; all: every one")
         main_py("--save-every", type=positive_int, default=save_every,
                 help="epochs between grids, saved models and checkpoints")
+        main_py("--scaling", choices=sorted(SCALINGS), default="unit",
+                help="unit: (img - 127.5) / 127.5, in [-1, 1] (the author's later fix, SPEC's "
+                     "choice); posted: img - 127.5/127.5 = img - 1, in [-1, 254], as the "
+                     "post's code computes (its 500-epoch grid came from it)")
         added = parser.add_argument_group("added").add_argument
         added("--evaluate", action="store_true", default=argparse.SUPPRESS,  # not recorded
               help="only add the SWD of the run in --out (its newest checkpoint) against "
@@ -318,7 +323,9 @@ class DCGANAnime(FaceProgram):
         return dict(betas=[self.args.beta1, 0.999], adam_epsilon=1e-8, input_dim=input_dim,
                     grid_samples=grid_samples, image_size=IMAGE_SIZE, conv_init_std=0.01,
                     bn_gamma_init=[1.0, 0.01], bn_epsilon=1e-5, bn_momentum_pytorch=0.1,
-                    leaky_relu_slope=0.2, loss="PyTorch BCELoss", normalisation="[-1, 1]",
+                    leaky_relu_slope=0.2, loss="PyTorch BCELoss",
+                    normalisation="[-1, 254] (img - 1)" if self.args.scaling == "posted"
+                    else "[-1, 1]",
                     dataset=self.data.summary(), devices_and_scale=self.replicas.describe())
 
     def trainable_parameters(self):
@@ -332,7 +339,8 @@ class DCGANAnime(FaceProgram):
         epoch, i = divmod(unit, self.n_batches)
         if self.batches is None:  # an epoch begins, or resumes at batch i
             self.print("Main epoch{}:".format(epoch))
-            self.batches = iter(self.data.epoch(self.args.batch_size, self.seed, epoch, i))
+            self.batches = iter(self.data.epoch(self.args.batch_size, self.seed, epoch, i,
+                                                scale=SCALINGS[self.args.scaling]))
             self.started = time.perf_counter()
         real_data = next(self.batches)
         self.losses = self.gan.train_step(self.gan.replicas.split(real_data)).numpy()

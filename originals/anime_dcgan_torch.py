@@ -9,7 +9,8 @@ order and with their names, typos included (`__convtrans_bolck`, `conv_bolok2`).
 change for it to run today, and the old behaviour emulated, one line each:
 
 - Normalisation: SPEC's decision, the upstream fix `(img - 127.5) / 127.5` ([-1, 1]) instead
-  of the seed's `img - 127.5/127.5` (= img - 1, range [-1, 254]).
+  of the seed's `img - 127.5/127.5` (= img - 1, range [-1, 254]), which
+  `AnimeDataset(..., posted_scaling=True)` computes.
 - `scipy.misc.imread` (removed in SciPy 1.2) is PIL's decoding, which it called:
   `np.asarray(Image.open(path))`.
 - `import torch.functional as F` (unused) is dropped.
@@ -125,7 +126,8 @@ def imread(path):
 
 
 class AnimeDataset(torch.utils.data.Dataset):
-    def __init__(self, directory, dataset, size_per_dataset):
+    def __init__(self, directory, dataset, size_per_dataset, posted_scaling=False):
+        self.posted_scaling = posted_scaling  # the seed's img - 127.5/127.5 (SPEC: the fix)
         self.directory = directory
         self.dataset = dataset
         self.size_per_dataset = size_per_dataset
@@ -137,7 +139,10 @@ class AnimeDataset(torch.utils.data.Dataset):
     def __getitem__(self, ind):
         path = self.data_files[ind]
         img = imread(path)
-        img = (img.transpose(2, 0, 1) - 127.5) / 127.5  # SPEC: the upstream fix, [-1, 1]
+        if self.posted_scaling:
+            img = img.transpose(2, 0, 1) - 127.5/127.5  # the seed as printed: img - 1
+        else:
+            img = (img.transpose(2, 0, 1) - 127.5) / 127.5  # SPEC: the upstream fix, [-1, 1]
         return img
 
     def __len__(self):

@@ -117,14 +117,15 @@ _s2 = {}
 
 
 def s2_start(arrays):
-    """main.py's models, loss and optimisers, and its AnimeDataset over folder/dataset."""
+    """main.py's models, loss and optimisers, and its AnimeDataset over folder/dataset (with
+    the seed's scaling img - 127.5/127.5 if `posted_scaling`)."""
     generate, discriminator, criterion, optimizer_G, optimizer_D = anime_dcgan_torch.build(
         lr=float(arrays["lr"]), beta1=float(arrays["beta1"]))
     _s2.update(nets={"G": generate, "D": discriminator}, criterion=criterion,
                optimizers={"G": optimizer_G, "D": optimizer_D},
-               dataset=anime_dcgan_torch.AnimeDataset(str(arrays["directory"]),
-                                                      str(arrays["dataset"]),
-                                                      int(arrays["size"])))
+               dataset=anime_dcgan_torch.AnimeDataset(
+                   str(arrays["directory"]), str(arrays["dataset"]), int(arrays["size"]),
+                   posted_scaling=bool(arrays.get("posted_scaling", False))))
     return {"G.count": count(generate), "D.count": count(discriminator)}
 
 

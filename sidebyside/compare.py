@@ -19,7 +19,7 @@ import numpy as np
 
 from gantools.cli import ArgumentParser, UsageError, non_negative_int, positive_int
 import sidebyside as side_by_side
-from sidebyside import PROGRAMS, MissingExtra
+from sidebyside import POSTED, PROGRAMS, MissingExtra
 
 MNIST_PROGRAMS = {"S5", "S6", "S7", "S8"}
 FACE_PROGRAMS = {"S2", "S3"}
@@ -44,6 +44,11 @@ def build_parser():
     parser.add_argument("--data-faces", type=Path, metavar="DIR",
                         help="a folder of face images (S2, S3); default: a small synthetic "
                              "set of 96x96 images")
+    parser.add_argument("--as-posted", action="store_true",
+                        help="run the seed's own computation on both sides where the port's "
+                             "default departs from it: " + "; ".join(
+                                 f"{k}: {v}" for k, v in POSTED.items())
+                             + " (elsewhere the default already is the seed's)")
     parser.add_argument("--out", type=Path, default=Path("runs") / "compare_original",
                         help="folder for compare.png")
     parser.add_argument("--json", type=Path, metavar="FILE",
@@ -96,7 +101,8 @@ def main(argv=None):
         raise UsageError(f"cannot write to --out {args.out}: {error.strerror}") from None
     try:
         result = side_by_side.run(args.program, steps=args.steps, seed=args.seed,
-                                  data_mnist=args.data_mnist, data_faces=args.data_faces)
+                                  data_mnist=args.data_mnist, data_faces=args.data_faces,
+                                  as_posted=args.as_posted)
     except MissingExtra as error:
         print(f"compare_original.py: error: {error}", file=sys.stderr)
         return 1
@@ -107,6 +113,8 @@ def main(argv=None):
           f"{result.weight_tolerance:.3g}): {'agree' if result.agrees else 'DIFFER'}")
     print(f"time per step: port {result.port_step_ms:.2f} ms, original "
           f"{result.original_step_ms:.2f} ms")
+    if args.as_posted:
+        print("as posted: " + POSTED.get(args.program, "the default is the seed's computation"))
     for note in result.notes:
         print(f"note: {note}")
     plot(result, args.out / "compare.png")

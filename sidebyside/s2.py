@@ -131,9 +131,12 @@ def update_gaps(before, ours, theirs, trainable):
     return gaps
 
 
-def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None):
+def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
+        as_posted=False):
+    """`as_posted`: the seed's scaling img - 127.5/127.5 (= img - 1) on both sides (the
+    port's --scaling posted, the original's AnimeDataset(posted_scaling=True))."""
     import keras
-    from gantools.images import load_image, to_unit_range
+    from gantools.images import SCALINGS, load_image
     from keras_models import dcgan as port_module
 
     keras.utils.set_random_seed(seed)
@@ -150,7 +153,8 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
     with tempfile.TemporaryDirectory() as folder, original() as child:
         write_faces(faces[:n], Path(folder) / "faces")
         counts = child.call("s2_start", directory=folder, dataset="faces", size=n, lr=LR,
-                            beta1=BETA1)
+                            beta1=BETA1, posted_scaling=as_posted)
+        scale = SCALINGS["posted" if as_posted else "unit"]  # the port's --scaling
         files = [str(Path(folder) / "faces" / ("%d.jpg" % i)) for i in range(n)]
         for step in range(steps):
             indices = [(step * BATCH + j) % n for j in range(BATCH)]
@@ -160,14 +164,14 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
             before = state(port)
             adam = adam_state(port)
             with port_timer:
-                port_losses.append(port.train_step(to_unit_range(decoded)).numpy())
+                port_losses.append(port.train_step(scale(decoded)).numpy())
             noise = twin.normal((BATCH, NOISE_SIZE)).numpy().reshape(BATCH, -1, 1, 1)
             answer = child.call("s2_step", indices=indices, noise=noise, **before, **adam)
             original_losses.append(answer["losses"])
             original_seconds.append(float(answer["step_seconds"]))
             decoded_images_differ += int(np.any(
                 decoded.transpose(0, 3, 1, 2).astype(np.float64)
-                != answer["inp"] * 127.5 + 127.5))
+                != (answer["inp"] + 1 if as_posted else answer["inp"] * 127.5 + 127.5)))
 
             ours = state(port)
             theirs = {name: answer[name] for name in ours}
@@ -212,4 +216,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
                "original (0.1 each): running statistics compared, the same",
                "BCE: the port's is today's PyTorch BCELoss, the original's PyTorch 0.4's; "
                "they differ only for a saturated D",
+               "scaling: " + ("the seed's img - 127.5/127.5 = img - 1 on both sides (the "
+                              "port's --scaling posted)" if as_posted else
+                              "(img - 127.5) / 127.5 on both sides (the upstream fix)"),
                "the original ran in its own process (PyTorch only)"])

@@ -82,3 +82,17 @@ def test_a_real_comparison_end_to_end(tmp_path):
     assert summary["steps"] == 20 and len(summary["port_losses"]) == 20
     assert summary["agrees"] and summary["max_abs_weight_delta"] <= 1e-5
     assert (tmp_path / "runs" / "compare_original" / "compare.png").is_file()
+
+
+def test_as_posted_reaches_the_harness_and_is_named(tmp_path, monkeypatch, capsys):
+    seen = {}
+
+    def run(program, **kwargs):
+        seen.update(kwargs, program=program)
+        return fake_result()
+    monkeypatch.setattr(compare.side_by_side, "run", run)
+    assert compare.main(["S6", "--steps", "3", "--out", str(tmp_path), "--as-posted"]) == 0
+    assert seen["as_posted"] is True and seen["program"] == "S6"
+    assert "as posted: the post's log loss" in capsys.readouterr().out
+    assert compare.main(["S4", "--steps", "3", "--out", str(tmp_path), "--as-posted"]) == 0
+    assert "as posted: the default is the seed's computation" in capsys.readouterr().out

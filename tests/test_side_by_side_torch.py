@@ -163,6 +163,16 @@ def test_dcgan_port_and_original_agree_step_by_step(steps):
     assert max(result.update_gaps.values()) <= result.update_tolerance
 
 
+@pytest.mark.slow  # CI runs it
+def test_dcgan_with_the_seeds_scaling_agrees_with_the_original_as_printed():
+    """as_posted: the port's --scaling posted (img - 1) beside AnimeDataset's img - 127.5/127.5."""
+    result = run("S2", steps=3, as_posted=True)
+    check(result, 3)
+    notes = " ".join(result.notes)
+    assert "img - 1 on both sides" in notes and "pixels differed: 0" in notes
+    assert result.parted <= 1e-4 * 7374592
+
+
 def test_mnist_gan_original_has_no_dropout_and_the_ports_flag_adds_it():
     result = run("S5", steps=STEPS, port_overrides={"dropout": 0.2})
     assert not result.agrees and result.max_abs_loss_delta > 10 * result.loss_tolerance
