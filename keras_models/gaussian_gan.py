@@ -17,7 +17,8 @@ Deliberate differences (the defaults compute what the post computes):
 - Adam's epsilon is PyTorch's 1e-8 (Keras: 1e-7), added before the bias correction as then.
 - The seed's `self.dim = dim` (a NameError) is dropped.
 - Frames, histogram.png and metrics.json use one fixed draw of U[0, 1) noise, apart from the
-  training stream (the post drew fresh noise once, at the end).
+  training stream (the post drew fresh noise once, at the end); metrics.json also holds the
+  post's own number, its last g.pkl (epoch 29,800) on 1,000 fresh draws (post_snapshot_*).
 - d.pkl / g.pkl are d.weights.h5 / g.weights.h5; plt.show() is histogram.png.
 - Opt-in: --preprocess raw|diffs|moments (devnag's other inputs), --d-steps, --g-steps, --bce.
 
@@ -261,6 +262,14 @@ def final_metrics(gan, n):
                 converged=bool(abs(metrics['gen_mean'] - data_mean) < 0.5))
 
 
+def post_snapshot_metrics(G, epoch, gi_sampler, n=1000):
+    """What the post printed at the end: G loaded from its last g.pkl (epoch 29,800), applied
+    to 1,000 fresh draws of the generator's input stream, mean and std."""
+    fake = extract(G(gi_sampler(n, g_input_size)))
+    return dict(post_snapshot_epoch=epoch, post_snapshot_gen_mean=float(np.mean(fake)),
+                post_snapshot_gen_std=float(np.std(fake)))
+
+
 def last_tenth(epochs):
     """The first epoch of the last 10% of the run."""
     return epochs - max(1, epochs // 10)
@@ -338,6 +347,9 @@ class GaussianGAN(runner.Program):
                        **{'bce': args.bce, **stable})
         self.plot = None
         self.last_rows = []  # (fake_mean, fake_std) of the last 10% of epochs, for a sweep
+        # G as of the post's last save (epoch % print_interval == 0: 29,800 of 30,000)
+        self.snapshot = keras.models.clone_model(self.gan.G)
+        self.snapshot_epoch = tf.Variable(-1, dtype=tf.int64)
 
     def trainable_parameters(self):
         return {'generator': self.gan.G.count_params(),
@@ -349,6 +361,9 @@ class GaussianGAN(runner.Program):
 
     def train_unit(self, epoch):
         values = extract(self.gan.train_epoch())
+        if epoch % self.args.print_interval == 0:  # the post's g.pkl, which it evaluated
+            self.snapshot.set_weights(self.gan.G.get_weights())
+            self.snapshot_epoch.assign(epoch)
         if epoch >= last_tenth(self.args.epochs):
             self.last_rows.append(values[5:7])
         if self.run_dir and self.printed(epoch):
@@ -379,7 +394,8 @@ class GaussianGAN(runner.Program):
     def checkpoint(self):
         gan = self.gan
         return tf.train.Checkpoint(G=gan.G, D=gan.D, d_optimizer=gan.d_optimizer,
-                                   g_optimizer=gan.g_optimizer, rng=gan.rng)
+                                   g_optimizer=gan.g_optimizer, rng=gan.rng,
+                                   G_snapshot=self.snapshot, snapshot_epoch=self.snapshot_epoch)
 
     def save(self, folder):
         self.checkpoint().write(str(folder / 'state'))
@@ -395,7 +411,9 @@ class GaussianGAN(runner.Program):
             losses = read_losses(self.run_dir / 'losses.csv')  # also the epochs before a resume
             last = losses['epoch'] >= last_tenth(self.args.epochs)
             rows = np.stack([losses['fake_mean'][last], losses['fake_std'][last]], axis=1)
-        return dict(final_metrics(self.gan, n), **last_tenth_errors(rows))
+        return dict(final_metrics(self.gan, n), **last_tenth_errors(rows),
+                    **post_snapshot_metrics(self.snapshot, int(self.snapshot_epoch.numpy()),
+                                            self.gan.gi_sampler))
 
     def summary(self, metrics):
         return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target 4 / 1.25; the post '
@@ -404,7 +422,8 @@ class GaussianGAN(runner.Program):
 
     def sweep_summary(self, per_seed):
         keys = ['gen_mean', 'gen_std', 'wasserstein1', 'skew', 'excess_kurtosis',
-                'max_abs_mean_error_last_10pct']
+                'max_abs_mean_error_last_10pct', 'post_snapshot_gen_mean',
+                'post_snapshot_gen_std']
         return {'converged': sum(r['converged'] for r in per_seed),
                 'criterion': '|mean - 4| < 0.5 on %d generated values' % SWEEP_EVAL_SAMPLES,
                 'mean_and_std_over_seeds': {k: [float(np.mean([r[k] for r in per_seed])),

@@ -424,3 +424,15 @@ def test_the_stable_variant_runs_and_records_itself(tmp_path):
     original = small_run(tmp_path, "original")
     assert "stable" not in json.loads((original / "config.json").read_text())
     assert (original / "losses.csv").read_text() != (out / "losses.csv").read_text()
+
+
+def test_metrics_hold_the_posts_own_number_from_its_last_saved_g(tmp_path):
+    """The post printed the mean and std of its last g.pkl (epoch % 200 == 0: 29,800) on 1,000
+    fresh draws; here epochs 0-24 with --print-interval 10: the snapshot of epoch 20, whose
+    numbers differ from the final weights'."""
+    out = small_run(tmp_path, "snapshot", epochs=25)
+    metrics = metrics_of(out)
+    assert metrics["post_snapshot_epoch"] == 20
+    assert np.isfinite(metrics["post_snapshot_gen_mean"])
+    assert metrics["post_snapshot_gen_std"] >= 0
+    assert metrics["post_snapshot_gen_mean"] != metrics["gen_mean"]
