@@ -215,6 +215,8 @@ def try_mutation(mutation):
         with patch:
             result = sidebyside.run(mutation.program, port_overrides=mutation.overrides,
                                     **mutation.run)
+    except sidebyside.MissingExtra:
+        raise  # not the port's doing
     except Exception as error:  # a stopped comparison is a noticed mutation
         message = " ".join(str(error).split())[:80]
         return Outcome(True, f"error: {type(error).__name__}: {message}", float("nan"))
