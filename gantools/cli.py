@@ -63,6 +63,8 @@ unit_interval = _number(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
 digit_label = _number(int, lambda v: 0 <= v <= 9, "a digit 0-9")
 fraction = _number(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 finite_float = _number(float, lambda v: True, "a finite number")
+# NumPy's and TensorFlow's seeds are 32-bit: a larger one would end in their traceback
+seed_value = _number(int, lambda v: 0 <= v < 2 ** 32, "an integer from 0 to 4294967295")
 
 
 def add_run_arguments(parser, script_name):
@@ -72,8 +74,8 @@ def add_run_arguments(parser, script_name):
                        help="run folder for every file this run writes")
     group.add_argument("--overwrite", action="store_true",
                        help="replace an earlier run in --out instead of refusing")
-    group.add_argument("--seed", type=non_negative_int, default=0,
-                       help="seed for Python, NumPy and TensorFlow")
+    group.add_argument("--seed", type=seed_value, default=0,
+                       help="seed for Python, NumPy and TensorFlow (0 to 2**32 - 1)")
     group.add_argument("--deterministic", action="store_true",
                        help="enable TensorFlow op determinism (same seed, same numbers)")
     group.add_argument("--verbose", action="store_true",

@@ -53,14 +53,21 @@ def natural_key(path):
 
 def list_images(root):
     """(JPEG/PNG files below `root` in natural order, number of other files); UsageError
-    when the folder is missing or holds no JPEG/PNG file."""
+    when the folder is missing or holds no JPEG/PNG file. Symbolic links are followed, each
+    real folder once."""
     root = Path(root).expanduser()
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "does not exist"
         raise UsageError(f"--data {printable(root)} {what}; expected a folder of JPEG/PNG "
                          f"face images, {DATASET_SOURCE}")
-    images, others = [], 0
+    images, others, seen = [], 0, set()
     for folder, dirs, files in os.walk(root, followlinks=True):
+        # each real folder once: a link back up (`loop -> .`) would repeat it forever
+        identity = (os.stat(folder).st_dev, os.stat(folder).st_ino)
+        if identity in seen:
+            dirs[:] = []
+            continue
+        seen.add(identity)
         dirs.sort()
         for name in files:
             if name.lower().endswith(EXTENSIONS):

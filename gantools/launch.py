@@ -112,9 +112,43 @@ def quiet_runtime_noise(verbose=False):
         yield
 
 
+class QuietWhenClosed:
+    """sys.stdout that goes quiet when its reader has gone (`script | head -1`): the run
+    carries on to its end, writing every file, with nothing more printed, instead of
+    stopping half-way in a BrokenPipeError traceback."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._silence()
+            return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._silence()
+
+    def _silence(self):
+        """Point the file descriptor at /dev/null: later writes, and the flush at exit, land
+        there."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def run(module_name, argv=None):
     """Run `module_name.main(argv)` the way every script does; return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if not isinstance(sys.stdout, QuietWhenClosed):
+        sys.stdout = QuietWhenClosed(sys.stdout)
     quiet_tensorflow(verbose="--verbose" in argv)
     module = importlib.import_module(module_name)
     try:

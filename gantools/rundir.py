@@ -70,6 +70,79 @@ def remove_run_files(path):
     return sorted(kept)
 
 
+class RunDirLock:
+    """What `lock_run_dir` holds: `release()` (or the end of the process) lets go."""
+
+    def __init__(self, descriptor, created):
+        self.descriptor, self.created = descriptor, created
+
+    def release(self):
+        if self.descriptor is not None:
+            os.close(self.descriptor)  # closing the descriptor releases the flock
+            self.descriptor = None
+
+
+def lock_run_dir(path, create=True):
+    """One writer per run folder: an exclusive advisory lock (`flock`) on the folder itself,
+    held until `release()` or until this process exits; the kernel releases it then, after
+    `kill -9` too, so no stale lock is ever left. Locking the folder, not a file in it, writes nothing into a
+    folder that may turn out not to be ours. A folder that does not exist yet is created
+    (empty) when `create`; the lock's `created` says so (`remove_if_empty` then removes it if
+    the run wrote nothing). Another process holding it: UsageError naming that process, before
+    anything is written. No-op where `flock` does not exist (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        return RunDirLock(None, False)
+    path = Path(path).expanduser()
+    created = False
+    if create and not path.exists():
+        try:
+            path.mkdir(parents=True)
+            created = True
+        except FileExistsError:
+            pass  # another run made it just now: the lock decides
+        except OSError as error:
+            raise UsageError(f"cannot write to --out {path}: {error.strerror or error}") from None
+    if not path.is_dir():
+        return RunDirLock(None, created)  # check_run_dir says what is wrong with it
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise UsageError(f"{path} is in use by another run ({lock_holder(path)}); wait for it "
+                         f"to end or stop it, or choose another --out") from None
+    return RunDirLock(descriptor, created)
+
+
+def remove_if_empty(path):
+    """Remove the folder `lock_run_dir` created when the run ended before writing into it."""
+    try:
+        Path(path).expanduser().rmdir()
+    except OSError:
+        pass  # not empty (the run wrote something), or gone
+
+
+def lock_holder(path):
+    """'process N' holding the flock on `path` (Linux's /proc/locks), or 'another process'."""
+    status = os.stat(path)
+    try:
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return "another process"
+    for line in lines:  # "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"
+        parts = line.split()
+        if "FLOCK" not in parts or "->" in parts:  # "->": a process waiting for it
+            continue
+        pid, device_inode = parts[4], parts[5]
+        major, minor, inode = device_inode.split(":")
+        if (int(inode) == status.st_ino
+                and os.makedev(int(major, 16), int(minor, 16)) == status.st_dev):
+            return f"process {pid}"
+    return "another process"
+
+
 def check_run_dir(path, overwrite=False, resume=False):
     """The checks of prepare_run_dir, changing nothing: UsageError if `path` cannot take
     this run. Returns the folder (a symbolic link resolved)."""

@@ -321,6 +321,18 @@ def main(program, argv=None):
         from gantools import board
         board.require()
     args.out = Path(program.out_folder(args)).expanduser()
+    lock = rundir.lock_run_dir(args.out, create=not args.resume)  # one writer per folder
+    try:
+        return _main(program, parser, argv, args)
+    except BaseException:
+        if lock.created:  # refused before it wrote anything: leave no empty folder behind
+            rundir.remove_if_empty(args.out)
+        raise
+    finally:
+        lock.release()
+
+
+def _main(program, parser, argv, args):
     config = None
     if args.resume:
         config = read_config(args.out)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantools.cli import ArgumentParser, UsageError, non_negative_int, positive_int
+from gantools.cli import ArgumentParser, UsageError, positive_int, seed_value
 import sidebyside as side_by_side
 from sidebyside import POSTED, PROGRAMS, MissingExtra
 
@@ -36,7 +36,7 @@ def build_parser():
                         metavar="PROGRAM", help="S1 ... S9")
     parser.add_argument("--steps", type=positive_int, default=20,
                         help="training iterations (D and G updates) of each")
-    parser.add_argument("--seed", type=non_negative_int, default=0,
+    parser.add_argument("--seed", type=seed_value, default=0,
                         help="seed of weights, data and noise")
     parser.add_argument("--data-mnist", type=Path, metavar="PATH",
                         help="mnist.npz or a folder of IDX files (S5-S8); default: a small "

@@ -12,7 +12,10 @@ Each program runs as a user runs it, in a fresh process. Against an uninterrupte
 - a full disk (a file-size limit, RLIMIT_FSIZE): one line, exit 1, no traceback; after it,
   the command the line names finishes the run with the same numbers;
 - `--overwrite` into a folder this project did not write: refused, nothing deleted;
-- bad flag values (non-finite numbers, out of range): one line, exit 2.
+- bad flag values (non-finite numbers, out of range, a seed beyond 32 bits): one line, exit 2;
+- stdout closed by its reader (`| head -1`): the run ends quietly with all its files;
+- a second writer (a new run with --overwrite, a --resume) while a run trains in --out:
+  refused in one line naming the training process, exit 2.
 The fast slice (S9, and the flag checks of all nine) runs in
 the default suite; the whole matrix with `pytest -m slow`.
 """
@@ -197,6 +200,51 @@ def test_ctrl_c_then_resume_gives_the_same_numbers(program, data, straight, tmp_
     assert_same_run(out, straight(program))
 
 
+@pytest.mark.parametrize("program", programs(fast_ones=set()))
+def test_a_second_writer_is_refused_while_a_run_trains(program, data, tmp_path):
+    """Run A trains (50 times the tiny length); meanwhile a new run with --overwrite and a
+    --resume into the same --out are each refused in one line naming A's process, exit 2,
+    and A's folder is as A left it."""
+    script, _, _, _, tiny = PROGRAMS[program]
+    out = tmp_path / program
+    process = subprocess.Popen(command(program, data, out, total=50 * tiny), cwd=tmp_path,
+                               env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while len(checkpoint_folders(out)) < 2 and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read()[-3000:]
+            time.sleep(0.05)
+        config = (out / "config.json").read_bytes()
+        for second in (command(program, data, out, "--overwrite"),
+                       [sys.executable, str(SCRIPTS / f"{script}.py"), "--out", str(out),
+                        "--resume"]):
+            result = run(second, cwd=tmp_path)
+            line = one_error_line(result, script, 2)
+            assert f"is in use by another run (process {process.pid})" in line, line
+            assert process.poll() is None  # A still training: the check was real
+        assert (out / "config.json").read_bytes() == config
+        assert (out / "losses.csv").is_file() and checkpoint_folders(out)
+    finally:
+        process.kill()
+        process.communicate()
+
+
+@pytest.mark.parametrize("program", programs(fast_ones=set()))
+def test_a_closed_stdout_ends_quietly_with_the_whole_run(program, data, straight, tmp_path):
+    """`script | head -1`: the reader goes after the first line; the run carries on with
+    nothing more printed, exit 0, no BrokenPipeError, every file as an uninterrupted run's."""
+    out = tmp_path / program
+    process = subprocess.Popen(command(program, data, out), cwd=tmp_path, env=env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=600) == 0, stderr[-3000:]
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr[-3000:]
+    assert_same_run(out, straight(program))
+
+
 @pytest.mark.parametrize("program", programs())
 def test_a_damaged_newest_checkpoint_is_skipped(program, data, straight, tmp_path):
     reference = straight(program)
@@ -329,13 +377,15 @@ def test_no_float_flag_takes_a_non_finite_number(program, capsys):
 def test_bad_run_flags_are_one_line(program, capsys):
     parser = program_parser(program)
     total = PROGRAMS[program][3]
-    for argv in (["--seed", "-1"], [total, "0"], [total, "many"], ["--resume", "--overwrite"]):
+    for argv in (["--seed", "-1"], ["--seed", str(2 ** 32)], ["--seed", str(2 ** 70)],
+                 [total, "0"], [total, "many"], ["--resume", "--overwrite"]):
         with pytest.raises(SystemExit) as exit_info:
             args = parser.parse_args(argv)
             if args.resume and args.overwrite:  # checked by runner.main after parsing
                 parser.error("--resume cannot be combined with --overwrite")
         err = capsys.readouterr().err
         assert exit_info.value.code == 2 and err.count("\n") == 1, (argv, err)
+    assert parser.parse_args(["--seed", str(2 ** 32 - 1)]).seed == 2 ** 32 - 1
 
 
 # -- TensorBoard ---------------------------------------------------------------------------

@@ -361,3 +361,38 @@ def test_overwrite_of_a_folder_that_is_not_a_run_is_one_line_and_deletes_nothing
         "gaussian_gan_keras.py: error: proj is not a run folder of this project (no "
         ".classic-gans-run); nothing was deleted, choose another --out"]
     assert sorted(p.name for p in project.rglob("*")) == ["config.json", "main.py", "src"]
+
+
+# -- one writer per run folder ---------------------------------------------------------------
+
+def test_a_run_folder_has_one_writer_and_kill_9_leaves_no_lock(tmp_path):
+    import subprocess
+    import sys
+    folder = tmp_path / "run"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from gantools import rundir; "
+         "rundir.lock_run_dir(sys.argv[1]); print('locked', flush=True); time.sleep(120)",
+         str(folder)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert folder.is_dir() and not any(folder.iterdir())  # nothing written into it
+        with pytest.raises(UsageError, match=rf"in use by another run \(process {holder.pid}\)"):
+            rundir.lock_run_dir(folder)
+    finally:
+        holder.kill()  # kill -9: the kernel releases the lock
+        holder.wait()
+    lock = rundir.lock_run_dir(folder)
+    again = rundir.lock_run_dir  # a second writer in this process is refused as well
+    with pytest.raises(UsageError, match="in use by another run"):
+        again(folder)
+    lock.release()
+    rundir.lock_run_dir(folder).release()
+
+
+def test_a_refused_new_run_leaves_no_folder_behind(tmp_path):
+    """The lock creates a new --out; a run refused after it (here: no data) removes it."""
+    from keras_models import mnist_gan
+    out = tmp_path / "run"
+    with pytest.raises(UsageError, match="missing.npz"):
+        mnist_gan.main(["--out", str(out), "--data", str(tmp_path / "missing.npz")])
+    assert not out.exists()

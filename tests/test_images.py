@@ -27,6 +27,20 @@ def test_finds_every_jpeg_and_png_below_the_folder_in_natural_order(faces):
     assert names == ["0.jpg", "2.jpg", "4.jpg", "6.jpg", "8.jpg", "10.jpg"]  # 2 before 10
 
 
+def test_a_link_back_up_the_tree_is_walked_once(tmp_path):
+    """`loop -> .` inside the folder: each real folder is read once (not 41 times), and a
+    link to a folder outside it is followed."""
+    root, elsewhere = tmp_path / "faces", tmp_path / "more"
+    root.mkdir(), elsewhere.mkdir()
+    for folder, name in [(root, "1.jpg"), (root, "2.jpg"), (elsewhere, "3.jpg")]:
+        Image.new("RGB", (96, 96)).save(folder / name)
+    (root / "loop").symlink_to(".")
+    (root / "up").symlink_to("..")
+    (root / "more").symlink_to(elsewhere)
+    paths, others = list_images(root)
+    assert sorted(p.name for p in paths) == ["1.jpg", "2.jpg", "3.jpg"] and others == 0
+
+
 def test_mixed_sizes_png_and_a_corrupt_file(faces):
     log = []
     folder = ImageFolder(faces, log=lambda *a, **k: log.append(a[0]))

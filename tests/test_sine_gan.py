@@ -278,6 +278,7 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
         "the run there, or choose another --out"]
 
 
+@pytest.mark.slow  # the default suite resumes S9 in tests/test_contract.py (kill -9, Ctrl-C)
 def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
     flags = ["--deterministic", "--seed", "3"]
     straight = run(tmp_path, "straight", "--epochs", "6", *flags)
@@ -299,6 +300,7 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
             json.loads((straight / "metrics.json").read_text())[key]
 
 
+@pytest.mark.slow  # CI runs it; the default suite stays within 5 minutes on 2 cores
 def test_a_checkpoint_whose_parts_do_not_belong_together_is_never_resumed(tmp_path,
                                                                           capsys):
     """Issue 11's torn state: a generator from another run's checkpoint beside this run's
