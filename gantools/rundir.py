@@ -308,6 +308,30 @@ class LossLog:
         self.close()
 
 
+def complete_rows(path, columns):
+    """The rows of losses.csv as lists of strings, up to the first incomplete one (a line cut
+    short, a missing field); None if the file is missing or its header is not `columns`."""
+    try:
+        with Path(path).open(newline="") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the file ends with a newline
+    else:
+        lines = lines[:-1]  # the last line was cut before its newline
+    parsed = list(csv.reader(line.rstrip("\r") for line in lines))
+    if not parsed or parsed[0] != list(columns):
+        return None
+    rows = []
+    for row in parsed[1:]:
+        if len(row) != len(parsed[0]):
+            break
+        rows.append(row)
+    return rows
+
+
 def read_losses(path):
     """losses.csv as a dict of column name -> float array (an empty cell is NaN)."""
     with Path(path).open(newline="") as f:

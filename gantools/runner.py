@@ -42,6 +42,7 @@ figures and returns the metrics, which go to metrics.json.
 import argparse
 import errno
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -390,6 +391,7 @@ def run(program, parser, args, config):
                                  f"({first_line(error)}); delete it to resume from an "
                                  f"earlier one") from None
             done, rows = state["units_done"], state["loss_rows"]
+            check_losses(args.out, folder, rows, program.loss_columns)
         if done >= total and finished(args.out):
             raise UsageError(f"--resume: the run in {args.out} has already trained {done} "
                              f"{plural(program.unit)}; pass a larger --"
@@ -455,11 +457,42 @@ def run(program, parser, args, config):
 
 
 def save_checkpoint(store, program, done, rows):
-    """One checkpoint after `done` units and `rows` losses.csv rows. TensorFlow's own log
-    line about a failed write (a full disk) is dropped: the error is reported in one line."""
+    """One checkpoint after `done` units and `rows` losses.csv rows, with a copy of
+    losses.csv (flushed before: its `rows` rows), from which --resume repairs a damaged
+    file. TensorFlow's own log line about a failed write (a full disk) is dropped: the error
+    is reported in one line."""
     from gantools.launch import quiet_runtime_noise
+
+    def write(folder):
+        program.save(folder)
+        losses = Path(program.run_dir or "") / "losses.csv"
+        if program.run_dir is not None and losses.is_file():
+            shutil.copyfile(losses, folder / "losses.csv")
     with quiet_runtime_noise(program.args.verbose):
-        store.save(done, program.save, dict(program.state(), units_done=done, loss_rows=rows))
+        store.save(done, write, dict(program.state(), units_done=done, loss_rows=rows))
+
+
+def check_losses(run_dir, checkpoint, rows, columns):
+    """Before a resume continues losses.csv after its first `rows` rows: they must be the
+    rows the checkpoint saw. A missing, cut or edited file is repaired from the checkpoint's
+    copy, with one line; without a copy (a checkpoint of an older version) a file short of
+    complete rows is refused in one line, before anything is written."""
+    path, saved = Path(run_dir) / "losses.csv", Path(checkpoint) / "losses.csv"
+    live = rundir.complete_rows(path, columns)
+    if saved.is_file():
+        kept = rundir.complete_rows(saved, columns)
+        if kept is not None and len(kept) >= rows and (live is None
+                                                       or live[:rows] != kept[:rows]):
+            what = "damaged" if path.exists() else "missing"
+            shutil.copyfile(saved, path)
+            print(f"--resume: {path} was {what}; its {rows} rows are restored from the "
+                  f"checkpoint {Path(checkpoint).name}", flush=True)
+        return
+    if live is None or len(live) < rows:
+        found = "no readable losses.csv" if live is None else f"{len(live)} complete rows"
+        raise UsageError(f"--resume: {path} holds {found}, the checkpoint "
+                         f"{Path(checkpoint).name} expects {rows}; put the file back, or "
+                         f"start again with --overwrite")
 
 
 def plural(unit):

@@ -188,3 +188,43 @@ def test_an_emptied_index_or_a_deleted_newest_checkpoint_falls_back(tmp_path, da
         (newest / "checkpoint.json").write_text("")
     assert walk(out, "--resume", "--steps", "10") == 0
     assert text(out, "losses.csv") == text(tmp_path / "straight", "losses.csv")
+
+
+@pytest.mark.parametrize("damage", ["deleted", "cut mid-line", "cut to a row", "edited"])
+def test_resume_repairs_a_damaged_losses_csv_from_the_checkpoint(tmp_path, damage, capsys):
+    """The checkpoint holds a copy of losses.csv's rows; --resume puts them back when the
+    file is gone or its rows are not the ones the checkpoint saw, and continues it."""
+    assert walk(tmp_path / "straight") == 0
+    out = tmp_path / "crashed"
+    with pytest.raises(RuntimeError):
+        walk(out, fail_at=8, failure=RuntimeError("killed"))  # checkpoint after step 6
+    path = out / "losses.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    if damage == "deleted":
+        path.unlink()
+    elif damage == "cut mid-line":
+        path.write_text("".join(lines[:4]) + lines[4][:7])
+    elif damage == "cut to a row":
+        path.write_text("".join(lines[:3]))
+    else:
+        path.write_text("".join(lines[:2]) + lines[2].replace(",", ",9", 1) + "".join(lines[3:]))
+    capsys.readouterr()
+    assert walk(out, "--resume") == 0
+    assert "rows are restored from the checkpoint step_00000006" in capsys.readouterr().out
+    assert text(out, "losses.csv") == text(tmp_path / "straight", "losses.csv")
+
+
+def test_resume_without_a_copy_refuses_a_short_losses_csv_and_writes_nothing(tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError):
+        walk(out, fail_at=8, failure=RuntimeError("killed"))
+    for folder in (out / "checkpoints").iterdir():  # as an older version's checkpoints
+        state = json.loads((folder / "checkpoint.json").read_text())
+        (folder / "losses.csv").unlink(missing_ok=True)
+        state["files"].pop("losses.csv", None)
+        (folder / "checkpoint.json").write_text(json.dumps(state))
+    (out / "losses.csv").write_text("step,position,loss\n0,1.0,1.0\n1,2.0")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(UsageError, match="holds 1 complete rows, the checkpoint step_0000000"):
+        walk(out, "--resume")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
