@@ -33,12 +33,18 @@ def _mass(samples, bins):
 
 
 def js_divergence(generated, real, value_range, num_bins=100):
+    """JS divergence (base 2) of the two sets' histograms; NaN when a set holds a value that
+    is not finite (a diverged G)."""
+    if not (np.all(np.isfinite(generated)) and np.all(np.isfinite(real))):
+        return float("nan")
     low, high = value_range if np.ndim(value_range) else (-value_range, value_range)
     bins = np.linspace(low, high, num_bins)
     return float(jensenshannon(_mass(generated, bins), _mass(real, bins), base=2) ** 2)
 
 
 def wasserstein1(generated, real):
+    if not (np.all(np.isfinite(generated)) and np.all(np.isfinite(real))):
+        return float("nan")  # scipy would raise or warn
     return float(wasserstein_distance(np.ravel(generated), np.ravel(real)))
 
 

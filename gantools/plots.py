@@ -58,9 +58,18 @@ class HistogramPlot:
                                     color="0.4")
 
     def save(self, path, samples, caption=""):
+        """Draw the histogram of `samples` and save the figure. Non-finite samples (a
+        diverged G: NaN or infinity) are left out and counted in the caption: matplotlib
+        cannot bin them."""
         if self.bars is not None:
             self.bars.remove()
-        *_, self.bars = self.ax.hist(np.ravel(samples), bins=self.bins, density=True,
+        samples = np.ravel(np.asarray(samples, dtype=np.float64))
+        finite = samples[np.isfinite(samples)]
+        if len(finite) < len(samples):
+            left_out = f"{len(samples) - len(finite)} of {len(samples)} values not finite"
+            caption = f"{caption}; {left_out}" if caption else left_out
+        *_, self.bars = self.ax.hist(finite, bins=self.bins, density=len(finite) > 0,
+                                     range=None if len(finite) else self.x_range,
                                      color="C0", alpha=0.7, label="generated")
         self.ax.set_xlim(*self.x_range)
         if self.ylim:

@@ -47,6 +47,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from gantools import cli, rundir
 from gantools.cli import DiskFull, UsageError, first_line
 
@@ -417,6 +419,7 @@ def run(program, parser, args, config):
         board = Board(run_dir, recorded_flags(parser, args))
     started = time.perf_counter()
     log = rundir.LossLog(run_dir / "losses.csv", program.loss_columns, keep_rows=rows)
+    diverged = None
     with StopRequest(program.unit) as stop, log:
         progress = program._progress = Progress(total, start=done)
         try:
@@ -425,6 +428,13 @@ def run(program, parser, args, config):
                 if row is not None:
                     log.write(**row)
                     rows += 1
+                    if not diverged:
+                        diverged = not_finite(row)
+                        if diverged:
+                            program.print(f"warning: {diverged} at {program.unit} {unit}: "
+                                          f"training has diverged (a smaller learning rate "
+                                          f"may help); the run goes on to its end, as the "
+                                          f"original's would, and writes its files")
                 done = unit + 1
                 progress.update(done, program.progress_text(row))
                 program.after_unit(done)
@@ -454,6 +464,15 @@ def run(program, parser, args, config):
         print(text, flush=True)
     print(f"Wrote {run_dir}", flush=True)
     return 0
+
+
+def not_finite(row):
+    """'loss_d is nan' for the first value of a losses.csv row that is a non-finite number,
+    else None."""
+    for key, value in row.items():
+        if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+            return f"{key} is {value}"
+    return None
 
 
 def save_checkpoint(store, program, done, rows):

@@ -436,3 +436,13 @@ def test_metrics_hold_the_posts_own_number_from_its_last_saved_g(tmp_path):
     assert np.isfinite(metrics["post_snapshot_gen_mean"])
     assert metrics["post_snapshot_gen_std"] >= 0
     assert metrics["post_snapshot_gen_mean"] != metrics["gen_mean"]
+
+
+def test_a_diverged_run_ends_with_its_files(tmp_path, capsys):
+    """--lr 1e300: the weights become NaN; the run warns once and still writes histogram.png
+    (the NaN values left out, counted in the caption) and a valid metrics.json."""
+    out = small_run(tmp_path, "nan", "--lr", "1e300")
+    assert capsys.readouterr().out.count("training has diverged") == 1
+    metrics = metrics_of(out)
+    assert metrics["gen_mean"] is None and metrics["wasserstein1"] is None
+    assert (out / "histogram.png").stat().st_size > 0

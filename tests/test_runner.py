@@ -228,3 +228,12 @@ def test_resume_without_a_copy_refuses_a_short_losses_csv_and_writes_nothing(tmp
     with pytest.raises(UsageError, match="holds 1 complete rows, the checkpoint step_0000000"):
         walk(out, "--resume")
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_diverged_losses_are_one_warning_and_the_run_writes_its_files(tmp_path, capsys):
+    out = tmp_path / "run"
+    with np.errstate(over="ignore", invalid="ignore"):  # the walk's own overflow
+        assert walk(out, "--lr", "1e308") == 0  # the position overflows: loss inf at step 0
+    printed = capsys.readouterr().out
+    assert printed.count("warning: loss is inf at step 0: training has diverged") == 1
+    assert json.loads(text(out, "metrics.json"))["distance"] is None  # inf as null
