@@ -143,6 +143,27 @@ def lock_holder(path):
     return "another process"
 
 
+def available_memory():
+    """Bytes of memory the system can give a new allocation (Linux's MemAvailable), or None
+    where it cannot tell."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_memory(needed, what):
+    """UsageError when `needed` bytes (what `what` asks for) exceed the available memory:
+    one line before anything is written, instead of NumPy's MemoryError half-way."""
+    available = available_memory()
+    if available is not None and needed > available:
+        raise UsageError(f"{what} needs about {needed / 2**30:.1f} GiB of memory, and "
+                         f"{available / 2**30:.1f} GiB are available; choose a smaller value")
+
+
 def check_run_dir(path, overwrite=False, resume=False):
     """The checks of prepare_run_dir, changing nothing: UsageError if `path` cannot take
     this run. Returns the folder (a symbolic link resolved)."""

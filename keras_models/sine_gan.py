@@ -35,7 +35,7 @@ import tensorflow as tf
 from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, LeakyReLU, Reshape
 from keras.optimizers import SGD, Adam
 
-from gantools import runner
+from gantools import rundir, runner
 from gantools.cli import positive_int
 from gantools.curves import COLLAPSE_RATIO, rolling_mean, sine_curve_metrics
 from gantools.launch import quiet_runtime_noise
@@ -393,6 +393,13 @@ class SineGAN(runner.Program):
         post.add_argument('--v-freq', type=positive_int, default=50,
                           help='print the losses, save a frame and a checkpoint every this '
                                'many epochs')
+
+    def check_args(self, parser, args):
+        # an epoch holds 2n curves of 50 values, n noise vectors, their labels and the
+        # framework's float32 copies: about (2 x 50 x 12 + 10 x 12 + 4 x 8) bytes per curve
+        per_curve = 2 * len(X_VALS) * 12 + args.noise_dim * 12 + 32
+        rundir.check_memory(args.n_samples * per_curve,
+                            f"--n-samples {args.n_samples} (with --noise-dim {args.noise_dim})")
 
     def describe(self):
         if self.variant == 'stable':

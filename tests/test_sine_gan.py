@@ -532,3 +532,18 @@ def test_the_generator_collapses_early(tmp_path):
     out = run(tmp_path, "collapse", "--epochs", "200", "--n-samples", "2000", "--v-freq", "50")
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["collapsed"] and metrics["diversity_ratio"] < 0.3
+
+
+def test_more_curves_than_memory_is_one_line_before_anything_is_written(tmp_path,
+                                                                         monkeypatch):
+    from gantools import rundir
+    from gantools.cli import UsageError
+    out = tmp_path / "run"
+    with pytest.raises(UsageError, match=r"--n-samples 1000000000 .* GiB of memory"):
+        s9.main(["--out", str(out), "--n-samples", "1000000000"])
+    assert not out.exists()
+    monkeypatch.setattr(rundir, "available_memory", lambda: 2 ** 20)  # 1 MiB free
+    with pytest.raises(UsageError, match="--n-samples 10000 "):
+        s9.main(["--out", str(out), "--n-samples", "10000"])
+    monkeypatch.setattr(rundir, "available_memory", lambda: None)  # cannot tell: no check
+    rundir.check_memory(10 ** 15, "anything")
