@@ -173,6 +173,12 @@ def check_run_dir(path, overwrite=False, resume=False):
     if resume:
         if not (path / "config.json").is_file():
             raise UsageError(f"--resume: {path} holds no run to resume (no config.json)")
+        # a resume rewrites these: find out now, not after config.json was rewritten
+        for name in ("", "config.json", "losses.csv", "checkpoints"):
+            target = path / name
+            if target.exists() and not os.access(target, os.W_OK):
+                raise UsageError(f"--resume: cannot write to {target} (permission denied: "
+                                 f"another user's run?); copy the run to a folder of yours")
     elif path.exists() and (not path.is_dir() or any(path.iterdir())):
         if not overwrite:
             raise UsageError(f"{path} already holds files; pass --overwrite to replace "

@@ -237,3 +237,17 @@ def test_diverged_losses_are_one_warning_and_the_run_writes_its_files(tmp_path, 
     printed = capsys.readouterr().out
     assert printed.count("warning: loss is inf at step 0: training has diverged") == 1
     assert json.loads(text(out, "metrics.json"))["distance"] is None  # inf as null
+
+
+def test_resume_of_a_run_it_cannot_write_is_refused_before_writing(tmp_path, monkeypatch):
+    """Another user's run (files not writable; as root every file is, so os.access is
+    stood in for): one line, and config.json is not rewritten."""
+    import os
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError):
+        walk(out, fail_at=8, failure=RuntimeError("killed"))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setattr(os, "access", lambda path, mode: not str(path).endswith("losses.csv"))
+    with pytest.raises(UsageError, match="cannot write to .*losses.csv .permission denied"):
+        walk(out, "--resume")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
