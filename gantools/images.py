@@ -184,9 +184,11 @@ class ImageFolder:
             deterministic=True).ignore_errors()
         if self.cached:
             decoded = decoded.cache()
-        readable = np.concatenate(
-            [b.numpy() for b in decoded.map(lambda i, image: i).batch(4096)]
-            or [np.zeros(0, np.int64)])
+        from gantools.launch import quiet_runtime_noise
+        with quiet_runtime_noise():  # TensorFlow's lines about the files it cannot decode
+            readable = np.concatenate(
+                [b.numpy() for b in decoded.map(lambda i, image: i).batch(4096)]
+                or [np.zeros(0, np.int64)])
         bad = sorted(set(range(len(names))) - set(readable.tolist()))
         self.skipped = [names[i] for i in bad]
         self.paths = [names[i] for i in readable]

@@ -44,6 +44,15 @@ RUNTIME_NOISE = re.compile(
     r" which is not in the op definition: Op<name=MapDataset;"
     r"|^W\d{4} .*op_kernel\.cc.*OP_REQUIRES failed at save_restore_v2_ops\.cc.*"
     r"(File too large|No space left on device|Disk quota exceeded)"
+    # a truncated JPEG: the face reader skips it and names it in a line of its own
+    r"|^E\d{4} .*jpeg_mem\.cc.*Premature end of JPEG data"
+    r"|^W\d{4} .*local_rendezvous\.cc.*aborting with status: INVALID_ARGUMENT: "
+    r"jpeg::Uncompress failed"
+    # a full disk under a graph-mode Saver (a real one, not a file-size limit)
+    r"|^W\d{4} .*local_rendezvous\.cc.*aborting with status: RESOURCE_EXHAUSTED"
+    r"|^\s*\[\[\{\{node save/SaveV2\}\}\]\]"
+    r"|^Hint: If you want to see a list of allocated tensors when OOM happens"
+    r"|^\s*$"  # the blank line that ends that message
 )
 
 

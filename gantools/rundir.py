@@ -25,8 +25,9 @@ from gantools.cli import UsageError
 # folder; `*` stays within one folder, `**` is everything below), and whatever else the user
 # put there stays.
 MARKER = ".classic-gans-run"
+MANIFEST = ".classic-gans-files"  # the files a run wrote, one relative path per line
 RUN_FILES = (
-    MARKER, "config.json", "losses.csv", "losses.png", "metrics.json", "sweep.json",
+    MARKER, MANIFEST, "config.json", "losses.csv", "losses.png", "metrics.json", "sweep.json",
     "evolution.gif", "pretrain_losses.csv", "evaluation-*.json", "*.tmp",
     "fig3-1[234].png", "histogram.png", "real_curves.png", "generated_curves.png",
     "digits.png", "*.weights.h5", "generator.keras", "discriminator.keras",
@@ -53,9 +54,69 @@ def is_run_file(relative):
     return False
 
 
+def snapshot(run_dir):
+    """{relative path: modification time in ns} of every file in the run folder."""
+    run_dir, found = Path(run_dir), {}
+    for folder, _, names in os.walk(run_dir):
+        for name in names:
+            file = Path(folder) / name
+            try:
+                found[file.relative_to(run_dir).as_posix()] = file.lstat().st_mtime_ns
+            except OSError:
+                continue  # removed meanwhile (an old checkpoint)
+    return found
+
+
+def record_written(run_dir, before):
+    """Add to the run folder's MANIFEST the files this run wrote: those of the kinds the
+    programs write (RUN_FILES) that are new or changed since `before` (the `snapshot` taken
+    when the run started). Called at every checkpoint and at the end, so a killed run's
+    manifest lists what its last checkpoint had written; a file that was there before the
+    run and that it did not touch (yours) is never listed. Written atomically."""
+    run_dir = Path(run_dir)
+    listed = set(read_manifest(run_dir) or ())
+    for relative, modified in snapshot(run_dir).items():
+        if relative in (MARKER, MANIFEST) or relative in listed or not is_run_file(relative):
+            continue
+        if before.get(relative) != modified:
+            listed.add(relative)
+    temporary = run_dir / (MANIFEST + ".tmp")
+    temporary.write_text("".join(f"{name}\n" for name in sorted(listed)))
+    temporary.replace(run_dir / MANIFEST)
+
+
+def read_manifest(run_dir):
+    """The relative paths MANIFEST lists, or None when the folder has none (a run of an
+    older version)."""
+    try:
+        return [line for line in (Path(run_dir) / MANIFEST).read_text().splitlines() if line]
+    except OSError:
+        return None
+
+
 def remove_run_files(path):
-    """Delete the files of an earlier run in `path` (RUN_FILES) and the folders that this
-    empties; return the paths (relative) of everything else, which is kept."""
+    """Delete the files an earlier run in `path` wrote and the folders this empties; return
+    the paths (relative) of everything else, which is kept. The files are the ones its
+    MANIFEST lists (a run of an older version, without one: those matching RUN_FILES); the
+    manifest goes next, the MARKER last."""
+    listed = read_manifest(path)
+    if listed is not None:
+        folders = set()
+        for relative in listed:
+            file = Path(path) / relative
+            if Path(relative).is_absolute() or ".." in Path(relative).parts:
+                continue  # never outside the run folder, whatever the manifest says
+            if file.is_file() or file.is_symlink():
+                file.unlink()
+            folders.update(file.parents)
+        for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+            if folder != Path(path) and Path(path) in folder.parents and folder.is_dir() \
+                    and not any(folder.iterdir()):
+                folder.rmdir()
+        for name in (MANIFEST, MARKER):
+            (Path(path) / name).unlink(missing_ok=True)
+        return sorted(p.relative_to(path).as_posix() for p in Path(path).rglob("*")
+                      if p.is_file() or p.is_symlink())
     kept = []
     for folder, dirs, files in os.walk(path, topdown=False):
         folder = Path(folder)

@@ -400,6 +400,7 @@ def run(program, parser, args, config):
                              f"{program.total_flag.replace('_', '-')} to train further")
     run_dir = rundir.prepare_run_dir(args.out, args.overwrite, resume=config is not None)
     program.run_dir = run_dir
+    program._before = rundir.snapshot(run_dir)  # files new or changed from now on: this run's
     write_config(program, parser, args, checksum, previous=config)
     store = checkpoints(run_dir, program)
     if state is None:
@@ -459,6 +460,7 @@ def run(program, parser, args, config):
     if board is not None:
         board.finish(metrics, total)
         board.close()
+    rundir.record_written(run_dir, program._before)
     text = program.summary(metrics)
     if text:
         print(text, flush=True)
@@ -489,6 +491,8 @@ def save_checkpoint(store, program, done, rows):
             shutil.copyfile(losses, folder / "losses.csv")
     with quiet_runtime_noise(program.args.verbose):
         store.save(done, write, dict(program.state(), units_done=done, loss_rows=rows))
+    if program.run_dir is not None and getattr(program, "_before", None) is not None:
+        rundir.record_written(program.run_dir, program._before)
 
 
 def check_losses(run_dir, checkpoint, rows, columns):
@@ -542,6 +546,7 @@ def run_sweep(program, parser, args):
     quiet_retracing_notices(args.verbose)  # new models for every seed: first traces
     checksum = _prepare(program, args)
     run_dir = rundir.prepare_run_dir(args.out, args.overwrite)
+    before = rundir.snapshot(run_dir)  # files new or changed from now on: this sweep's
     per_seed = []
     for seed in range(args.sweep):
         if "keras" in sys.modules:
@@ -565,6 +570,7 @@ def run_sweep(program, parser, args):
         rundir.write_json(run_dir / "sweep.json", dict(
             runs=len(per_seed), **program.sweep_summary(per_seed),
             flags=recorded_flags(parser, args), per_seed=per_seed))
+        rundir.record_written(run_dir, before)
     totals = "; ".join(f"{k}: {v}" for k, v in program.sweep_summary(per_seed).items())
     print(f"{args.sweep} seeds ({totals}); wrote {run_dir / 'sweep.json'}", flush=True)
     return 0

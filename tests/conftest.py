@@ -128,11 +128,16 @@ def read_rows(path, drop=()):
 
 
 def assert_only_run_files(out):
-    """Every file a run wrote matches rundir.RUN_FILES, so --overwrite would remove it."""
-    from gantools.rundir import MARKER, is_run_file
+    """Every file a run wrote matches rundir.RUN_FILES, and its manifest lists what
+    --overwrite removes: the files a finished run wrote."""
+    from gantools.rundir import MANIFEST, MARKER, is_run_file, read_manifest
     files = [p.relative_to(out).as_posix() for p in Path(out).rglob("*") if p.is_file()]
-    assert MARKER in files
+    assert MARKER in files and MANIFEST in files
     assert [f for f in files if not is_run_file(f)] == []
+    listed = set(read_manifest(out))
+    assert {"config.json", "losses.csv", "metrics.json"} <= listed
+    assert not [f for f in files if f not in listed | {MARKER, MANIFEST}
+                and not f.startswith("evaluation-")], "written but not in the manifest"
 
 
 def checkpoint_values(run_dir):

@@ -219,3 +219,20 @@ def test_grid_layout_scaling_and_bytescale(tmp_path):
     assert Image.open(path).size == (768, 768) and not list(tmp_path.glob("*.tmp*"))
     with pytest.raises(ValueError, match="needs 64 images"):
         image_grid(images[:10])
+
+
+def test_a_truncated_jpeg_is_skipped_without_tensorflow_s_log_lines(tmp_path, capfd):
+    """TensorFlow logs 'Premature end of JPEG data' and an aborted rendezvous for a cut
+    JPEG; the reader names the file in its own line, and those lines are dropped."""
+    import io
+    for i in range(3):
+        Image.fromarray(np.full((96, 96, 3), 40 * i, np.uint8)).save(tmp_path / f"{i}.jpg")
+    data = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (96, 96, 3), np.uint8)).save(
+        data, "JPEG")
+    (tmp_path / "3.jpg").write_bytes(data.getvalue()[:1500])
+    log = []
+    folder = ImageFolder(tmp_path, log=lambda *a, **k: log.append(a[0]))
+    assert len(folder) == 3 and folder.skipped == [str(tmp_path / "3.jpg")]
+    err = capfd.readouterr().err
+    assert "jpeg" not in err.lower() and "rendezvous" not in err, err

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from gantools import cli, runner
+from gantools import cli, rundir, runner
 from gantools.cli import DiskFull, Failure, UsageError
 
 
@@ -251,3 +251,28 @@ def test_resume_of_a_run_it_cannot_write_is_refused_before_writing(tmp_path, mon
     with pytest.raises(UsageError, match="cannot write to .*losses.csv .permission denied"):
         walk(out, "--resume")
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_overwrite_deletes_exactly_what_the_earlier_run_wrote(tmp_path):
+    """The run folder's manifest lists the files the run wrote; --overwrite deletes those
+    (the marker last), not files of the same kinds that you put there."""
+    out = tmp_path / "run"
+    assert walk(out) == 0
+    listed = rundir.read_manifest(out)
+    assert "config.json" in listed and "losses.csv" in listed and "metrics.json" in listed
+    assert any(name.startswith("checkpoints/step_00000010/") for name in listed)
+    yours = ["g_best_epoch120.weights.h5", "todo.tmp", "checkpoints/mine.txt", "NOTES.md"]
+    for name in yours:  # the kinds of files RUN_FILES names, written by you, not the run
+        (out / name).write_text("yours")
+    assert walk(out, "--overwrite") == 0
+    for name in yours:
+        assert (out / name).read_text() == "yours", name
+    assert "g_best_epoch120.weights.h5" not in rundir.read_manifest(out)
+
+
+def test_overwrite_of_a_run_without_a_manifest_falls_back_to_its_file_kinds(tmp_path):
+    out = tmp_path / "run"
+    assert walk(out) == 0
+    (out / rundir.MANIFEST).unlink()  # a run of an older version
+    (out / "NOTES.md").write_text("yours")
+    assert rundir.remove_run_files(out) == ["NOTES.md"]
