@@ -148,20 +148,21 @@ def lock_run_dir(path, create=True):
     held until `release()` or until this process exits; the kernel releases it then, after
     `kill -9` too, so no stale lock is ever left. Locking the folder, not a file in it, writes nothing into a
     folder that may turn out not to be ours. A folder that does not exist yet is created
-    (empty) when `create`; the lock's `created` says so (`remove_if_empty` then removes it if
-    the run wrote nothing). Another process holding it: UsageError naming that process, before
+    (empty, with its missing parents) when `create`; the lock's `created` lists them
+    (`remove_if_empty` then removes them if the run wrote nothing). Another process holding it: UsageError naming that process, before
     anything is written. No-op where `flock` does not exist (Windows)."""
     try:
         import fcntl
     except ImportError:
-        return RunDirLock(None, False)
+        return RunDirLock(None, [])
     path = Path(path).expanduser()
-    created = False
+    created = []  # the folders made here, the deepest first
     if create and not path.exists():
+        created = [path] + [parent for parent in path.parents if not parent.exists()]
         try:
             path.mkdir(parents=True)
-            created = True
         except FileExistsError:
+            created = []
             pass  # another run made it just now: the lock decides
         except OSError as error:
             raise UsageError(f"cannot write to --out {path}: {error.strerror or error}") from None
@@ -177,12 +178,14 @@ def lock_run_dir(path, create=True):
     return RunDirLock(descriptor, created)
 
 
-def remove_if_empty(path):
-    """Remove the folder `lock_run_dir` created when the run ended before writing into it."""
-    try:
-        Path(path).expanduser().rmdir()
-    except OSError:
-        pass  # not empty (the run wrote something), or gone
+def remove_if_empty(folders):
+    """Remove the folders `lock_run_dir` created (deepest first) when the run ended before
+    writing into them."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (the run wrote something), or gone
 
 
 def lock_holder(path):

@@ -329,7 +329,7 @@ def main(program, argv=None):
         return _main(program, parser, argv, args)
     except BaseException:
         if lock.created:  # refused before it wrote anything: leave no empty folder behind
-            rundir.remove_if_empty(args.out)
+            rundir.remove_if_empty(lock.created)
         raise
     finally:
         lock.release()

@@ -152,7 +152,7 @@ def test_the_checkpoint_holds_weights_both_adams_and_the_random_stream(straight,
     # 0 and 10 (printed: the post's saves) and at the end
     folder = straight / "checkpoints" / "epoch_00000020"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "checkpoint.json", "state.data-00000-of-00001", "state.index"]
+        "checkpoint.json", "losses.csv", "state.data-00000-of-00001", "state.index"]
     state = json.loads((folder / "checkpoint.json").read_text())
     assert state["units_done"] == 20 and state["loss_rows"] == 20
     reader = tf.train.load_checkpoint(str(folder / "state"))
@@ -256,7 +256,7 @@ def test_sweep_writes_per_seed_metrics(tmp_path):
     out = tmp_path / "sweep"
     assert s4.main(["--sweep", "2", "--epochs", "5", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        ".classic-gans-run", "config.json", "sweep.json"]
+        ".classic-gans-files", ".classic-gans-run", "config.json", "sweep.json"]
     sweep = json.loads((out / "sweep.json").read_text())
     assert sweep["runs"] == 2 and [r["seed"] for r in sweep["per_seed"]] == [0, 1]
     assert {"gen_mean", "gen_std", "wasserstein1", "skew"} <= set(sweep["per_seed"][0])

@@ -175,8 +175,8 @@ def test_sweep_writes_sweep_json(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "seed 1: Generated mean " in printed and "2 seeds (converged: " in printed
     assert not re.search(r"^\d+:", printed, re.M)  # no step lines in a sweep
-    assert sorted(p.name for p in out.iterdir()) == [".classic-gans-run", "config.json",
-                                                     "sweep.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".classic-gans-files", ".classic-gans-run",
+                                                     "config.json", "sweep.json"]
 
 
 def test_script_end_to_end_writes_every_promised_file(tmp_path, script):

@@ -230,7 +230,7 @@ def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthet
     assert kept == ["step_00000008", "step_00000010", "step_00000012"]
     newest = out / "checkpoints" / "step_00000012"
     assert sorted(p.name for p in newest.iterdir()) == [
-        "checkpoint.json", "model.data-00000-of-00001", "model.index"]
+        "checkpoint.json", "losses.csv", "model.data-00000-of-00001", "model.index"]
     state = json.loads((newest / "checkpoint.json").read_text())
     assert (state["iteration"], state["data_position"], state["grids"]) == (12, 12 * 128, 3)
     with pytest.raises(UsageError, match="--batch-size 64 differs"):
