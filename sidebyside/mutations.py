@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import dataclasses
 import sys
+import warnings
 from unittest import mock
 
 import numpy as np
@@ -130,7 +131,10 @@ def s9_pretrain_without_trainability():
     pretrain, set_trainability = port.pretrain, port.set_trainability
 
     def mutated(*args, **kwargs):
-        with mock.patch.object(port, "set_trainability", lambda model, trainable=False: None):
+        with mock.patch.object(port, "set_trainability", lambda model, trainable=False: None), \
+                warnings.catch_warnings():
+            # Keras says D has no trainable weights: the mutation's very effect
+            warnings.filterwarnings("ignore", "The model does not have any trainable weights")
             return pretrain(*args, **kwargs)
     with mock.patch.object(port, "pretrain", mutated):
         yield

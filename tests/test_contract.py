@@ -15,7 +15,12 @@ Each program runs as a user runs it, in a fresh process. Against an uninterrupte
 - bad flag values (non-finite numbers, out of range, a seed beyond 32 bits): one line, exit 2;
 - stdout closed by its reader (`| head -1`): the run ends quietly with all its files;
 - a second writer (a new run with --overwrite, a --resume) while a run trains in --out:
-  refused in one line naming the training process, exit 2.
+  refused in one line naming the training process, exit 2;
+- a real full disk (a small tmpfs) under a graph-mode Saver: one line, exit 1.
+Elsewhere, per program or on the runner's toy program (tests/test_runner.py): the manifest
+that --overwrite follows, losses.csv repaired on --resume, a resume it cannot write, a
+diverged run (S4 --lr 1e300), S9's --n-samples against memory, symlink loops and truncated
+JPEGs in a face folder (tests/test_images.py).
 The fast slice (S9, and the flag checks of all nine) runs in
 the default suite; the whole matrix with `pytest -m slow`.
 """
