@@ -321,6 +321,7 @@ def test_a_checkpoint_whose_parts_do_not_belong_together_is_never_resumed(tmp_pa
     assert (torn / "losses.csv").read_text() == (straight / "losses.csv").read_text()
 
 
+@pytest.mark.slow  # CI runs it; the default suite's contract slice writes S9 to a full disk
 def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
     """A full disk (or a kill) while the epoch-4 checkpoint is half written: the epoch-2
     one stays whole and --resume continues from it to the same numbers as a straight run."""
@@ -499,6 +500,7 @@ def test_stable_epochs_step_on_minibatches_at_the_decayed_rate(stable_models, mo
         np.pi * 249 / 250))], rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.slow  # CI runs it; the default suite stays within 5 minutes on 2 cores
 def test_the_stable_variant_runs_resumes_exactly_and_records_itself(tmp_path):
     flags = ["--variant", "stable", "--deterministic", "--n-samples", "300"]
     straight = run(tmp_path, "straight", "--epochs", "3", *flags)
