@@ -16,6 +16,7 @@ def short_s1(monkeypatch):
     monkeypatch.setitem(reproduce.PROGRAMS, "S1", s1)
 
 
+@pytest.mark.slow  # CI runs it (20 s); the default suite stays within 5 minutes on 2 cores
 def test_results_page_and_rerun(tmp_path, short_s1, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no_keras_home"))  # no MNIST there
     out = tmp_path / "results"
