@@ -135,6 +135,19 @@ def weight_deltas(port, original):
             for name in port}
 
 
+def twin_generator(rng):
+    """A new tf.random.Generator at `rng`'s state (same algorithm), drawing what it draws: the
+    harness draws a port's in-step noise (S2, S3, S4) from it, to give the original. Made
+    from the state's value: given the variable, from_state would share it."""
+    import tensorflow as tf
+    return tf.random.Generator.from_state(rng.state.numpy(), rng.algorithm)
+
+
+def same_state(a, b):
+    """Whether two tf.random.Generators are at the same state (consumed the same draws)."""
+    return bool(np.array_equal(a.state.numpy(), b.state.numpy()))
+
+
 class StepTimer:
     """Milliseconds per step of a loop: `with timer: step()` around each step; `ms` is the
     median, so the first step's tracing or warm-up does not count."""

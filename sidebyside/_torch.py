@@ -3,7 +3,8 @@ imports torch: the originals run in a process of their own (`original()`).
 
 - `original()`: the PyTorch originals in a child process (`originals/torch_replay.py`
   through `originals/serve.py`); a missing torch raises `MissingExtra`.
-- `twin_generator(rng)`: a copy of a port's `tf.random.Generator` at its current state. The
+- `twin_generator(rng)` (from `sidebyside`, S3 uses it too): a copy of a port's
+  `tf.random.Generator` at its current state. The
   ports S2 and S4 draw their noise (S4 also its data) from such a generator inside their
   compiled step; the copy, drawn with the same calls in the same order, gives the harness
   the same numbers to hand to the original, and `same_state` checks afterwards that the
@@ -21,22 +22,13 @@ import math
 
 import numpy as np
 
+from sidebyside import same_state, twin_generator  # noqa: F401 (the harnesses' import)
 from sidebyside._child import Original
 
 
 def original():
     """The PyTorch originals, served by a child process (use it in a `with` block)."""
     return Original("originals.torch_replay", needs="torch")
-
-
-def twin_generator(rng):
-    """A new tf.random.Generator at `rng`'s state (same algorithm), drawing what it draws."""
-    import tensorflow as tf
-    return tf.random.Generator.from_state(rng.state.numpy(), rng.algorithm)
-
-
-def same_state(a, b):
-    return bool(np.array_equal(a.state.numpy(), b.state.numpy()))
 
 
 def keras_to_torch(kernel):

@@ -37,7 +37,8 @@ import contextlib
 
 import numpy as np
 
-from sidebyside import SideBySide, StepTimer, load_faces, require, weight_deltas
+from sidebyside import (SideBySide, StepTimer, load_faces, require, same_state,
+                        twin_generator, weight_deltas)
 
 LOSS_NAMES = ["loss_d", "loss_g", "loss_d_real", "loss_d_fake"]
 OVERRIDES = ("lrD", "lrG", "clamp", "rmsprop_epsilon")
@@ -124,15 +125,12 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     port_losses, original_losses = [], []
     for step in range(steps):
         reals = [next(batches) for _ in range(n_critic)]
-        # a copy of the port's generator (from the state's value: given the variable,
-        # from_state would share it)
-        twin = tf.random.Generator.from_state(gan.rng.state.numpy(), gan.rng.algorithm)
+        twin = twin_generator(gan.rng)  # a copy of the port's generator
         noises = [twin.normal((batch_size, nz)).numpy() for _ in range(n_critic + 1)]
         with port_timer:
             losses = gan.train_step([tf.constant(real * 2 - 1) for real in reals]).numpy()
         port_losses.append(losses)
-        assert np.array_equal(twin.state.numpy(), gan.rng.state.numpy()), \
-            "the port drew other noise than its copy predicted"
+        assert same_state(twin, gan.rng), "the port drew other noise than its copy predicted"
         fed = iter(noises)
         with original_timer:
             rows = original.train(reference, iter(reals), steps=step + 1, start=step,
