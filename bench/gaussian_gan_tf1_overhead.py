@@ -24,7 +24,7 @@ quiet_tensorflow()
 from gantools import runner
 from tf1_compat import gaussian_gan as s1
 args = runner.build_parser(s1.GaussianGAN()).parse_args([])
-s1.make_gan(args, args.seed).train()  # the book's loop: no run folder, files or figures
+s1.make_gan(args, args.seed).train(runner.detached())  # the book's loop: no files, figures
 """
 
 

@@ -178,9 +178,9 @@ class Program:
     # -- printing ------------------------------------------------------------------------
     def print(self, *values):
         """print() below the progress bar."""
-        progress = getattr(self, "_progress", None)
-        if progress is not None:
-            progress.clear()
+        run = getattr(self, "_run", None)
+        if run is not None and run._progress is not None:
+            run._progress.clear()
         print(*values, flush=True)
 
 
@@ -310,8 +310,8 @@ def checkpoints(run_dir, program):
     return FolderCheckpoints(Path(run_dir) / "checkpoints", keep=KEEP, prefix=program.unit)
 
 
-def main(program, argv=None):
-    """Parse, check and run `program`; return the exit code (errors are exceptions that
+def main(program, argv=None, train=None):
+    """Parse, check and run `program`, whose loop is `train(run)` (a Run); return the exit code (errors are exceptions that
     gantools.launch.run reports: UsageError, DiskFull, KeyboardInterrupt)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(program)
@@ -326,7 +326,7 @@ def main(program, argv=None):
     args.out = Path(program.out_folder(args)).expanduser()
     lock = rundir.lock_run_dir(args.out, create=not args.resume)  # one writer per folder
     try:
-        return _main(program, parser, argv, args)
+        return _main(program, train or program_loop(program), parser, argv, args)
     except BaseException:
         if lock.created:  # refused before it wrote anything: leave no empty folder behind
             rundir.remove_if_empty(lock.created)
@@ -335,7 +335,7 @@ def main(program, argv=None):
         lock.release()
 
 
-def _main(program, parser, argv, args):
+def _main(program, train, parser, argv, args):
     config = None
     if args.resume:
         config = read_config(args.out)
@@ -347,8 +347,8 @@ def _main(program, parser, argv, args):
     program.check_args(parser, args)
     try:
         if getattr(args, "sweep", None):
-            return run_sweep(program, parser, args)
-        return run(program, parser, args, config)
+            return run_sweep(program, train, parser, args)
+        return run(program, train, parser, args, config)
     except Exception as error:  # TensorFlow and h5py wrap the OSError of a full disk
         if not disk_full(error):
             raise
@@ -368,99 +368,211 @@ def _prepare(program, args, resume=False):
     return getattr(data, "checksum", None)
 
 
-def run(program, parser, args, config):
-    """One run: new, or --resume of the run in --out."""
-    from gantools.training import Progress, StopRequest
+class Run:
+    """The services a program's own training loop calls (the loop stays the program's):
+
+        resumed = run.start(total, save=..., restore=..., state=...)  # restores on --resume
+        if resumed is None:
+            ...pretraining, the first frame...                       # a new run only
+        for step in run.range(total):                                  # from the checkpoint
+            ...the original's body...
+            run.log(step=step, loss_d=..., loss_g=...)                 # a losses.csv row
+            run.print(...)                                             # below the progress bar
+        return metrics                                                 # to metrics.json
+
+    Attributes: `args` (the resolved flags), `seed`, `data` (what the program's `load_data`
+    returned), `run_dir` (the run folder once `start` has prepared it; None in a sweep,
+    which writes only sweep.json), `files` (True when figures are wanted: not a sweep).
+    """
+
+    def __init__(self, program, parser, args, seed, data, checksum, config=None,
+                 sweep_dir=None):
+        self.program, self.parser, self.args = program, parser, args
+        self.seed, self.data, self.checksum = seed, data, checksum
+        self.config, self.sweep_dir = config, sweep_dir
+        self.run_dir, self.files = None, sweep_dir is None  # sweep_dir False: detached
+        self.total, self.done, self.rows, self.restored = None, 0, 0, None
+        self.seconds, self._row, self._text = 0.0, None, None
+        self._progress = self._log = self._board = self._store = self._loop = None
+        self.unit = program.unit
+        self.history, self.unit_seconds = [], []  # without files: the rows, unit times
+
+    # -- the services ---------------------------------------------------------------------
+    def start(self, total, save, restore, state=dict, config=None, parameters=None,
+              checkpoint_due=None):
+        """Declare the run's `total` units and its checkpoint: `save(folder)` writes the
+        program's files, `restore(folder, state)` reads them back, `state()` is the JSON
+        part (counters, NumPy RNG states). On --resume the newest intact checkpoint is
+        restored now and its state returned; a new run returns None. Then the run folder is
+        prepared and config.json written (with `config`, the resolved hyper-parameters that
+        are not flags, and `parameters`, trainable counts): nothing is written before."""
+        program, args = self.program, self.args
+        self.total, self._save, self._state = total, save, state
+        self._due = checkpoint_due or program.checkpoint_due
+        if not self.files:  # a sweep: seed 0 writes the sweep's config.json
+            if self.seed == 0 and self.sweep_dir:
+                write_config(self, config, parameters, self.sweep_dir)
+            return None
+        state = None
+        if self.config is not None:
+            found = checkpoints(args.out, program).latest(required=False)
+            if found is not None:
+                folder, state = found
+                try:
+                    restore(folder, state)
+                except Exception as error:  # whatever a damaged file raises: one line
+                    raise UsageError(f"--resume: cannot read the checkpoint {folder} "
+                                     f"({first_line(error)}); delete it to resume from an "
+                                     f"earlier one") from None
+                self.done, self.rows = state["units_done"], state["loss_rows"]
+                check_losses(args.out, folder, self.rows, program.loss_columns)
+            if self.done >= total and finished(args.out):
+                raise UsageError(f"--resume: the run in {args.out} has already trained "
+                                 f"{self.done} {plural(self.unit)}; pass a larger --"
+                                 f"{program.total_flag.replace('_', '-')} to train further")
+        self.run_dir = rundir.prepare_run_dir(args.out, args.overwrite,
+                                              resume=self.config is not None)
+        self._before = rundir.snapshot(self.run_dir)  # files new or changed from now: ours
+        write_config(self, config, parameters, self.run_dir, previous=self.config)
+        self._store = checkpoints(self.run_dir, program)
+        if state is None and self.config is not None:
+            print(f"No checkpoint in {self.run_dir} yet: starting the run from the "
+                  f"beginning", flush=True)
+        elif state is not None and self.done < total:
+            print(f"Resuming {self.run_dir} after {self.unit} {self.done} of {total}",
+                  flush=True)
+        elif state is not None:
+            print(f"Finishing {self.run_dir}: its {self.done} {plural(self.unit)} are "
+                  f"trained, writing the final files", flush=True)
+        self.restored = state
+        return state
+
+    def range(self, total):
+        """The units `done`..`total`-1 (all of them in a new run). Between units: the
+        progress bar, TensorBoard, a checkpoint when due (and after the last unit), and
+        Ctrl-C/SIGTERM, which stops after the unit in progress with a checkpoint. A new
+        run's first checkpoint (unit 0) is written before the first unit."""
+        if total != self.total:
+            raise ValueError(f"run.range({total}) after run.start({self.total})")
+        self._loop = self._range(total)
+        return self._loop
+
+    def _range(self, total):
+        from gantools.training import Progress, StopRequest
+        started = time.perf_counter()
+        if not self.files:  # a sweep's seed, or a detached run: no files, no checkpoints
+            for unit in range(total):
+                begun = time.perf_counter()
+                yield unit
+                self.unit_seconds.append(time.perf_counter() - begun)
+            self.seconds = time.perf_counter() - started
+            return
+        if self.restored is None:
+            self._checkpoint()
+        args = self.args
+        if args.tensorboard:
+            from gantools.board import Board
+            self._board = Board(self.run_dir, recorded_flags(self.parser, args))
+        self._log = rundir.LossLog(self.run_dir / "losses.csv", self.program.loss_columns,
+                                   keep_rows=self.rows)
+        diverged = None
+        with StopRequest(self.unit) as stop, self._log:
+            self._progress = Progress(total, start=self.done)
+            try:
+                for unit in range(self.done, total):
+                    self._row, self._text = None, None
+                    yield unit
+                    row = self._row
+                    if row is not None and not diverged:
+                        diverged = not_finite(row)
+                        if diverged:
+                            self.print(f"warning: {diverged} at {self.unit} {unit}: training "
+                                       f"has diverged (a smaller learning rate may help); the "
+                                       f"run goes on to its end, as the original's would, and "
+                                       f"writes its files")
+                    self.done = unit + 1
+                    text = self._text if self._text is not None else default_text(row)
+                    self._progress.update(self.done, text)
+                    if self._board is not None:
+                        self._board.row(row or {}, self.done)
+                        self._board.new_images(self.done)
+                    if self._due(self.done) or self.done == total or stop.requested:
+                        self._log.flush()
+                        self._checkpoint()
+                    if stop.requested and self.done < total:
+                        self._progress.close()
+                        print(f"Interrupted: checkpoint saved after {self.unit} {self.done}; "
+                              f"continue with --resume", flush=True)
+                        raise KeyboardInterrupt
+            finally:
+                self._progress.close()
+                self._progress = None
+        self.seconds = time.perf_counter() - started
+
+    def log(self, **row):
+        """One losses.csv row (the program's `loss_columns`); also TensorBoard's."""
+        self._row = row
+        if not self.files:
+            self.history.append(row)
+        elif self._log is not None:
+            self._log.write(**row)
+            self.rows += 1
+
+    def show(self, text):
+        """The progress bar's text after this unit (default: the row's numbers)."""
+        self._text = text
+
+    def print(self, *values):
+        """print() below the progress bar; nothing in a sweep (one line per seed)."""
+        if not self.files:
+            return
+        if self._progress is not None:
+            self._progress.clear()
+        print(*values, flush=True)
+
+    # -- the runner's side ----------------------------------------------------------------
+    def _checkpoint(self):
+        save_checkpoint(self, self.done, self.rows)
+
+    def close(self):
+        """After the program returned or raised: the loop's files and handlers."""
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+
+def detached(args=None, seed=0, data=None):
+    """A Run without a folder, for calling a program's loop from code (tests, side-by-side
+    harnesses, benchmarks): no files, no checkpoints, no printing; `history` holds the
+    logged rows and `unit_seconds` each unit's wall-clock time."""
+    return Run(Program(), None, args, seed, data, None, sweep_dir=False)
+
+
+def default_text(row):
+    return "  ".join(f"{k}:{v:.4g}" for k, v in row.items()
+                     if isinstance(v, float)) if row else ""
+
+
+def run(program, train, parser, args, config):
+    """One run: new, or --resume of the run in --out: `train(run)` is the program's loop."""
     checksum = _prepare(program, args, resume=config is not None)
     if config is not None and config.get("data_checksum") not in (None, checksum):
         raise UsageError(f"--resume: the data is not the data the run was trained on "
                          f"(checksum {checksum}, the run's {config['data_checksum']})")
-    program.seed = args.seed
     rundir.seed_everything(args.seed, args.deterministic)
     print(f"Devices: {', '.join(rundir.devices())}", flush=True)
-    program.run_dir = None
-    program.build()
-    total = program.total_units()
-    done, rows, state = 0, 0, None
-    if config is not None:
-        found = checkpoints(args.out, program).latest(required=False)
-        if found is not None:
-            folder, state = found
-            try:
-                program.restore(folder, state)
-            except Exception as error:  # whatever a damaged file raises: one line
-                raise UsageError(f"--resume: cannot read the checkpoint {folder} "
-                                 f"({first_line(error)}); delete it to resume from an "
-                                 f"earlier one") from None
-            done, rows = state["units_done"], state["loss_rows"]
-            check_losses(args.out, folder, rows, program.loss_columns)
-        if done >= total and finished(args.out):
-            raise UsageError(f"--resume: the run in {args.out} has already trained {done} "
-                             f"{plural(program.unit)}; pass a larger --"
-                             f"{program.total_flag.replace('_', '-')} to train further")
-    run_dir = rundir.prepare_run_dir(args.out, args.overwrite, resume=config is not None)
-    program.run_dir = run_dir
-    program._before = rundir.snapshot(run_dir)  # files new or changed from now on: this run's
-    write_config(program, parser, args, checksum, previous=config)
-    store = checkpoints(run_dir, program)
-    if state is None:
-        if config is not None:
-            print(f"No checkpoint in {run_dir} yet: starting the run from the beginning",
-                  flush=True)
-        program.begin()
-        save_checkpoint(store, program, 0, 0)
-    elif done < total:
-        print(f"Resuming {run_dir} after {program.unit} {done} of {total}", flush=True)
-    else:
-        print(f"Finishing {run_dir}: its {done} {plural(program.unit)} are trained, writing the "
-              f"final files", flush=True)
-    board = None
-    if args.tensorboard:
-        from gantools.board import Board
-        board = Board(run_dir, recorded_flags(parser, args))
-    started = time.perf_counter()
-    log = rundir.LossLog(run_dir / "losses.csv", program.loss_columns, keep_rows=rows)
-    diverged = None
-    with StopRequest(program.unit) as stop, log:
-        progress = program._progress = Progress(total, start=done)
-        try:
-            for unit in range(done, total):
-                row = program.train_unit(unit)
-                if row is not None:
-                    log.write(**row)
-                    rows += 1
-                    if not diverged:
-                        diverged = not_finite(row)
-                        if diverged:
-                            program.print(f"warning: {diverged} at {program.unit} {unit}: "
-                                          f"training has diverged (a smaller learning rate "
-                                          f"may help); the run goes on to its end, as the "
-                                          f"original's would, and writes its files")
-                done = unit + 1
-                progress.update(done, program.progress_text(row))
-                program.after_unit(done)
-                if board is not None:
-                    board.row(row or {}, done)
-                    board.new_images(done)
-                if program.checkpoint_due(done) or done == total or stop.requested:
-                    log.flush()
-                    save_checkpoint(store, program, done, rows)
-                if stop.requested and done < total:
-                    progress.close()
-                    print(f"Interrupted: checkpoint saved after {program.unit} {done}; "
-                          f"continue with --resume", flush=True)
-                    raise KeyboardInterrupt
-        finally:
-            progress.close()
-            program._progress = None
-    seconds = time.perf_counter() - started
-    metrics = program.finish()
-    metrics = dict(metrics, train_seconds=round(seconds, 3))
+    session = Run(program, parser, args, args.seed, program.data, checksum, config)
+    try:
+        metrics = train(session)
+    finally:
+        session.close()
+    run_dir = session.run_dir
+    metrics = dict(metrics, train_seconds=round(session.seconds, 3))
     rundir.write_json(run_dir / "metrics.json", metrics)
-    if board is not None:
-        board.finish(metrics, total)
-        board.close()
-    rundir.record_written(run_dir, program._before)
+    if session._board is not None:
+        session._board.finish(metrics, session.total)
+        session._board.close()
+    rundir.record_written(run_dir, session._before)
     text = program.summary(metrics)
     if text:
         print(text, flush=True)
@@ -477,7 +589,7 @@ def not_finite(row):
     return None
 
 
-def save_checkpoint(store, program, done, rows):
+def save_checkpoint(run, done, rows):
     """One checkpoint after `done` units and `rows` losses.csv rows, with a copy of
     losses.csv (flushed before: its `rows` rows), from which --resume repairs a damaged
     file. TensorFlow's own log line about a failed write (a full disk) is dropped: the error
@@ -485,14 +597,13 @@ def save_checkpoint(store, program, done, rows):
     from gantools.launch import quiet_runtime_noise
 
     def write(folder):
-        program.save(folder)
-        losses = Path(program.run_dir or "") / "losses.csv"
-        if program.run_dir is not None and losses.is_file():
+        run._save(folder)
+        losses = run.run_dir / "losses.csv"
+        if losses.is_file():
             shutil.copyfile(losses, folder / "losses.csv")
-    with quiet_runtime_noise(program.args.verbose):
-        store.save(done, write, dict(program.state(), units_done=done, loss_rows=rows))
-    if program.run_dir is not None and getattr(program, "_before", None) is not None:
-        rundir.record_written(program.run_dir, program._before)
+    with quiet_runtime_noise(run.args.verbose):
+        run._store.save(done, write, dict(run._state(), units_done=done, loss_rows=rows))
+    rundir.record_written(run.run_dir, run._before)
 
 
 def check_losses(run_dir, checkpoint, rows, columns):
@@ -522,14 +633,14 @@ def plural(unit):
     return unit + ("es" if unit.endswith(("s", "x", "sh", "tch")) else "s")  # epochs, batches
 
 
-def write_config(program, parser, args, checksum, previous=None):
+def write_config(run, described, parameters, folder, previous=None):
     """config.json of a new run; on --resume, the run's with the free flags updated."""
     config = dict(
-        program=program.script,
-        flags=recorded_flags(parser, args),
-        data_checksum=checksum,
-        **_json_value(program.describe()),
-        trainable_parameters=program.trainable_parameters(),
+        program=run.program.script,
+        flags=recorded_flags(run.parser, run.args),
+        data_checksum=run.checksum,
+        **_json_value(described or {}),
+        trainable_parameters=parameters or {},
         devices=rundir.devices(),
         versions=rundir.library_versions(),
         command=[Path(sys.argv[0]).name, *sys.argv[1:]],
@@ -537,10 +648,10 @@ def write_config(program, parser, args, checksum, previous=None):
     if previous is not None:
         config = dict(previous, flags=config["flags"],
                       resumed=previous.get("resumed", []) + [config["command"]])
-    rundir.write_json(Path(program.run_dir) / "config.json", config)
+    rundir.write_json(Path(folder) / "config.json", config)
 
 
-def run_sweep(program, parser, args):
+def run_sweep(program, train, parser, args):
     """--sweep N: train seeds 0..N-1 without figures; sweep.json after every seed."""
     from gantools.launch import quiet_retracing_notices
     quiet_retracing_notices(args.verbose)  # new models for every seed: first traces
@@ -551,20 +662,13 @@ def run_sweep(program, parser, args):
     for seed in range(args.sweep):
         if "keras" in sys.modules:
             sys.modules["keras"].backend.clear_session()
-        program.seed = seed
-        program.run_dir = None
         rundir.seed_everything(seed, args.deterministic)
-        program.build()
-        if seed == 0:
-            program.run_dir = run_dir
-            write_config(program, parser, args, checksum)
-            program.run_dir = None
-        started = time.perf_counter()
-        program.begin()
-        for unit in range(program.total_units()):
-            program.train_unit(unit)
-        metrics = dict(program.finish(), train_seconds=round(time.perf_counter() - started,
-                                                             3))
+        session = Run(program, parser, args, seed, program.data, checksum, sweep_dir=run_dir)
+        try:
+            metrics = train(session)
+        finally:
+            session.close()
+        metrics = dict(metrics, train_seconds=round(session.seconds, 3))
         per_seed.append(rundir.finite(dict(seed=seed, **metrics)))
         print(f"seed {seed}: {program.summary(metrics)}", flush=True)
         rundir.write_json(run_dir / "sweep.json", dict(
@@ -574,3 +678,29 @@ def run_sweep(program, parser, args):
     totals = "; ".join(f"{k}: {v}" for k, v in program.sweep_summary(per_seed).items())
     print(f"{args.sweep} seeds ({totals}); wrote {run_dir / 'sweep.json'}", flush=True)
     return 0
+
+
+def program_loop(program):
+    """The loop of a program still written as hooks (build, begin, train_unit, ...), as a
+    `train(run)` function."""
+    def train(run):
+        program.args, program.seed, program.data, program.run_dir = \
+            run.args, run.seed, run.data, None
+        program._run = run
+        program.build()
+        total = program.total_units()
+        resumed = run.start(total, save=program.save, restore=program.restore,
+                            state=program.state, config=program.describe(),
+                            parameters=program.trainable_parameters(),
+                            checkpoint_due=program.checkpoint_due)
+        program.run_dir = run.run_dir
+        if resumed is None:
+            program.begin()
+        for unit in run.range(total):
+            row = program.train_unit(unit)
+            if row is not None:
+                run.log(**row)
+            run.show(program.progress_text(row))
+            program.after_unit(unit + 1)
+        return program.finish()
+    return train

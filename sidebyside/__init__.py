@@ -161,6 +161,13 @@ class StepTimer:
     def __exit__(self, *exc):
         self.times.append(time.perf_counter() - self._start)
 
+    @classmethod
+    def of(cls, seconds):
+        """A timer holding these per-step times (a detached run's `unit_seconds`)."""
+        timer = cls()
+        timer.times = list(seconds)
+        return timer
+
     @property
     def ms(self):
         return float(np.median(self.times) * 1e3) if self.times else float("nan")

@@ -8,7 +8,7 @@ by default, shorter for quick checks: the same for both), the copy of D_pre into
 Discriminator, and `steps` iterations of one D update and one G update. The book's statements
 are run here one by one on the book's graph (its `train` hard-codes 1000 pretraining steps and
 keeps no weights), with its draws from `np.random` seeded with `seed`; the port runs its own
-methods (`_pretrain`, `_copy_pretrained`, `_train_step`) with `np.random.RandomState(seed)` as
+loop (`GAN.train`, on a detached run) with `np.random.RandomState(seed)` as
 its generator, so both draw the same batches and noise in the same order.
 
 Not compared: the figures (the book shows 13 with `plt.show()`; the port saves them, from
@@ -22,6 +22,7 @@ from originals import book_gaussian_gan as book
 from sidebyside import SideBySide, StepTimer, weight_deltas
 from sidebyside._tf1 import (copy_variables, global_numpy_rng, rng_state,
                                          same_rng_state, split_overrides, values_by_name)
+from gantools import runner
 from tf1_compat import gaussian_gan as port_module
 
 PRETRAIN_STEPS = 1000  # the book's num_pretrain_steps
@@ -94,15 +95,33 @@ def _run_book(ref, session, steps, pretrain_steps, seed):
     return pre_losses, losses, timer, state
 
 
+class _KeptOpen:
+    """The harness's session for the port's `train`, which opens and closes its own: kept
+    open after `train` returns, so that its weights can be read."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def __enter__(self):  # what entering a tf.Session does, without closing it at the end
+        self._contexts = [self.session.graph.as_default(), self.session.as_default()]
+        for context in self._contexts:
+            context.__enter__()
+        return self.session
+
+    def __exit__(self, *exc):
+        for context in reversed(self._contexts):
+            context.__exit__(*exc)
+
+
 def _run_port(port, session, steps, pretrain_steps):
-    pre_losses = [port._pretrain(session) for _ in range(pretrain_steps)]  # one step a call
-    port._copy_pretrained(session)
-    losses, timer = [], StepTimer()
-    for step in range(steps):
-        with timer:
-            row = port._train_step(session, step)
-        losses.append((row["loss_d"], row["loss_g"]))
-    return pre_losses, losses, timer
+    """The port's own loop, `GAN.train`, on a detached run (no files): D_pre pretraining
+    of `pretrain_steps`, the copy, `steps` iterations."""
+    port.num_pretrain_steps = pretrain_steps
+    port.session = lambda: _KeptOpen(session)
+    run = runner.detached(seed=0)
+    port.train(run)
+    losses = [(row["loss_d"], row["loss_g"]) for row in run.history]
+    return port.pretrain_losses, losses, StepTimer.of(run.unit_seconds)
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
@@ -129,16 +148,18 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     # graph the default one, and the other program's ops would be built into it).
     port_session, ref_session = port.session(), tf.Session(graph=ref_graph)
     try:
-        port_session.run(port.init)
-        ref_session.run(ref_init)
-        copy_variables(port_session, port_vars, ref_session, ref_vars)
+        # The port's train() initialises its variables; a new session of its seeded graph
+        # draws the same initial values again, so they are copied from a first one.
+        with tf.Session(graph=port.graph) as first:
+            first.run(port.init)
+            ref_session.run(ref_init)
+            copy_variables(first, port_vars, ref_session, ref_vars)
 
         with ref_graph.as_default():
             ref_pre, ref_losses, ref_timer, ref_state = _run_book(
                 ref, ref_session, steps, pretrain_steps, seed)
-        with port.graph.as_default():
-            port_pre, port_losses, port_timer = _run_port(port, port_session, steps,
-                                                          pretrain_steps)
+        port_pre, port_losses, port_timer = _run_port(port, port_session, steps,
+                                                      pretrain_steps)
         port_state = rng_state(port_rng)
 
         port_weights = values_by_name(port_session, names, port_vars)

@@ -96,11 +96,12 @@ def test_pretraining_fits_the_data_density():
 @pytest.mark.parametrize("k", [1, 2])
 def test_k_discriminator_updates_per_iteration(k):
     gan = make("--k", str(k), "--steps", "4", "--pretrain-steps", "0")
-    with gan.session() as session:
-        session.run(gan.init)
-        for step in range(4):
-            gan._train_step(session, step)
-        assert session.run([gan.step_d, gan.step_g]) == [4 * k, 4]
+    counts = []
+    final_metrics = gan._final_metrics
+    gan._final_metrics = lambda session: counts.append(
+        session.run([gan.step_d, gan.step_g])) or final_metrics(session)
+    gan.train(runner.detached())  # the program's loop, without a run folder
+    assert counts == [[4 * k, 4]]
 
 
 def test_instance_noise_anneals_linearly_to_zero():
@@ -211,15 +212,15 @@ RESUMABLE = ["--steps", "40", "--pretrain-steps", "20", "--checkpoint-every", "1
 
 
 def crash_at_step(monkeypatch, crash_step):
-    """Make `_train_step` fail at `crash_step`, as a kill there would (the rows after the
+    """Make step `crash_step` fail before its row, as a kill there would (the rows after the
     last checkpoint are in losses.csv, the frames after it on disk)."""
-    train_step = s1.GAN._train_step
+    noise_std = s1.GAN._noise_std  # called by every step before its row is logged
 
-    def crashing(gan, session, step):
+    def crashing(gan, step):
         if step == crash_step:
             raise RuntimeError("killed")
-        return train_step(gan, session, step)
-    monkeypatch.setattr(s1.GAN, "_train_step", crashing)
+        return noise_std(gan, step)
+    monkeypatch.setattr(s1.GAN, "_noise_std", crashing)
 
 
 def same_metrics(a, b):

@@ -14,9 +14,8 @@ Deliberate differences from the printed code (the defaults compute what the book
 - `_samples` runs G on all 10000 points at once (the book: 9996; `--book-sampling`).
 - Seeded NumPy generators: one for training, one for the figures' and metrics' real samples.
 - `optimizer` also returns its learning rate and its (non-trainable) step counter.
-- Files: losses.csv, pretrain_losses.csv, metrics.json; checkpoints and `--resume`. The
-  runner drives the steps (`_pretrain`, `_copy_pretrained`, `_train_step`); `train` is the
-  book's loop in one call, for readers.
+- Files: losses.csv, pretrain_losses.csv, metrics.json; checkpoints and `--resume`: `train`
+  calls the run's services (gantools.runner.Run: `start`, `range`, `log`, `print`).
 Opt-in, off by default: `--k N` D updates per iteration (pseudo-code 3-2); `--instance-noise
 STD` on both of D's inputs, annealed to 0 at `--instance-noise-anneal` of the steps;
 `--book-sampling`.
@@ -171,27 +170,63 @@ class GAN(object):
     def session(self):
         return tf.Session(graph=self.graph)
 
-    def train(self, frames_dir=None):
-        """The book's train() in one call, frames into `frames_dir` if given; returns the
-        metrics. (The runner runs these pieces itself, for its checkpoints and files.)"""
+    def train(self, run):
+        """The book's train(), calling the run's services (gantools.runner.Run): a new run
+        pretrains D_pre and copies it into D; --resume restores the checkpoint instead and
+        continues at its step. Returns the metrics."""
         with self.session() as session:
             session.run(self.init)
-            self._pretrain(session)
-            self._copy_pretrained(session)
-            for step in range(self.num_steps):
-                row = self._train_step(session, step)
+            with self.graph.as_default():  # every variable, the three step counters too
+                saver = tf.train.Saver(tf.global_variables())
+            resumed = run.start(self.num_steps, parameters=self.trainable_parameters(),
+                                save=lambda folder: self._save(session, saver, folder),
+                                restore=lambda folder, state: self._restore(
+                                    session, saver, folder, state),
+                                state=self._state)
+            if resumed is None:
+                # pretraining discriminator
+                self.pretrain_loss = float(self._pretrain(session, run.run_dir))
+                self._copy_pretrained(session)
+
+            for step in run.range(self.num_steps):
+                noise = {self.noise_std: self._noise_std(step)} if self.instance_noise else {}
+                # update discriminator (k times, pseudo-code 3-2; the book: once)
+                for _ in range(self.k):
+                    x = self.data.sample(self.batch_size)
+                    z = self.gen.sample(self.batch_size)
+                    loss_d, lr_d, _ = session.run([self.loss_d, self.lr_d, self.opt_d], {
+                        self.x: np.reshape(x, (self.batch_size, 1)),
+                        self.z: np.reshape(z, (self.batch_size, 1)),
+                        **noise
+                    })
+
+                # update generator
+                z = self.gen.sample(self.batch_size)
+                loss_g, lr_g, _ = session.run([self.loss_g, self.lr_g, self.opt_g], {
+                    self.z: np.reshape(z, (self.batch_size, 1)),
+                    **noise
+                })
+                run.log(step=step, loss_d=loss_d, loss_g=loss_g, lr_d=lr_d, lr_g=lr_g,
+                        instance_noise=self._noise_std(step))
+                run.show('loss_d:{:.4g}  loss_g:{:.4g}'.format(loss_d, loss_g))
+
                 if step % self.log_every == 0:
-                    print('{}:{}\t{}'.format(step, row['loss_d'], row['loss_g']))
-                if frames_dir is not None and self._plots_at(step):
-                    self._plot_distributions(session, step, frames_dir)
-            return self._final_metrics(session)
+                    run.print('{}:{}\t{}'.format(step, loss_d, loss_g))
+
+                if run.files and self._plots_at(step):  # the book: plt.show()
+                    self._plot_distributions(session, step, run.run_dir / 'frames')
+
+            metrics = self._final_metrics(session)
+            metrics['pretrain_loss'] = self.pretrain_loss
+        return metrics
 
     def _pretrain(self, session, run_dir=None):
         """Fit D_pre to the data density, norm.pdf(d), with squared error; return the last
-        loss (pretrain_losses.csv into `run_dir` if given)."""
+        loss (each step's in `pretrain_losses`; pretrain_losses.csv into `run_dir` if
+        given)."""
         log = LossLog(run_dir / 'pretrain_losses.csv', ['step', 'loss', 'lr']) \
             if run_dir is not None else None
-        pretrain_loss = np.nan
+        pretrain_loss, self.pretrain_losses = np.nan, []
         for step in range(self.num_pretrain_steps):
             d = (self.data.rng.random(self.batch_size) - 0.5) * 10.0
             labels = norm.pdf(d, loc=self.data.mu, scale=self.data.sigma)
@@ -199,6 +234,7 @@ class GAN(object):
                 self.pre_input: np.reshape(d, (self.batch_size, 1)),
                 self.pre_labels: np.reshape(labels, (self.batch_size, 1))
             })
+            self.pretrain_losses.append(pretrain_loss)
             if log is not None:
                 log.write(step=step, loss=pretrain_loss, lr=lr)
         if log is not None:
@@ -218,26 +254,24 @@ class GAN(object):
         end = self.instance_noise_anneal * self.num_steps
         return self.instance_noise * max(0.0, 1.0 - step / end)
 
-    def _train_step(self, session, step):
-        """One iteration: k D updates, one G update; returns the losses.csv row."""
-        noise = {self.noise_std: self._noise_std(step)} if self.instance_noise else {}
-        # update discriminator (k times, pseudo-code 3-2)
-        for _ in range(self.k):
-            x = self.data.sample(self.batch_size)
-            z = self.gen.sample(self.batch_size)
-            loss_d, lr_d, _ = session.run([self.loss_d, self.lr_d, self.opt_d], {
-                self.x: np.reshape(x, (self.batch_size, 1)),
-                self.z: np.reshape(z, (self.batch_size, 1)),
-                **noise
-            })
-        # update generator
-        z = self.gen.sample(self.batch_size)
-        loss_g, lr_g, _ = session.run([self.loss_g, self.lr_g, self.opt_g], {
-            self.z: np.reshape(z, (self.batch_size, 1)),
-            **noise
-        })
-        return dict(step=step, loss_d=loss_d, loss_g=loss_g, lr_d=lr_d, lr_g=lr_g,
-                    instance_noise=self._noise_std(step))
+    # The checkpoint: the graph's variables (Saver) and both NumPy generators' states.
+    def _state(self):
+        return {'pretrain_loss': self.pretrain_loss,
+                'training_rng': self.data.rng.bit_generator.state,
+                'evaluation_rng': self.eval_data.rng.bit_generator.state}
+
+    def _save(self, session, saver, folder):
+        with self.graph.as_default():  # graph mode: Saver would save eagerly otherwise
+            saver.save(session, str(folder / 'model'), write_meta_graph=False,
+                       write_state=False)
+
+    def _restore(self, session, saver, folder, state):
+        with self.graph.as_default():
+            saver.restore(session, str(folder / 'model'))
+        self.data.rng.bit_generator.state = state['training_rng']  # and gen's
+        self.eval_data.rng.bit_generator.state = state['evaluation_rng']
+        self.pretrain_loss = state['pretrain_loss']
+        self._replay_instance_noise(session, state['units_done'])
 
     def _replay_instance_noise(self, session, steps):
         """Advance the noise ops as `steps` iterations did: a new session restarts their
@@ -380,60 +414,12 @@ class GaussianGAN(runner.Program):
         if args.variant == 'stable' and not args.instance_noise:
             args.instance_noise = self.STABLE_NOISE
 
-    def build(self):
-        self.gan = make_gan(self.args, self.seed)
-        with self.gan.graph.as_default():  # every variable, the three step counters too
-            self.saver = tf.train.Saver(tf.global_variables())
-        self.session = self.gan.session()  # the program's: the runner drives the steps
-        self.session.run(self.gan.init)
-        self.pretrain_loss = None
-
-    def trainable_parameters(self):
-        return self.gan.trainable_parameters()
-
-    def begin(self):
-        with self.gan.graph.as_default():  # _copy_pretrained adds assign ops
-            self.pretrain_loss = float(self.gan._pretrain(self.session, self.run_dir))
-            self.gan._copy_pretrained(self.session)
-
-    def train_unit(self, step):
-        row = self.gan._train_step(self.session, step)
-        if self.run_dir and step % self.args.log_every == 0:
-            self.print('{}:{}\t{}'.format(step, row['loss_d'], row['loss_g']))
-        return row
-
-    def progress_text(self, row):
-        return 'loss_d:{loss_d:.4g}  loss_g:{loss_g:.4g}'.format(**row)
-
-    def after_unit(self, done):
-        if self.gan._plots_at(done - 1):
-            self.gan._plot_distributions(self.session, done - 1, self.run_dir / 'frames')
-
-    # The checkpoint: the graph's variables (Saver) and both NumPy generators' states.
-    def state(self):
-        return {'pretrain_loss': self.pretrain_loss,
-                'training_rng': self.gan.data.rng.bit_generator.state,
-                'evaluation_rng': self.gan.eval_data.rng.bit_generator.state}
-
-    def save(self, folder):
-        with self.gan.graph.as_default():  # graph mode: Saver would save eagerly otherwise
-            self.saver.save(self.session, str(folder / 'model'), write_meta_graph=False,
-                            write_state=False)
-
-    def restore(self, folder, state):
-        with self.gan.graph.as_default():
-            self.saver.restore(self.session, str(folder / 'model'))
-        self.gan.data.rng.bit_generator.state = state['training_rng']  # and gen's
-        self.gan.eval_data.rng.bit_generator.state = state['evaluation_rng']
-        self.pretrain_loss = state['pretrain_loss']
-        self.gan._replay_instance_noise(self.session, state['units_done'])
-
-    def finish(self):
-        metrics = self.gan._final_metrics(self.session)
-        metrics['pretrain_loss'] = self.pretrain_loss
-        self.session.close()
-        if self.run_dir is not None:
-            save_figures(self.run_dir, self.args.steps)
+    def train(self, run):
+        """The book's main(): a GAN, trained; the figures."""
+        gan = make_gan(run.args, run.seed)
+        metrics = gan.train(run)
+        if run.files:
+            save_figures(run.run_dir, run.args.steps)
         return metrics
 
     def summary(self, metrics):
@@ -448,4 +434,5 @@ class GaussianGAN(runner.Program):
 
 
 def main(argv=None):
-    return runner.main(GaussianGAN(), argv)
+    program = GaussianGAN()
+    return runner.main(program, argv, program.train)
