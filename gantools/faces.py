@@ -15,9 +15,10 @@ from gantools.images import ImageFolder, printable
 from gantools.training import describe_swd
 
 class FaceProgram(runner.Program):
-    """A face program sets `image_size` and provides `make_gan()` (its models from
-    self.args), `measure()` (the SWD x 1e3 of generated against real images) and
-    `trained()` (how far its restored models trained: a count and its unit)."""
+    """A face program sets `image_size` and provides `make_gan(args, seed)` (its models,
+    with a `checkpoint`), `measure(gan, args, data, seed)` (the SWD x 1e3 of generated
+    against real images) and `trained(gan)` (how far its restored models trained: a count
+    and its unit)."""
     image_size = None
     # flags a resumed run may change, and --evaluate's own besides --data: not the numbers
     free = ("swd_images", "cache", "jit_compile", "strategy", "devices")
@@ -51,21 +52,20 @@ def evaluate(program, args):
     for dest, value in config["flags"].items():
         if dest not in ("data", *program.free) and hasattr(args, dest):
             setattr(args, dest, value)
-    program.args, program.seed, program.run_dir = args, args.seed, None
     program.setup(args)
-    program.data = program.load_data(args)
+    data = program.load_data(args)
     rundir.seed_everything(args.seed)
     print(scale.startup_line(program.replicas), flush=True)
-    program.gan = program.make_gan()
+    gan = program.make_gan(args, args.seed)
     folder, state = runner.checkpoints(out, program).latest(flag="--evaluate")
     try:
-        program.restore(folder, state)
+        gan.checkpoint.read(str(folder / "state")).assert_consumed()
     except Exception as error:  # whatever a damaged file raises: one line
         raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
                          f"({first_line(error)})") from None
-    (done, unit), distance = program.trained(), program.measure()
+    (done, unit), distance = program.trained(gan), program.measure(gan, args, data, args.seed)
     rundir.update_json(out / "metrics.json", swd_x1e3=distance,
                        evaluated_checkpoint=str(folder), **{f"evaluated_{unit}": done},
-                       evaluated_data=printable(program.data.root))
+                       evaluated_data=printable(data.root))
     print(f"{describe_swd(distance)} after {done} {unit} ({folder}), against "
-          f"{printable(program.data.root)}", flush=True)
+          f"{printable(data.root)}", flush=True)

@@ -1,46 +1,61 @@
-"""The one run of every program: flags, run folder, config.json, resume, checkpoints, the
-loop with its progress bar, periodic figures, the final files, and the error contract.
+"""The services of a run that a program's own training loop calls (`Run`), and the run
+around it: flags, run folder, config.json, resume, checkpoints, the error contract.
 
-A port module declares a `Program` subclass with what is its own (its flags and defaults,
-its models, one training unit, the state to checkpoint, what it draws and measures) and
-ends with `def main(argv=None): return runner.main(TheProgram(), argv)`. Everything else
-is here, once:
+A port keeps its original's loop and calls the run's services, as Lightning Fabric or
+Accelerate do (the loop is never taken away):
+
+    def train(run):                                   # the original's main(), with `run`
+        G, D, ... = the original's models
+        run.start(epochs, save=..., restore=..., state=...)  # restores on --resume
+        for epoch in run.range(epochs):               # from the checkpoint's epoch
+            ...the original's body...
+            run.log(epoch=epoch, loss_d=..., loss_g=...)
+        return metrics                                # metrics.json
+    def main(argv=None):
+        return runner.main(TheProgram(), argv, train)  # TheProgram: flags, data, summary
+
+Nested loops: `for epoch in run.range(epochs, per=n_batches)` and, inside it,
+`for i, batch in run.batches(the epoch's batches)`: a checkpoint (and Ctrl-C) can fall
+between any two batches. What `runner.main` and `Run` do, once for all nine programs:
 
 - **Flags.** The program's own (`add_arguments`) and the run's (`--out`, `--overwrite`,
-  `--resume`, `--seed`, `--deterministic`, `--verbose`, and `--sweep N` where the program
-  has a sweep). Number flags are finite (gantools.cli).
-- **The run folder** (gantools.rundir.prepare_run_dir): a new run refuses a folder with
-  files, `--overwrite` removes only what this project wrote.
-- **config.json**: the program's name, every flag under `flags`, the data's checksum,
-  whatever `describe` adds, trainable parameter counts, versions and the command.
+  `--resume`, `--seed`, `--deterministic`, `--verbose`, `--tensorboard`, and `--sweep N`
+  where the program has a sweep). Number flags are finite (gantools.cli).
+- **The run folder** (gantools.rundir): one writer at a time (a lock); a new run refuses a
+  folder with files; `--overwrite` removes only the files its manifest lists.
+- **config.json**: the program's name, every flag under `flags`, the data's checksum, the
+  resolved hyper-parameters `start` is given, trainable parameter counts, versions and the
+  command.
 - **One resume policy.** `--resume` takes the run's flags from its config.json. A flag
   given again with the same value is fine; a different value is refused in one line,
   except the flags in `Program.free` plus the run's own (`--steps`/`--epochs` as the
   program names its total, logging and checkpoint intervals, `--deterministic`,
   `--verbose`), which are taken from the command line and recorded. The data is
   identified by its checksum, not its path, so a moved file resumes. Nothing is written
-  before every check has passed and the checkpoint has been read.
+  before every check has passed and the checkpoint has been read (`start`).
 - **One checkpoint mechanism** (gantools.training.FolderCheckpoints): a folder
-  `checkpoints/<unit>_NNNNNNNN/` with the program's files (`save`) and `checkpoint.json`
-  (`state`, the number of units done and of losses.csv rows, each file's SHA-256),
-  written under a temporary name and renamed whole; the last `KEEP` are kept. A damaged
-  newest checkpoint is skipped for the newest intact one, with one line saying so. A
-  checkpoint is written after `begin` (unit 0), whenever `checkpoint_due`, after the last
-  unit, and on Ctrl-C/SIGTERM after the unit in progress. losses.csv is cut back to the
-  checkpoint's rows on resume, so a kill at any moment resumes to the same numbers.
+  `checkpoints/<unit>_NNNNNNNN/` with the program's files (`save`), a copy of losses.csv
+  and `checkpoint.json` (`state`, the units done, the losses.csv rows, the last row, each
+  file's SHA-256), written under a temporary name and renamed whole; the last `KEEP` are
+  kept. A damaged newest checkpoint is skipped for the newest intact one, with one line. A
+  checkpoint is written before a new run's first unit (unit 0), when due, after the last
+  unit, and on Ctrl-C/SIGTERM after the unit in progress. losses.csv is cut back to (or
+  repaired from) the checkpoint's rows on resume: a kill at any moment resumes to the same
+  numbers.
 - **Finished but unwritten**: a run whose last checkpoint holds every unit but which has
-  no metrics.json is finished by `--resume` (the final figures and metrics only).
+  no metrics.json is finished by `--resume` (`range` yields nothing; the final figures and
+  metrics only).
 - **Errors** (gantools.launch.run turns them into one line and an exit code): bad input is
   a `UsageError` (exit 2); a full disk or a file-size limit is a `DiskFull` (exit 1) that
   says to free space and `--resume`; metrics.json never holds NaN or infinity (null).
-
-The loop, per unit (a step, an epoch or a batch, as the program says):
-`row = train_unit(unit)`; the row (if any) goes to losses.csv; `after_unit(done)` (figures);
-a checkpoint if due; stop if Ctrl-C was pressed. At the end `finish()` draws the final
-figures and returns the metrics, which go to metrics.json.
+- **Sweeps** (`--sweep N`) call the program's loop once per seed on a run without files
+  (`run.files` False): sweep.json. `detached()` gives such a run to tests, side-by-side
+  harnesses and benchmarks.
 """
 import argparse
+import contextlib
 import errno
+import itertools
 import json
 import shutil
 import sys
@@ -68,15 +83,12 @@ def disk_full(error):
 
 
 class Program:
-    """What a program declares; the runner calls the methods in the order they appear.
-
-    Attributes set by the runner: `args` (the resolved flags), `run_dir` (a Path; None in a
-    sweep, where nothing but sweep.json is written), `data` (what `load_data` returned),
-    `seed` (the seed of this run: --seed, or each seed of a sweep).
-    """
+    """What a program declares besides its loop: its name, flags, data and summary lines.
+    `args` (the resolved flags) and `data` (what `load_data` returned) are set before the
+    loop runs."""
     script = "program"          # runs/<script> and <script>.py
     description = ""
-    unit = "step"               # what one call of train_unit does, for messages
+    unit = "step"               # what a unit of run.range is, for messages
     total_flag = "steps"        # the flag (dest) holding the number of units to train
     loss_columns = ("step",)    # losses.csv's header (the first column is the unit's)
     free = ()                   # flags a resumed run may change (the total is always free)
@@ -110,63 +122,7 @@ class Program:
         """Before TensorFlow picks its devices and before seeding (device flags); the
         flags are resolved (on --resume, the run's)."""
 
-    # -- the run ------------------------------------------------------------------------------
-    def build(self):
-        """Build the models and optimisers for `self.seed` (the global seeds are set)."""
-        raise NotImplementedError
-
-    def describe(self):
-        """What config.json records beside the flags: the resolved hyper-parameters that
-        are not flags (architecture constants, the data's summary, ...)."""
-        return {}
-
-    def trainable_parameters(self):
-        return {}
-
-    def total_units(self):
-        """The number of units to train (default: the total flag's value)."""
-        return getattr(self.args, self.total_flag)
-
-    def begin(self):
-        """A new run (or each seed of a sweep), before the first unit: pretraining, the
-        first frame (when `run_dir`)."""
-
-    def train_unit(self, unit):
-        """Train unit `unit` (0-based); return its losses.csv row (a dict) or None."""
-        raise NotImplementedError
-
-    def progress_text(self, row):
-        """The progress bar's description after a unit that returned `row`."""
-        return "  ".join(f"{k}:{v:.4g}" for k, v in row.items()
-                         if isinstance(v, float)) if row else ""
-
-    def after_unit(self, done):
-        """After `done` units (not in a sweep): periodic figures."""
-
-    def checkpoint_due(self, done):
-        """Whether to checkpoint after `done` units (also after the last and on Ctrl-C)."""
-        every = getattr(self.args, "checkpoint_every", None)
-        return bool(every) and done % every == 0
-
-    # -- checkpoints ------------------------------------------------------------------------
-    def state(self):
-        """The JSON-serialisable part of a checkpoint (counters, NumPy RNG states)."""
-        return {}
-
-    def save(self, folder):
-        """Write the rest of a checkpoint (weights, optimiser slots) into `folder`."""
-        raise NotImplementedError
-
-    def restore(self, folder, state):
-        """Load a checkpoint written by `save` and `state`; raise any exception if it cannot
-        be read (the runner reports it in one line)."""
-        raise NotImplementedError
-
     # -- the end --------------------------------------------------------------------------
-    def finish(self):
-        """The final figures (when `run_dir`) and the metrics (a dict)."""
-        return {}
-
     def summary(self, metrics):
         """One or two lines about the final metrics."""
         return ""
@@ -174,14 +130,6 @@ class Program:
     def sweep_summary(self, per_seed):
         """sweep.json's fields besides per_seed (e.g. how many converged)."""
         return {}
-
-    # -- printing ------------------------------------------------------------------------
-    def print(self, *values):
-        """print() below the progress bar."""
-        run = getattr(self, "_run", None)
-        if run is not None and run._progress is not None:
-            run._progress.clear()
-        print(*values, flush=True)
 
 
 # -- flags ----------------------------------------------------------------------------------
@@ -310,8 +258,9 @@ def checkpoints(run_dir, program):
     return FolderCheckpoints(Path(run_dir) / "checkpoints", keep=KEEP, prefix=program.unit)
 
 
-def main(program, argv=None, train=None):
-    """Parse, check and run `program`, whose loop is `train(run)` (a Run); return the exit code (errors are exceptions that
+def main(program, argv, train):
+    """Parse, check and run `program`, whose loop is `train(run)` (given a Run, returning
+    the metrics); return the exit code (errors are exceptions that
     gantools.launch.run reports: UsageError, DiskFull, KeyboardInterrupt)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(program)
@@ -326,7 +275,7 @@ def main(program, argv=None, train=None):
     args.out = Path(program.out_folder(args)).expanduser()
     lock = rundir.lock_run_dir(args.out, create=not args.resume)  # one writer per folder
     try:
-        return _main(program, train or program_loop(program), parser, argv, args)
+        return _main(program, train, parser, argv, args)
     except BaseException:
         if lock.created:  # refused before it wrote anything: leave no empty folder behind
             rundir.remove_if_empty(lock.created)
@@ -382,7 +331,8 @@ class Run:
 
     Attributes: `args` (the resolved flags), `seed`, `data` (what the program's `load_data`
     returned), `run_dir` (the run folder once `start` has prepared it; None in a sweep,
-    which writes only sweep.json), `files` (True when figures are wanted: not a sweep).
+    which writes only sweep.json), `files` (True when figures are wanted: not a sweep),
+    `last` (the last row logged; after --resume, the checkpoint's).
     """
 
     def __init__(self, program, parser, args, seed, data, checksum, config=None,
@@ -396,19 +346,26 @@ class Run:
         self._progress = self._log = self._board = self._store = self._loop = None
         self.unit = program.unit
         self.history, self.unit_seconds = [], []  # without files: the rows, unit times
+        self.per, self.first_batch, self._epoch, self._stop = None, 0, 0, None
+        self._unit_began = time.perf_counter()
+        self.last = None  # the last row logged (restored on --resume)
 
     # -- the services ---------------------------------------------------------------------
     def start(self, total, save, restore, state=dict, config=None, parameters=None,
-              checkpoint_due=None):
+              checkpoint_due=None, per=None):
         """Declare the run's `total` units and its checkpoint: `save(folder)` writes the
         program's files, `restore(folder, state)` reads them back, `state()` is the JSON
         part (counters, NumPy RNG states). On --resume the newest intact checkpoint is
         restored now and its state returned; a new run returns None. Then the run folder is
         prepared and config.json written (with `config`, the resolved hyper-parameters that
-        are not flags, and `parameters`, trainable counts): nothing is written before."""
+        are not flags, and `parameters`, trainable counts): nothing is written before.
+        `checkpoint_due(done)`: whether to checkpoint after `done` units (default: every
+        --checkpoint-every); `per`: see `range`."""
         program, args = self.program, self.args
+        total = total * per if per else total  # units: `per` batches in each of `total` epochs
         self.total, self._save, self._state = total, save, state
-        self._due = checkpoint_due or program.checkpoint_due
+        every = getattr(args, "checkpoint_every", None)  # the default: --checkpoint-every
+        self._due = checkpoint_due or (lambda done: bool(every) and done % every == 0)
         if not self.files:  # a sweep: seed 0 writes the sweep's config.json
             if self.seed == 0 and self.sweep_dir:
                 write_config(self, config, parameters, self.sweep_dir)
@@ -425,6 +382,7 @@ class Run:
                                      f"({first_line(error)}); delete it to resume from an "
                                      f"earlier one") from None
                 self.done, self.rows = state["units_done"], state["loss_rows"]
+                self.last = state.get("last_row")
                 check_losses(args.out, folder, self.rows, program.loss_columns)
             if self.done >= total and finished(args.out):
                 raise UsageError(f"--resume: the run in {args.out} has already trained "
@@ -447,71 +405,111 @@ class Run:
         self.restored = state
         return state
 
-    def range(self, total):
+    def range(self, total, per=None):
         """The units `done`..`total`-1 (all of them in a new run). Between units: the
         progress bar, TensorBoard, a checkpoint when due (and after the last unit), and
         Ctrl-C/SIGTERM, which stops after the unit in progress with a checkpoint. A new
-        run's first checkpoint (unit 0) is written before the first unit."""
-        if total != self.total:
-            raise ValueError(f"run.range({total}) after run.start({self.total})")
-        self._loop = self._range(total)
+        run's first checkpoint (unit 0) is written before the first unit.
+        With `per`: `total` epochs of `per` batches, whose units are the batches of
+        `run.batches`; the epochs from the one the checkpoint is in."""
+        units = total * per if per else total
+        if self.files and units != self.total:
+            raise ValueError(f"run.range({total}, {per}) after run.start({self.total})")
+        self.total, self.per = units, per
+        self._loop = self._epochs(total, per) if per else self._units(total)
         return self._loop
 
-    def _range(self, total):
+    def batches(self, batches, skip=True):
+        """Inside `for epoch in run.range(epochs, per)`: (i, batch) of the epoch's
+        `batches` (an iterable of `per`), from batch `first_batch` on, the one the
+        checkpoint is in (0 but in a resumed epoch): the ones before are skipped, or with
+        `skip=False` the iterable starts there itself. After each batch but the epoch's last
+        (whose turn comes after the epoch's own end), what `range` does after a unit."""
+        first = self.first_batch
+        self.first_batch = 0
+        if skip:
+            batches = itertools.islice(batches, first, None)
+        for i, batch in zip(range(first, self.per), batches):
+            self._row, self._text, self._unit_began = None, None, time.perf_counter()
+            yield i, batch
+            if i + 1 < self.per:
+                self._after_unit(self._epoch * self.per + i + 1)
+
+    def _units(self, total):
+        with self._loop_services():
+            for unit in range(self.done, total):
+                self._row, self._text, self._unit_began = None, None, time.perf_counter()
+                yield unit
+                self._after_unit(unit + 1)
+
+    def _epochs(self, epochs, per):
+        with self._loop_services():
+            self.first_batch = self.done % per
+            for epoch in range(self.done // per, epochs):
+                self._epoch = epoch
+                yield epoch
+                self._after_unit((epoch + 1) * per)
+
+    @contextlib.contextmanager
+    def _loop_services(self):
+        """The loop's progress bar, losses.csv, TensorBoard and Ctrl-C handling; a new run's
+        first checkpoint. Without files (a sweep, a detached run): only the timing."""
         from gantools.training import Progress, StopRequest
         started = time.perf_counter()
-        if not self.files:  # a sweep's seed, or a detached run: no files, no checkpoints
-            for unit in range(total):
-                begun = time.perf_counter()
-                yield unit
-                self.unit_seconds.append(time.perf_counter() - begun)
+        if not self.files:
+            self._stop = None
+            yield
             self.seconds = time.perf_counter() - started
             return
         if self.restored is None:
             self._checkpoint()
-        args = self.args
-        if args.tensorboard:
+        if self.args.tensorboard:
             from gantools.board import Board
-            self._board = Board(self.run_dir, recorded_flags(self.parser, args))
+            self._board = Board(self.run_dir, recorded_flags(self.parser, self.args))
         self._log = rundir.LossLog(self.run_dir / "losses.csv", self.program.loss_columns,
                                    keep_rows=self.rows)
-        diverged = None
-        with StopRequest(self.unit) as stop, self._log:
-            self._progress = Progress(total, start=self.done)
+        self._diverged = None
+        with StopRequest(self.unit) as self._stop, self._log:
+            self._progress = Progress(self.total, start=self.done)
             try:
-                for unit in range(self.done, total):
-                    self._row, self._text = None, None
-                    yield unit
-                    row = self._row
-                    if row is not None and not diverged:
-                        diverged = not_finite(row)
-                        if diverged:
-                            self.print(f"warning: {diverged} at {self.unit} {unit}: training "
-                                       f"has diverged (a smaller learning rate may help); the "
-                                       f"run goes on to its end, as the original's would, and "
-                                       f"writes its files")
-                    self.done = unit + 1
-                    text = self._text if self._text is not None else default_text(row)
-                    self._progress.update(self.done, text)
-                    if self._board is not None:
-                        self._board.row(row or {}, self.done)
-                        self._board.new_images(self.done)
-                    if self._due(self.done) or self.done == total or stop.requested:
-                        self._log.flush()
-                        self._checkpoint()
-                    if stop.requested and self.done < total:
-                        self._progress.close()
-                        print(f"Interrupted: checkpoint saved after {self.unit} {self.done}; "
-                              f"continue with --resume", flush=True)
-                        raise KeyboardInterrupt
+                yield
             finally:
                 self._progress.close()
                 self._progress = None
         self.seconds = time.perf_counter() - started
 
+    def _after_unit(self, done):
+        """After the unit that makes `done`: what the loop's services do between units."""
+        self._unit_ended = time.perf_counter()
+        if self._stop is None:  # no files: each unit's time only
+            self.unit_seconds.append(self._unit_ended - self._unit_began)
+            self.done = done
+            return
+        row = self._row
+        if row is not None and not self._diverged:
+            self._diverged = not_finite(row)
+            if self._diverged:
+                self.print(f"warning: {self._diverged} at {self.unit} {done - 1}: training "
+                           f"has diverged (a smaller learning rate may help); the run goes "
+                           f"on to its end, as the original's would, and writes its files")
+        self.done = done
+        text = self._text if self._text is not None else default_text(row)
+        self._progress.update(done, text)
+        if self._board is not None:
+            self._board.row(row or {}, done)
+            self._board.new_images(done)
+        if self._due(done) or done == self.total or self._stop.requested:
+            self._log.flush()
+            self._checkpoint()
+        if self._stop.requested and done < self.total:
+            self._progress.close()
+            print(f"Interrupted: checkpoint saved after {self.unit} {done}; continue with "
+                  f"--resume", flush=True)
+            raise KeyboardInterrupt
+
     def log(self, **row):
         """One losses.csv row (the program's `loss_columns`); also TensorBoard's."""
-        self._row = row
+        self._row = self.last = row
         if not self.files:
             self.history.append(row)
         elif self._log is not None:
@@ -602,7 +600,8 @@ def save_checkpoint(run, done, rows):
         if losses.is_file():
             shutil.copyfile(losses, folder / "losses.csv")
     with quiet_runtime_noise(run.args.verbose):
-        run._store.save(done, write, dict(run._state(), units_done=done, loss_rows=rows))
+        run._store.save(done, write, dict(run._state(), units_done=done, loss_rows=rows,
+                                          last_row=run.last))
     rundir.record_written(run.run_dir, run._before)
 
 
@@ -678,29 +677,3 @@ def run_sweep(program, train, parser, args):
     totals = "; ".join(f"{k}: {v}" for k, v in program.sweep_summary(per_seed).items())
     print(f"{args.sweep} seeds ({totals}); wrote {run_dir / 'sweep.json'}", flush=True)
     return 0
-
-
-def program_loop(program):
-    """The loop of a program still written as hooks (build, begin, train_unit, ...), as a
-    `train(run)` function."""
-    def train(run):
-        program.args, program.seed, program.data, program.run_dir = \
-            run.args, run.seed, run.data, None
-        program._run = run
-        program.build()
-        total = program.total_units()
-        resumed = run.start(total, save=program.save, restore=program.restore,
-                            state=program.state, config=program.describe(),
-                            parameters=program.trainable_parameters(),
-                            checkpoint_due=program.checkpoint_due)
-        program.run_dir = run.run_dir
-        if resumed is None:
-            program.begin()
-        for unit in run.range(total):
-            row = program.train_unit(unit)
-            if row is not None:
-                run.log(**row)
-            run.show(program.progress_text(row))
-            program.after_unit(unit + 1)
-        return program.finish()
-    return train

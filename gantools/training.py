@@ -1,4 +1,4 @@
-"""Pieces of the training loop that gantools.runner runs: checkpoints, stopping cleanly,
+"""Pieces of the run services (gantools.runner.Run): checkpoints, stopping cleanly,
 progress; and helpers the image programs share.
 
 - `FolderCheckpoints`: the one checkpoint mechanism (gantools.runner): each checkpoint one

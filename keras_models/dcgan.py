@@ -18,7 +18,7 @@ Deliberate differences (the defaults train what main.py trains):
   (`--bytescale-grids`: scipy.misc.imsave's stretch); evolution.gif in training order.
 - `torch.save` every 20 epochs becomes *.weights.h5, plus the runner's checkpoints for
   `--resume` (not `--pre_train`); Ctrl-C saves one at the current batch.
-- tqdm becomes the runner's progress bar with main.py's `D:..., G:...` text.
+- tqdm becomes the run's progress bar with main.py's `D:..., G:...` text.
 - Grids and SWD sample G in training mode without touching BatchNorm's running statistics
   (`--sample-bn moving`: inference mode).
 - Added: the sliced Wasserstein distance (every save, the end, `--evaluate`), and
@@ -265,7 +265,17 @@ def visualize_loss(losses_csv, path):
                 ylabel="loss")
 
 
-# ##### The program (gantools.runner): one unit is one batch
+# ##### main.py, with the run's services (gantools.runner.Run): one unit is one batch
+
+def saves(epoch, args):
+    """main.py's `epoch % 20 == 0` (--save-every), and the last epoch."""
+    return epoch % args.save_every == 0 or epoch == args.epochs - 1
+
+
+def checkpoint_due(done, n_batches, args):
+    """After the batch that ends an epoch that saves (a unit is a batch)."""
+    return done % n_batches == 0 and saves(done // n_batches - 1, args)
+
 
 def count_or_all(text):
     """--size-per-dataset: a positive number of images, or 'all' (None: no limit)."""
@@ -310,113 +320,90 @@ class DCGANAnime(FaceProgram):
               help="stretch each grid to its own min-max, as scipy.misc.imsave did")
         scale.add_device_arguments(parser)
 
-    def make_gan(self):
-        return DCGAN(self.seed, self.args.lr, self.args.beta1, replicas=self.replicas)
+    def make_gan(self, args, seed):
+        return DCGAN(seed, args.lr, args.beta1, replicas=self.replicas)
 
-    def build(self):
-        print(startup_line(self.replicas), flush=True)
-        self.gan = self.make_gan()
-        self.n_batches = self.data.batches_per_epoch(self.args.batch_size)
-        self.batches = self.distance = None
-
-    def describe(self):
-        return dict(betas=[self.args.beta1, 0.999], adam_epsilon=1e-8, input_dim=input_dim,
+    def describe(self, args, data):
+        return dict(betas=[args.beta1, 0.999], adam_epsilon=1e-8, input_dim=input_dim,
                     grid_samples=grid_samples, image_size=IMAGE_SIZE, conv_init_std=0.01,
                     bn_gamma_init=[1.0, 0.01], bn_epsilon=1e-5, bn_momentum_pytorch=0.1,
                     leaky_relu_slope=0.2, loss="PyTorch BCELoss",
-                    normalisation="[-1, 254] (img - 1)" if self.args.scaling == "posted"
+                    normalisation="[-1, 254] (img - 1)" if args.scaling == "posted"
                     else "[-1, 1]",
-                    dataset=self.data.summary(), devices_and_scale=self.replicas.describe())
+                    dataset=data.summary(), devices_and_scale=self.replicas.describe())
 
-    def trainable_parameters(self):
-        return self.gan.trainable_parameters()
+    def main(self, run):
+        """main.py: the models, then for each epoch its batches (D, then G) and, every
+        --save-every epochs and after the last, the grid of fixed_noise, the SWD and the
+        models; then the GIF and the loss figure."""
+        args, dataset = run.args, run.data
+        print(startup_line(self.replicas), flush=True)
+        gan = self.make_gan(args, run.seed)
+        n_batches = dataset.batches_per_epoch(args.batch_size)
+        distance = None  # the last SWD
 
-    def total_units(self):
-        return self.args.epochs * self.n_batches
+        def restore(folder, state):  # models, optimisers, noise stream, counters
+            nonlocal distance
+            gan.checkpoint.read(str(folder / "state")).assert_consumed()
+            distance = state["swd_x1e3"]
 
-    def train_unit(self, unit):
-        """One batch of main.py's loop; after an epoch's last, the epoch's row."""
-        epoch, i = divmod(unit, self.n_batches)
-        if self.batches is None:  # an epoch begins, or resumes at batch i
-            self.print("Main epoch{}:".format(epoch))
-            self.batches = iter(self.data.epoch(self.args.batch_size, self.seed, epoch, i,
-                                                scale=SCALINGS[self.args.scaling]))
-            self.started = time.perf_counter()
-        real_data = next(self.batches)
-        self.losses = self.gan.train_step(self.gan.replicas.split(real_data)).numpy()
-        if i + 1 < self.n_batches:
-            return None
-        self.batches = None
-        return self.end_epoch(epoch)
+        run.start(args.epochs, per=n_batches, restore=restore,
+                  save=lambda folder: gan.checkpoint.write(str(folder / "state")),
+                  state=lambda: {"swd_x1e3": distance}, config=self.describe(args, dataset),
+                  parameters=gan.trainable_parameters(),
+                  checkpoint_due=lambda done: checkpoint_due(done, n_batches, args))
 
-    def progress_text(self, row):
-        return "D:{}, G:{}".format(*self.losses)  # main.py's tqdm description
+        for epoch in run.range(args.epochs, n_batches):
+            run.print("Main epoch{}:".format(epoch))
+            started = time.perf_counter()
+            dataload = dataset.epoch(args.batch_size, run.seed, epoch, run.first_batch,
+                                     scale=SCALINGS[args.scaling])
+            for i, inp in run.batches(dataload, skip=False):
+                loss_D, loss_G = gan.train_step(gan.replicas.split(inp)).numpy()
+                run.show("D:{}, G:{}".format(loss_D, loss_G))  # main.py's printed line
+            # the epoch's row: its last batch's losses (the .txt files) and its means
+            means = gan.loss_sums.numpy() / n_batches
+            row = dict(epoch=epoch, loss_d=float(loss_D), loss_g=float(loss_G),
+                       loss_d_mean=float(means[0]), loss_g_mean=float(means[1]), swd="",
+                       seconds=round(time.perf_counter() - started, 2))
+            gan.epoch.assign(epoch + 1)
+            gan.batch.assign(0)
+            gan.loss_sums.assign(tf.zeros(2, tf.float64))
+            if saves(epoch, args) and run.files:  # main.py's `if epoch % 20 == 0`
+                from gantools.plots import write_image_grid
+                (run.run_dir / "samples").mkdir(exist_ok=True)
+                write_image_grid(gan.sample(gan.fixed_noise, args.sample_bn),
+                                 run.run_dir / "samples" / ("epoch_%03d.png" % epoch),
+                                 bytescale=args.bytescale_grids)
+                distance = self.measure(gan, args, dataset, run.seed)
+                run.print(describe_swd(distance))
+                save_weights(gan.generate, run.run_dir / "generate.weights.h5")
+                save_weights(gan.discriminator, run.run_dir / "discriminator.weights.h5")
+                row["swd"] = round(distance["avg"], 4)
+            run.log(**row)
 
-    def end_epoch(self, epoch):
-        """The epoch's losses and means; every --save-every epochs and after the last,
-        main.py's save: the grid of fixed_noise, the SWD and the models."""
-        gan, args, run_dir = self.gan, self.args, self.run_dir
-        means = gan.loss_sums.numpy() / self.n_batches
-        row = dict(epoch=epoch, loss_d=float(self.losses[0]), loss_g=float(self.losses[1]),
-                   loss_d_mean=float(means[0]), loss_g_mean=float(means[1]), swd="",
-                   seconds=round(time.perf_counter() - self.started, 2))
-        gan.epoch.assign(epoch + 1)
-        gan.batch.assign(0)
-        gan.loss_sums.assign(tf.zeros(2, tf.float64))
-        if self.saves(epoch):
-            from gantools.plots import write_image_grid
-            (run_dir / "samples").mkdir(exist_ok=True)
-            write_image_grid(gan.sample(gan.fixed_noise, args.sample_bn),
-                             run_dir / "samples" / ("epoch_%03d.png" % epoch),
-                             bytescale=args.bytescale_grids)
-            self.distance = self.measure()
-            self.print(describe_swd(self.distance))
-            save_weights(gan.generate, run_dir / "generate.weights.h5")
-            save_weights(gan.discriminator, run_dir / "discriminator.weights.h5")
-            row["swd"] = round(self.distance["avg"], 4)
-        return row
-
-    def saves(self, epoch):
-        return epoch % self.args.save_every == 0 or epoch == self.args.epochs - 1
-
-    def checkpoint_due(self, done):
-        epochs_done, batch = divmod(done, self.n_batches)
-        return batch == 0 and self.saves(epochs_done - 1)
-
-    def measure(self):
-        """SWD x 1e3 (per level and 'avg') between generated and as many real images."""
-        noise = self.gan.evaluation_noise(min(self.args.swd_images, len(self.data)))
-        return swd_against_data(self.gan.sample(noise, self.args.sample_bn), self.data,
-                                self.seed)
-
-    def trained(self):
-        return int(self.gan.epoch.numpy()), "epochs"
-
-    # The checkpoint: models, optimisers, noise stream and counters; the last SWD.
-    def state(self):
-        return {"swd_x1e3": self.distance}
-
-    def save(self, folder):
-        self.gan.checkpoint.write(str(folder / "state"))
-
-    def restore(self, folder, state):
-        self.gan.checkpoint.read(str(folder / "state")).assert_consumed()
-        self.distance = state["swd_x1e3"]
-
-    def finish(self):
-        creat_gif(self.run_dir / "evolution.gif", self.run_dir / "samples")
-        visualize_loss(self.run_dir / "losses.csv", self.run_dir / "losses.png")
-        losses = rundir.read_losses(self.run_dir / "losses.csv")
-        return dict(epochs=int(self.gan.epoch.numpy()), swd_x1e3=self.distance,
+        creat_gif(run.run_dir / "evolution.gif", run.run_dir / "samples")
+        visualize_loss(run.run_dir / "losses.csv", run.run_dir / "losses.png")
+        losses = rundir.read_losses(run.run_dir / "losses.csv")
+        return dict(epochs=int(gan.epoch.numpy()), swd_x1e3=distance,
                     final_loss_d=float(losses["loss_d"][-1]),
                     final_loss_g=float(losses["loss_g"][-1]),
-                    seconds_per_batch=round(np.sum(losses["seconds"]) / self.total_units(), 4))
+                    seconds_per_batch=round(np.sum(losses["seconds"]) / run.total, 4))
+
+    def measure(self, gan, args, data, seed):
+        """SWD x 1e3 (per level and 'avg') between generated and as many real images."""
+        noise = gan.evaluation_noise(min(args.swd_images, len(data)))
+        return swd_against_data(gan.sample(noise, args.sample_bn), data, seed)
+
+    def trained(self, gan):
+        return int(gan.epoch.numpy()), "epochs"
 
     def summary(self, metrics):
-        note = scale.worker_note(self.replicas, self.run_dir)
+        note = scale.worker_note(self.replicas, self.args.out)
         return "{} after {} epochs".format(describe_swd(metrics["swd_x1e3"]),
                                            metrics["epochs"]) + ("\n" + note if note else "")
 
 
 def main(argv=None):
-    return runner.main(DCGANAnime(), argv)
+    program = DCGANAnime()
+    return runner.main(program, argv, program.main)

@@ -244,7 +244,7 @@ class GAN:
         return self.G(noise).numpy().ravel()
 
 
-# ##### The program for gantools.runner: the post's prints and saves, figures, metrics
+# ##### The program: the post's main() with its prints and saves; figures, metrics
 
 LOSS_COLUMNS = ('epoch', 'd_real_error', 'd_fake_error', 'g_error', 'real_mean', 'real_std',
                 'fake_mean', 'fake_std')
@@ -304,6 +304,21 @@ def save_figures(gan, run_dir, eval_samples):
                 x='epoch', xlabel='epoch', title='1-D GAN training loss')
 
 
+def make_gan(args, seed):
+    """The post's models and optimisers with the flags' settings (or the stable variant's)."""
+    stable = dict(STABLE, total_epochs=args.epochs) if args.variant == 'stable' else {}
+    return GAN(seed, args.preprocess, args.lr, args.d_steps, args.g_steps,
+               **{'bce': args.bce, **stable})
+
+
+def checkpoint_of(gan, snapshot, snapshot_epoch):
+    """The checkpoint: weights, both Adams' slots and iterations, the samplers' stream, and
+    the snapshot of G (the post's last g.pkl) with its epoch."""
+    return tf.train.Checkpoint(G=gan.G, D=gan.D, d_optimizer=gan.d_optimizer,
+                               g_optimizer=gan.g_optimizer, rng=gan.rng,
+                               G_snapshot=snapshot, snapshot_epoch=snapshot_epoch)
+
+
 class GaussianGAN(runner.Program):
     script = 'gaussian_gan_keras'
     description = ("The blog's 1-D GAN (seed 002, devnag's PyTorch code) in Keras 3: G learns "
@@ -340,80 +355,59 @@ class GaussianGAN(runner.Program):
                     minibatch_size=minibatch_size, real_target=real_target,
                     **({'stable': STABLE} if self.variant == 'stable' else {}))
 
-    def build(self):
-        args = self.args
-        stable = dict(STABLE, total_epochs=args.epochs) if self.variant == 'stable' else {}
-        self.gan = GAN(self.seed, args.preprocess, args.lr, args.d_steps, args.g_steps,
-                       **{'bce': args.bce, **stable})
-        self.plot = None
-        self.last_rows = []  # (fake_mean, fake_std) of the last 10% of epochs, for a sweep
+    def train(self, run):
+        """The post's main(): the models, the loop with its prints and saves (and a frame
+        at each), then its look at the generated data (histogram.png, metrics.json)."""
+        args = run.args
+        gan = make_gan(args, run.seed)
         # G as of the post's last save (epoch % print_interval == 0: 29,800 of 30,000)
-        self.snapshot = keras.models.clone_model(self.gan.G)
-        self.snapshot_epoch = tf.Variable(-1, dtype=tf.int64)
+        snapshot = keras.models.clone_model(gan.G)
+        snapshot_epoch = tf.Variable(-1, dtype=tf.int64)
+        checkpoint = checkpoint_of(gan, snapshot, snapshot_epoch)
+        printed = lambda epoch: epoch % args.print_interval == 0 or epoch == args.epochs - 1
+        run.start(args.epochs, config=self.describe(),
+                  parameters={'generator': gan.G.count_params(),
+                              'discriminator': gan.D.count_params()},
+                  save=lambda folder: checkpoint.write(str(folder / 'state')),
+                  restore=lambda folder, state: checkpoint.read(
+                      str(folder / 'state')).assert_consumed(),
+                  checkpoint_due=lambda done: printed(done - 1))
+        plot = None
+        last_rows = []  # (fake_mean, fake_std) of the last 10% of epochs, for a sweep
 
-    def trainable_parameters(self):
-        return {'generator': self.gan.G.count_params(),
-                'discriminator': self.gan.D.count_params()}
+        for epoch in run.range(args.epochs):
+            values = extract(gan.train_epoch())
+            d_real_error, d_fake_error, g_error = values[:3]
+            run.log(**dict(zip(LOSS_COLUMNS, [epoch] + values)))
+            run.show('D:{:.3f}/{:.3f} G:{:.3f}'.format(d_real_error, d_fake_error, g_error))
+            if epoch % args.print_interval == 0:  # the post's g.pkl, which it evaluated
+                snapshot.set_weights(gan.G.get_weights())
+                snapshot_epoch.assign(epoch)
+            if epoch >= last_tenth(args.epochs):
+                last_rows.append(values[5:7])
+            if printed(epoch):  # the post's print and saves (and the last epoch's), a frame
+                run.print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
+                    epoch, d_real_error, d_fake_error, g_error, values[3:5], values[5:7]))
+                if run.files:
+                    save_weights(gan.D, run.run_dir / 'd.weights.h5')
+                    save_weights(gan.G, run.run_dir / 'g.weights.h5')
+                    if plot is None:
+                        plot = histogram('Generated values', ylim=(0, 1.0))
+                        (run.run_dir / 'frames').mkdir(exist_ok=True)
+                    plot.save(run.run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
+                              gan.generate(args.eval_samples),
+                              caption='epoch {}'.format(epoch))
 
-    def printed(self, epoch):
-        """The post's `epoch % print_interval == 0`, and the last epoch."""
-        return epoch % self.args.print_interval == 0 or epoch == self.args.epochs - 1
-
-    def train_unit(self, epoch):
-        values = extract(self.gan.train_epoch())
-        if epoch % self.args.print_interval == 0:  # the post's g.pkl, which it evaluated
-            self.snapshot.set_weights(self.gan.G.get_weights())
-            self.snapshot_epoch.assign(epoch)
-        if epoch >= last_tenth(self.args.epochs):
-            self.last_rows.append(values[5:7])
-        if self.run_dir and self.printed(epoch):
-            self.print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
-                epoch, values[0], values[1], values[2], values[3:5], values[5:7]))
-        return dict(zip(LOSS_COLUMNS, [epoch] + values))
-
-    def progress_text(self, row):
-        return 'D:{d_real_error:.3f}/{d_fake_error:.3f} G:{g_error:.3f}'.format(**row)
-
-    def after_unit(self, done):
-        """With the print: the post's d.pkl / g.pkl, and a frame."""
-        epoch = done - 1
-        if self.printed(epoch):
-            save_weights(self.gan.D, self.run_dir / 'd.weights.h5')
-            save_weights(self.gan.G, self.run_dir / 'g.weights.h5')
-            if self.plot is None:
-                self.plot = histogram('Generated values', ylim=(0, 1.0))
-                (self.run_dir / 'frames').mkdir(exist_ok=True)
-            self.plot.save(self.run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
-                           self.gan.generate(self.args.eval_samples),
-                           caption='epoch {}'.format(epoch))
-
-    def checkpoint_due(self, done):
-        return self.printed(done - 1)
-
-    # The checkpoint: weights, both Adams' slots and iterations, the samplers' stream.
-    def checkpoint(self):
-        gan = self.gan
-        return tf.train.Checkpoint(G=gan.G, D=gan.D, d_optimizer=gan.d_optimizer,
-                                   g_optimizer=gan.g_optimizer, rng=gan.rng,
-                                   G_snapshot=self.snapshot, snapshot_epoch=self.snapshot_epoch)
-
-    def save(self, folder):
-        self.checkpoint().write(str(folder / 'state'))
-
-    def restore(self, folder, state):
-        self.checkpoint().read(str(folder / 'state')).assert_consumed()
-
-    def finish(self):
-        n = self.args.eval_samples if self.run_dir else SWEEP_EVAL_SAMPLES
-        rows = self.last_rows
-        if self.run_dir:
-            save_figures(self.gan, self.run_dir, n)
-            losses = read_losses(self.run_dir / 'losses.csv')  # also the epochs before a resume
-            last = losses['epoch'] >= last_tenth(self.args.epochs)
-            rows = np.stack([losses['fake_mean'][last], losses['fake_std'][last]], axis=1)
-        return dict(final_metrics(self.gan, n), **last_tenth_errors(rows),
-                    **post_snapshot_metrics(self.snapshot, int(self.snapshot_epoch.numpy()),
-                                            self.gan.gi_sampler))
+        # 查看生成的数据: the post's histogram and numbers, and the metrics
+        n = args.eval_samples if run.files else SWEEP_EVAL_SAMPLES
+        if run.files:
+            save_figures(gan, run.run_dir, n)
+            losses = read_losses(run.run_dir / 'losses.csv')  # the epochs before a resume too
+            last = losses['epoch'] >= last_tenth(args.epochs)
+            last_rows = np.stack([losses['fake_mean'][last], losses['fake_std'][last]], axis=1)
+        return dict(final_metrics(gan, n), **last_tenth_errors(last_rows),
+                    **post_snapshot_metrics(snapshot, int(snapshot_epoch.numpy()),
+                                            gan.gi_sampler))
 
     def summary(self, metrics):
         return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target 4 / 1.25; the post '
@@ -432,4 +426,5 @@ class GaussianGAN(runner.Program):
 
 
 def main(argv=None):
-    return runner.main(GaussianGAN(), argv)
+    program = GaussianGAN()
+    return runner.main(program, argv, program.train)

@@ -201,7 +201,13 @@ def quality(gan, seed, mnist, n):
     return mnist_metrics.score(tanh_to_pixels(gan.sampler(noise(rng, n), rng)), mnist)
 
 
-# ##### The program for gantools.runner: a unit is one batch of fit
+# ##### The program: the post's fit, with the run's services (a unit is one batch)
+
+def make_gan(args):
+    """The post's build_model with the flags' settings."""
+    return GAN(args.lr, args.d_steps, args.g_steps, args.smooth, args.dropout,
+               args.sample_dropout, args.bce)
+
 
 class MnistGAN(runner.Program):
     script = 'mnist_gan_keras'
@@ -255,112 +261,96 @@ class MnistGAN(runner.Program):
                              f'set ({len(mnist.x_train)} images in {mnist.source})')
         return mnist
 
-    def build(self):
-        args = self.args
-        self.gan = GAN(args.lr, args.d_steps, args.g_steps, args.smooth, args.dropout,
-                       args.sample_dropout, args.bce)
-        self.real_x = self.data.x_train
-        self.n_batches = len(self.real_x) // args.batch_size
-        self.noise_rng = self.batches = self.figure = None
-        self.sums, self.status = np.zeros(3), ''
-
-    def describe(self):
+    def describe(self, data, n_batches):
         return dict(betas=betas, adam_epsilon=adam_epsilon, g_hidden_size=g_hidden_size,
                     d_hidden_size=d_hidden_size, noise='U(-1, 1) of size 100',
                     data_range=[-1, 1], sample_size=sample_size, save_every=save_every,
-                    data_source=dict(self.data.describe(), batches_per_epoch=self.n_batches,
-                                     training_images_used=len(self.real_x)))
+                    data_source=dict(data.describe(), batches_per_epoch=n_batches,
+                                     training_images_used=len(data.x_train)))
 
-    def trainable_parameters(self):
+    def fit(self, run):
+        """The post's build_model and fit: each epoch, its batches (D, then G on the same
+        noise) with the mean losses printed every print_interval batches; after the
+        batches, the epoch's figure, and the models every 10 epochs. Then the metrics."""
+        args, seed = run.args, run.seed
+        gan = make_gan(args)
+        real_x = run.data.x_train
+        n_batches = len(real_x) // args.batch_size
+        noise_rng, sums = None, np.zeros(3)  # the epoch's noise; losses since the last print
+
+        # The checkpoint: the weights, both Adams' slots and the Dropout layers' random
+        # states in `state.*`; the epoch's noise generator and the sums in its state.
+        def state():
+            return {'noise_rng': None if noise_rng is None else noise_rng.bit_generator.state,
+                    'loss_sums': sums.tolist()}
+
+        def restore(folder, saved):
+            nonlocal noise_rng, sums
+            gan.checkpoint.read(str(folder / 'state')).assert_consumed()
+            if saved['noise_rng'] is not None:
+                noise_rng = np.random.default_rng()
+                noise_rng.bit_generator.state = saved['noise_rng']
+            sums = np.array(saved['loss_sums'])
+
         count = lambda model: int(sum(np.prod(v.shape) for v in model.trainable_variables))
-        return {'generator': count(self.gan.G), 'discriminator': count(self.gan.D)}
+        run.start(args.epochs, per=n_batches, state=state, restore=restore,
+                  save=lambda folder: gan.checkpoint.write(str(folder / 'state')),
+                  config=self.describe(run.data, n_batches),
+                  parameters={'generator': count(gan.G), 'discriminator': count(gan.D)},
+                  checkpoint_due=lambda done: done % n_batches == 0)  # every epoch
+        figure, status = None, ''
 
-    def total_units(self):
-        return self.args.epochs * self.n_batches
+        for epoch in run.range(args.epochs, n_batches):
+            order = stream_rng(seed, DATA_STREAM, epoch)  # gen_batch's shuffle of the epoch
+            for i, d_real_data in run.batches(gen_batch(real_x, args.batch_size, order)):
+                if i == 0:  # a new epoch: new noise, the sums restart
+                    noise_rng, sums = stream_rng(seed, NOISE_STREAM, epoch), np.zeros(3)
+                d_fake_input = noise(noise_rng, args.batch_size)
+                sums += gan.train_batch(d_real_data, d_fake_input).numpy()
 
-    def train_unit(self, unit):
-        """Batch i of an epoch of the post's fit; a losses.csv row every print_interval."""
-        args = self.args
-        epoch, i = divmod(unit, self.n_batches)
-        if i == 0:  # a new epoch: new noise, the sums restart
-            self.noise_rng = stream_rng(self.seed, NOISE_STREAM, epoch)
-            self.batches, self.sums = None, np.zeros(3)
-        if self.batches is None:  # the epoch's order (after --resume: from batch i on)
-            order = stream_rng(self.seed, DATA_STREAM, epoch)
-            self.batches = itertools.islice(gen_batch(self.real_x, args.batch_size, order),
-                                            i, None)
-        d_real_data = next(self.batches)
-        d_fake_input = noise(self.noise_rng, args.batch_size)
-        self.sums += self.gan.train_batch(d_real_data, d_fake_input).numpy()
-        if (i + 1) % args.print_interval:
-            return None
-        d_real_error, d_fake_error, g_error = (self.sums / args.print_interval).tolist()
-        self.sums[:] = 0
-        self.print('%s/%s--%s/%s: D: %s/%s G: %s' % (epoch, args.epochs, i, self.n_batches,
-                                                     d_real_error, d_fake_error, g_error))
-        self.status = 'D: %.3f/%.3f G: %.3f' % (d_real_error, d_fake_error, g_error)
-        return dict(epoch=epoch, batch=i, iteration=unit + 1, d_real_error=d_real_error,
-                    d_fake_error=d_fake_error, g_error=g_error)
+                if (i + 1) % args.print_interval == 0:
+                    d_real_error, d_fake_error, g_error = (sums / args.print_interval).tolist()
+                    sums[:] = 0
+                    run.print('%s/%s--%s/%s: D: %s/%s G: %s' % (
+                        epoch, args.epochs, i, n_batches, d_real_error, d_fake_error,
+                        g_error))
+                    run.log(epoch=epoch, batch=i, iteration=epoch * n_batches + i + 1,
+                            d_real_error=d_real_error, d_fake_error=d_fake_error,
+                            g_error=g_error)
+                    status = 'D: %.3f/%.3f G: %.3f' % (d_real_error, d_fake_error, g_error)
+                run.show(status)  # the last printed losses
 
-    def progress_text(self, row):
-        return self.status  # the last printed losses
+            if run.files:
+                figure = self.save_sample_img(gan, run, epoch, figure)
+                if (epoch + 1) % save_every == 0:
+                    self.save_model(gan, run.run_dir, epoch)
 
-    def after_unit(self, done):
-        """The end of fit's epoch: save_sample_img, and save_model every 10 epochs."""
-        epoch = done // self.n_batches - 1
-        if done % self.n_batches == 0:
-            self.save_sample_img(epoch)
-            if (epoch + 1) % save_every == 0:
-                self.save_model(epoch)
+        if run.files:
+            self.save_figures(run.run_dir, args)
+        metrics = {'epochs': args.epochs, 'sample_dropout': args.sample_dropout}
+        if args.metric_samples:
+            metrics.update(quality(gan, seed, run.data, args.metric_samples))
+        return metrics
 
-    def checkpoint_due(self, done):
-        return done % self.n_batches == 0  # every epoch (and on Ctrl-C: the runner)
-
-    def save_sample_img(self, epoch):
+    def save_sample_img(self, gan, run, epoch, figure):
         """sample_size samples of fresh noise (from the figures' stream, not training's)."""
-        rng = stream_rng(self.seed, GRID_STREAM, epoch)
-        d_fake_data = self.gan.sampler(noise(rng, sample_size), rng)
-        (self.run_dir / 'samples').mkdir(exist_ok=True)
-        self.figure = show_sample_img(
-            d_fake_data, self.run_dir / 'samples' / f'epoch_{epoch:03d}.png', self.figure)
+        rng = stream_rng(run.seed, GRID_STREAM, epoch)
+        d_fake_data = gan.sampler(noise(rng, sample_size), rng)
+        (run.run_dir / 'samples').mkdir(exist_ok=True)
+        return show_sample_img(d_fake_data, run.run_dir / 'samples' / f'epoch_{epoch:03d}.png',
+                               figure)
 
-    def save_model(self, epoch):
-        (self.run_dir / 'models').mkdir(exist_ok=True)
-        for model, name in [(self.gan.G, 'generator'), (self.gan.D, 'discriminator')]:
-            path = self.run_dir / 'models' / f'{name}_epoch_{epoch:03d}.keras'
+    def save_model(self, gan, run_dir, epoch):
+        (run_dir / 'models').mkdir(exist_ok=True)
+        for model, name in [(gan.G, 'generator'), (gan.D, 'discriminator')]:
+            path = run_dir / 'models' / f'{name}_epoch_{epoch:03d}.keras'
             model.save(path.with_suffix('.tmp.keras'))  # a kill leaves the older file whole
             path.with_suffix('.tmp.keras').replace(path)
 
-    # The checkpoint: the weights, both Adams' slots and the Dropout layers' random states
-    # in `state.*`; the epoch's noise generator and the sums since the last printed losses.
-    def state(self):
-        return {'noise_rng': None if self.noise_rng is None else
-                self.noise_rng.bit_generator.state, 'loss_sums': self.sums.tolist()}
-
-    def save(self, folder):
-        self.gan.checkpoint.write(str(folder / 'state'))
-
-    def restore(self, folder, state):
-        self.gan.checkpoint.read(str(folder / 'state')).assert_consumed()
-        if state['noise_rng'] is not None:
-            self.noise_rng = np.random.default_rng()
-            self.noise_rng.bit_generator.state = state['noise_rng']
-        self.sums = np.array(state['loss_sums'])
-
-    def finish(self):
-        args = self.args
-        if self.run_dir is not None:
-            self.save_figures()
-        metrics = {'epochs': args.epochs, 'sample_dropout': args.sample_dropout}
-        if args.metric_samples:
-            metrics.update(quality(self.gan, self.seed, self.data, args.metric_samples))
-        return metrics
-
-    def save_figures(self):
+    def save_figures(self, run_dir, args):
         """evolution.gif of the epochs' figures (not a later one left by a killed run) and
         losses.png."""
         from gantools.plots import evenly_spaced, plot_losses, write_gif
-        run_dir, args = self.run_dir, self.args
         frames = [run_dir / 'samples' / f'epoch_{epoch:03d}.png' for epoch in range(args.epochs)]
         frames = [path for path in frames if path.is_file()]
         if frames:
@@ -396,17 +386,16 @@ def evaluate(program, args):
                               'sample_dropout'}:
         setattr(args, dest, flags[dest])  # the run's models, seed and sampling
     args.sample_dropout = args.sample_dropout and flags.get('sample_dropout', True)
-    program.args, program.seed = args, args.seed
-    program.data = load_mnist(args.data or flags.get('data'), args.download)
-    program.build()
+    data = load_mnist(args.data or flags.get('data'), args.download)
+    gan = make_gan(args)
     store, trained = runner.checkpoints(run_dir, program), {}
     try:
         if path.suffix == '.keras':
-            program.gan.G.set_weights(keras.saving.load_model(path).get_weights())
+            gan.G.set_weights(keras.saving.load_model(path).get_weights())
         else:
             path, state = ((path, store.check(path)) if path.parent == store.directory
                            else store.latest(flag='--evaluate'))
-            program.restore(path, state)
+            gan.checkpoint.read(str(path / 'state')).assert_consumed()
             trained = {'batches_trained': state['units_done']}
     except UsageError:
         raise
@@ -414,8 +403,7 @@ def evaluate(program, args):
         raise UsageError(f'--evaluate: cannot read {path} ({first_line(error)})') from None
     print(f'Evaluating {path}', flush=True)
     metrics = dict(generator=str(path), sample_dropout=args.sample_dropout, **trained,
-                   **quality(program.gan, args.seed, program.data, args.metric_samples or
-                             10_000))
+                   **quality(gan, args.seed, data, args.metric_samples or 10_000))
     name = path.stem + ('' if args.sample_dropout else '-no-sample-dropout')
     file = run_dir / 'metrics.json'
     evaluations = json.loads(file.read_text()).get('evaluations', {}) if file.is_file() else {}
@@ -426,4 +414,5 @@ def evaluate(program, args):
 
 
 def main(argv=None):
-    return runner.main(MnistGAN(), argv)
+    program = MnistGAN()
+    return runner.main(program, argv, program.fit)

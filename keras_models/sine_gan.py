@@ -15,8 +15,9 @@ Deliberate differences from the post (README, "S9: differences"):
 - `G.predict(noise)` is `G.predict_on_batch(noise)` (same numbers, no progress bar per call).
 - `sample_data` draws all offsets and multipliers at once (same distributions).
 - Seeded NumPy generators; figures and metrics draw from a stream of their own.
-- `train`'s epoch body is `train_epoch`, which gantools.runner calls, with a progress bar
-  instead of tqdm and the post's "Epoch #..." line every `v_freq` epochs.
+- `train` calls the run's services (gantools.runner.Run): it resumes at a checkpoint's
+  epoch, logs each epoch's losses, shows a progress bar instead of tqdm, and draws a frame
+  every `v_freq` epochs beside the post's "Epoch #..." line.
 - Figures saved as PNGs with matplotlib (the post's pandas plots), plus evolution.gif,
   losses.csv, metrics.json (sine-fit metrics) and checkpoints for `--resume` (the models
   as .keras, the NumPy and Dropout random states in the checkpoint's state).
@@ -127,29 +128,27 @@ def pretrain(G, D, noise_dim=10, n_samples=10000, batch_size=32, rng=np.random,
 
 
 def train(GAN, G, D, epochs=500, n_samples=10000, noise_dim=10, batch_size=32,
-          verbose=False, v_freq=50, rng=np.random):
-    """The post's loop (the runner runs `train_epoch` itself, for checkpoints and figures)."""
+          verbose=False, v_freq=50, rng=np.random, run=None, frame=None):
+    """The post's loop. `run` (gantools.runner.Run) resumes it at its checkpoint's epoch and
+    logs each epoch's losses (the progress bar replaces tqdm); `frame(epochs_done)` draws a
+    frame every v_freq epochs and after the last."""
+    run = run or runner.detached()
     d_loss = []
     g_loss = []
-    for epoch in range(epochs):
-        d, g = train_epoch(GAN, G, D, n_samples, noise_dim, rng)
-        d_loss.append(d)
-        g_loss.append(g)
+    for epoch in run.range(epochs):
+        X, y = sample_data_and_gen(G, n_samples=n_samples, noise_dim=noise_dim, rng=rng)
+        set_trainability(D, True)   # Keras 3 reads this when D's step is (re)traced
+        d_loss.append(D.train_on_batch(X, y))
+
+        X, y = sample_noise(G, n_samples=n_samples, noise_dim=noise_dim, rng=rng)
+        set_trainability(D, False)  # and this when the chained step is: only G learns
+        g_loss.append(GAN.train_on_batch(X, y))
+        run.log(step=epoch, g_loss=g_loss[-1], d_loss=d_loss[-1])
         if verbose and (epoch + 1) % v_freq == 0:
-            print("Epoch #{}: Generative Loss: {}, Discriminative Loss: {}".format(
+            run.print("Epoch #{}: Generative Loss: {}, Discriminative Loss: {}".format(
                 epoch + 1, g_loss[-1], d_loss[-1]))
-    return d_loss, g_loss
-
-
-def train_epoch(GAN, G, D, n_samples=10000, noise_dim=10, rng=np.random):
-    """One epoch of `train`: one D step on all 2n curves, then one chained step on n noise
-    vectors; returns (d_loss, g_loss)."""
-    X, y = sample_data_and_gen(G, n_samples=n_samples, noise_dim=noise_dim, rng=rng)
-    set_trainability(D, True)   # Keras 3 reads this when D's step is (re)traced
-    d_loss = D.train_on_batch(X, y)
-    X, y = sample_noise(G, n_samples=n_samples, noise_dim=noise_dim, rng=rng)
-    set_trainability(D, False)  # and this when the chained step is: only G learns
-    g_loss = GAN.train_on_batch(X, y)
+        if frame and ((epoch + 1) % v_freq == 0 or epoch + 1 == epochs):
+            frame(epoch + 1)
     return d_loss, g_loss
 
 
@@ -256,30 +255,44 @@ def stable_rate(epoch, epochs):
     return float(LateDecay(STABLE['lr'], STABLE['decay'], epochs)(epoch))
 
 
-def train_epoch_stable(GAN, G, D, n_samples=10000, noise_dim=10, rng=np.random,
-                       minibatch=STABLE['minibatch']):
-    """One epoch of the stable variant: the post's D step and chained step (same labels,
-    same toggling) on minibatches of `minibatch` curves in turn instead of once on all of
-    them; returns the epoch's mean (d_loss, g_loss)."""
-    XT = sample_data(n_samples=n_samples, rng=rng)
-    d_losses, g_losses = [], []
-    for start in range(0, n_samples, minibatch):
-        real = XT[start:start + minibatch]
-        n = len(real)
-        XN = G.predict_on_batch(rng.uniform(0, 1, size=[n, noise_dim]))
-        y = np.zeros((2 * n, 2))
-        y[:n, 1] = 1
-        y[n:, 0] = 1
-        set_trainability(D, True)
-        d_losses.append(float(D.train_on_batch(np.concatenate((real, XN)), y)))
-        X, y = sample_noise(G, n_samples=n, noise_dim=noise_dim, rng=rng)
-        set_trainability(D, False)
-        g_losses.append(float(GAN.train_on_batch(X, y)))
-    return float(np.mean(d_losses)), float(np.mean(g_losses))
+def train_stable(GAN, G, D, epochs=500, n_samples=10000, noise_dim=10, batch_size=32,
+                 verbose=False, v_freq=50, rng=np.random, run=None, frame=None,
+                 minibatch=STABLE['minibatch']):
+    """`train` of the stable variant: each epoch sets both rates (`stable_rate`), then runs
+    the post's D step and chained step (same labels, same toggling) on minibatches of
+    `minibatch` curves in turn instead of once on all of them; the epoch's mean losses."""
+    run = run or runner.detached()
+    d_loss = []
+    g_loss = []
+    for epoch in run.range(epochs):
+        G.optimizer.learning_rate = D.optimizer.learning_rate = stable_rate(epoch, epochs)
+        XT = sample_data(n_samples=n_samples, rng=rng)
+        d_losses, g_losses = [], []
+        for start in range(0, n_samples, minibatch):
+            real = XT[start:start + minibatch]
+            n = len(real)
+            XN = G.predict_on_batch(rng.uniform(0, 1, size=[n, noise_dim]))
+            y = np.zeros((2 * n, 2))
+            y[:n, 1] = 1
+            y[n:, 0] = 1
+            set_trainability(D, True)
+            d_losses.append(float(D.train_on_batch(np.concatenate((real, XN)), y)))
+            X, y = sample_noise(G, n_samples=n, noise_dim=noise_dim, rng=rng)
+            set_trainability(D, False)
+            g_losses.append(float(GAN.train_on_batch(X, y)))
+        d_loss.append(float(np.mean(d_losses)))
+        g_loss.append(float(np.mean(g_losses)))
+        run.log(step=epoch, g_loss=g_loss[-1], d_loss=d_loss[-1])
+        if verbose and (epoch + 1) % v_freq == 0:
+            run.print("Epoch #{}: Generative Loss: {}, Discriminative Loss: {}".format(
+                epoch + 1, g_loss[-1], d_loss[-1]))
+        if frame and ((epoch + 1) % v_freq == 0 or epoch + 1 == epochs):
+            frame(epoch + 1)
+    return d_loss, g_loss
 
 
 # ---------------------------------------------------------------------------------------
-# The program for gantools.runner: the post's settings, its figures, the sine-fit metrics.
+# The program: the post's notebook (models, pretrain, train), settings, figures, metrics.
 
 EVAL_CURVES = 500      # generated and real curves for the sine-fit metrics
 FRAME_CURVES = 5       # generated curves in each evolution.gif frame (fixed noise)
@@ -367,6 +380,13 @@ def save_figures(run_dir, G, samples):
     write_gif(sorted((run_dir / 'frames').glob('epoch_*.png')), run_dir / 'evolution.gif')
 
 
+def save_frame(run_dir, plot, G, samples, epochs_done):
+    """frames/epoch_NNNN.png (a CurvePlot): the curves of the fixed frame noise."""
+    (run_dir / 'frames').mkdir(exist_ok=True)
+    plot.save(run_dir / 'frames' / f'epoch_{epochs_done:04d}.png',
+              G.predict_on_batch(samples['frame_noise']), caption=f'epoch {epochs_done}')
+
+
 class SineGAN(runner.Program):
     script = 'sine_gan'
     description = ("Robin Ricard's Keras sine-curve GAN (seed 004): pretrains D, trains G "
@@ -414,87 +434,60 @@ class SineGAN(runner.Program):
                     loss='binary_crossentropy of Keras 2.0 (clipped at 1e-7)',
                     x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2])
 
-    def build(self):
-        self.GAN, self.G, self.D = build_models(self.args.noise_dim, variant=self.variant)
-        self.rng = training_rng(self.seed)
-        self.samples = evaluation_samples(self.seed, self.args.noise_dim)
-        self.pretrain_loss = self.last = None
+    def train(self, run):
+        """The post's notebook: the models, pretrain, train (or the variant's), then its
+        figures, the models and the sine-fit metrics."""
+        args = run.args
+        GAN, G, D = build_models(args.noise_dim, variant=self.variant)
+        rng = training_rng(run.seed)
+        samples = evaluation_samples(run.seed, args.noise_dim)
+        pretrain_loss = None
 
-    def trainable_parameters(self):
-        return trainable_parameters(self.G, self.D)
+        # The checkpoint: the models as .keras files; the NumPy generator's and the Dropout
+        # layer's random states (which .keras files leave out) in its state.
+        def state():
+            return {'pretrain_loss': pretrain_loss, 'rng_state': rng.bit_generator.state,
+                    'dropout_states': [s.numpy().tolist() for s in dropout_states(D)]}
 
-    def begin(self):
-        args = self.args
-        with quiet_runtime_noise(args.verbose):  # a tf.data notice under --deterministic
-            self.pretrain_loss = pretrain(self.G, self.D, noise_dim=args.noise_dim,
-                                          n_samples=args.n_samples,
-                                          batch_size=args.batch_size, rng=self.rng,
-                                          verbose='auto' if self.run_dir else 0)
-        self.frame(0)
+        def restore(folder, saved):
+            nonlocal GAN, G, D, pretrain_loss
+            GAN, G, D = build_models(args.noise_dim, keras.models.load_model(
+                folder / 'generator.keras'), keras.models.load_model(
+                folder / 'discriminator.keras'), self.variant)
+            for variable, value in zip(dropout_states(D), saved['dropout_states']):
+                variable.assign(value)
+            rng.bit_generator.state = saved['rng_state']
+            pretrain_loss = saved['pretrain_loss']
 
-    def train_unit(self, epoch):
-        if self.variant == 'stable':
-            self.G.optimizer.learning_rate = self.D.optimizer.learning_rate = stable_rate(
-                epoch, self.args.epochs)
-            d, g = train_epoch_stable(self.GAN, self.G, self.D, self.args.n_samples,
-                                      self.args.noise_dim, self.rng)
-        else:
-            d, g = train_epoch(self.GAN, self.G, self.D, self.args.n_samples,
-                               self.args.noise_dim, self.rng)
-        self.last = [g, d]
-        if self.run_dir and (epoch + 1) % self.args.v_freq == 0:
-            self.print("Epoch #{}: Generative Loss: {}, Discriminative Loss: {}".format(
-                epoch + 1, g, d))
-        return dict(step=epoch, g_loss=g, d_loss=d)
+        resumed = run.start(args.epochs, save=lambda folder: save_models(folder, G, D),
+                            restore=restore, state=state, config=self.describe(),
+                            parameters=trainable_parameters(G, D),
+                            checkpoint_due=lambda done: done % args.v_freq == 0)
+        frame = None
+        if run.files:
+            from gantools.plots import CurvePlot
+            plot = CurvePlot(np.arange(50), FRAME_CURVES, 'Generated curves', (-1.05, 1.05))
+            frame = lambda epochs_done: save_frame(run.run_dir, plot, G, samples, epochs_done)
+        if resumed is None:
+            with quiet_runtime_noise(args.verbose):  # a tf.data notice under --deterministic
+                pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim,
+                                         n_samples=args.n_samples, batch_size=args.batch_size,
+                                         rng=rng, verbose='auto' if run.files else 0)
+            if frame:
+                frame(0)
+        loop = train_stable if self.variant == 'stable' else train
+        loop(GAN, G, D, epochs=args.epochs, n_samples=args.n_samples,
+             noise_dim=args.noise_dim, batch_size=args.batch_size, verbose=True,
+             v_freq=args.v_freq, rng=rng, run=run, frame=frame)
 
-    def after_unit(self, done):
-        if done % self.args.v_freq == 0 or done == self.args.epochs:
-            self.frame(done)
-
-    def checkpoint_due(self, done):
-        return done % self.args.v_freq == 0
-
-    def frame(self, epochs_done):
-        """frames/epoch_NNNN.png: the curves of the fixed frame noise."""
-        from gantools.plots import CurvePlot
-        if self.run_dir is None:
-            return
-        if not hasattr(self, 'plot'):
-            self.plot = CurvePlot(np.arange(50), FRAME_CURVES, 'Generated curves',
-                                  (-1.05, 1.05))
-        (self.run_dir / 'frames').mkdir(exist_ok=True)
-        curves = self.G.predict_on_batch(self.samples['frame_noise'])
-        self.plot.save(self.run_dir / 'frames' / f'epoch_{epochs_done:04d}.png', curves,
-                       caption=f'epoch {epochs_done}')
-
-    # The checkpoint: the models as .keras files; the NumPy generator's and the Dropout
-    # layer's random states (which .keras files leave out) in its state.
-    def state(self):
-        return {'pretrain_loss': self.pretrain_loss, 'last_losses': self.last,
-                'rng_state': self.rng.bit_generator.state,
-                'dropout_states': [s.numpy().tolist() for s in dropout_states(self.D)]}
-
-    def save(self, folder):
-        save_models(folder, self.G, self.D)
-
-    def restore(self, folder, state):
-        G = keras.models.load_model(folder / 'generator.keras')
-        D = keras.models.load_model(folder / 'discriminator.keras')
-        self.GAN, self.G, self.D = build_models(self.args.noise_dim, G, D, self.variant)
-        for variable, saved in zip(dropout_states(self.D), state['dropout_states']):
-            variable.assign(saved)
-        self.rng.bit_generator.state = state['rng_state']
-        self.pretrain_loss, self.last = state['pretrain_loss'], state['last_losses']
-
-    def finish(self):
-        generated = self.G.predict_on_batch(self.samples['metric_noise'])
-        metrics = dict(sine_curve_metrics(generated, self.samples['metric_real'], X_VALS,
+        generated = G.predict_on_batch(samples['metric_noise'])
+        metrics = dict(sine_curve_metrics(generated, samples['metric_real'], X_VALS,
                                           **DATA_FAMILY),
-                       pretrain_loss=self.pretrain_loss, final_g_loss=self.last[0],
-                       final_d_loss=self.last[1], epochs=self.args.epochs)
-        if self.run_dir is not None:
-            save_figures(self.run_dir, self.G, self.samples)
-            save_models(self.run_dir, self.G, self.D)
+                       pretrain_loss=pretrain_loss, final_g_loss=run.last['g_loss'],
+                       final_d_loss=run.last['d_loss'], epochs=args.epochs)
+        if run.files:
+            save_figures(run.run_dir, G, samples)
+            save_models(run.run_dir, G, D)
         return metrics
 
     def summary(self, metrics):
@@ -510,4 +503,5 @@ class SineGAN(runner.Program):
 
 
 def main(argv=None):
-    return runner.main(SineGAN(), argv)
+    program = SineGAN()
+    return runner.main(program, argv, program.train)

@@ -4,7 +4,8 @@ Ports section 5 of seed 001 (FangYang's 2018 blog post): FangYang970206/Anime_GA
 `WGAN_keras/wgan_keras.py`, from tjwei's GANotebooks `wgan-keras.ipynb` (SPEC S3). Read it
 beside the script: conv_init, gamma_init, DCGAN_D, DCGAN_G, the constants, then (in `WGAN`)
 netD, netG, netD_clamp, netD_train, netG_train, fixed_noise and the loop's body
-(`train_step`; `WGANAnime.train_unit` prints its line and saves every --save-every steps).
+(`train_step`), and the loop (`WGANAnime.main`: its line, and the saves every --save-every
+steps).
 Trainable parameters: G 12,067,712, D 11,157,248.
 
 Deliberate differences (the defaults train what the script trains):
@@ -263,7 +264,7 @@ def save_figures(run_dir, losses):
 
 
 # ---------------------------------------------------------------------------------------
-# The program for gantools.runner: the script's settings, its loop's printing and saving.
+# The script's loop, with the run's services (gantools.runner.Run), and its settings.
 
 class WGANAnime(FaceProgram):
     script = "wgan_anime"
@@ -319,99 +320,94 @@ class WGANAnime(FaceProgram):
             parser.error(f"--rotation-range {args.rotation_range} must be 0-180 degrees")
         super().check_args(parser, args)  # --evaluate
 
-    def make_gan(self):
-        a = self.args
-        return WGAN(seed=self.seed, nz=a.nz, ngf=a.ngf, ndf=a.ndf, batch_size=a.batch_size,
+    def make_gan(self, a, seed):
+        return WGAN(seed=seed, nz=a.nz, ngf=a.ngf, ndf=a.ndf, batch_size=a.batch_size,
                     lrD=a.lr_d, lrG=a.lr_g, clamp=(a.clamp_lower, a.clamp_upper),
                     n_critic=a.n_critic, rmsprop_epsilon=a.rmsprop_epsilon,
                     replicas=self.replicas)
 
-    def build(self):
-        print(scale.startup_line(self.replicas), flush=True)
-        self.gan = self.make_gan()
-        self.gan.netD.summary()  # as the original
-        self.gan.netG.summary()
-        self.swd = None  # the last SWD: {step, distance}
-        self.train_generate = self.stream()
-
-    def describe(self):
+    def describe(self, data):
         return dict(rmsprop="Keras 2.1.2 (epsilon outside the sqrt)", rmsprop_rho=0.9,
                     grid_samples=grid_samples, image_size=imageSize, conv_init_std=0.02,
                     bn_gamma_init=[1.0, 0.02], bn_epsilon=1.01e-5, bn_training_always=True,
-                    normalisation="[-1, 1]", dataset=self.data.summary(),
+                    normalisation="[-1, 1]", dataset=data.summary(),
                     devices_and_scale=self.replicas.describe())
 
-    def trainable_parameters(self):
-        return self.gan.trainable_parameters()
+    def main(self, run):
+        """The script: the models and their summaries, train_generate (the rotated real
+        batches), then its loop: n_critic critic updates with clipping and one generator
+        update per step, its line, and every --save-every steps (the script: 1000) and after
+        the last the models, the grid of the fixed noise and the SWD."""
+        args, data = run.args, run.data
+        print(scale.startup_line(self.replicas), flush=True)
+        wgan = self.make_gan(args, run.seed)
+        wgan.netD.summary()  # as the original
+        wgan.netG.summary()
+        swd = None  # the last SWD: {step, distance}
+        # train_generate: the rotated real batches from the data position on
+        stream = lambda: data.stream(args.batch_size, run.seed, int(wgan.batches.numpy()),
+                                     args.rotation_range)
+        train_generate = stream()
 
-    def train_unit(self, step):
-        """One step of the script's loop, its line, and `if step % 1000 == 0` (and the last)."""
-        args, gan = self.args, self.gan
-        real_batches = [gan.replicas.split(next(self.train_generate))
-                        for _ in range(args.n_critic)]
-        errD, errG, errD_real, errD_fake = gan.train_step(real_batches).numpy()
-        self.print('[%d] Loss_D: %f Loss_G: %f Loss_D_real: %f Loss_D_fake %f' % (
-            step, errD, errG, errD_real, errD_fake))
-        row = dict(step=step, loss_d=float(errD), loss_g=float(errG),
-                   loss_d_real=float(errD_real), loss_d_fake=float(errD_fake), swd="")
-        if step % args.save_every == 0 or step == args.steps - 1:
-            self.swd = dict(step=step, distance=self.save_step(step))
-            row["swd"] = round(self.swd["distance"]["avg"], 4)
-        return row
+        # The checkpoint: models, optimisers, noise generator, step and data position.
+        def restore(folder, state):
+            nonlocal swd, train_generate
+            wgan.checkpoint.read(str(folder / "state")).assert_consumed()
+            swd, train_generate = state["last_swd"], stream()
 
-    def save_step(self, step):
-        """The models, the grid of the fixed noise and the SWD."""
-        from gantools.plots import write_image_grid
-        samples = self.run_dir / "samples"
-        samples.mkdir(exist_ok=True)
-        write_image_grid(self.gan.sample(self.gan.fixed_noise), samples / f"step_{step:06d}.png",
-                         bytescale=self.args.bytescale_grids)
-        distance = self.measure()
-        self.print(describe_swd(distance))
-        save_weights(self.gan.netD, self.run_dir / "discriminator.weights.h5")
-        save_weights(self.gan.netG, self.run_dir / "generate.weights.h5")
-        return distance
+        run.start(args.steps, restore=restore,
+                  save=lambda folder: wgan.checkpoint.write(str(folder / "state")),
+                  state=lambda: {"last_swd": swd}, config=self.describe(data),
+                  parameters=wgan.trainable_parameters(),
+                  checkpoint_due=lambda done: (done - 1) % args.save_every == 0)
 
-    def measure(self):
-        """The SWD of generated against real images (x 1e3)."""
-        noise = self.gan.evaluation_noise(min(self.args.swd_images, len(self.data)))
-        return swd_against_data(self.gan.sample(noise), self.data, self.seed)
+        for step in run.range(args.steps):
+            real_batches = [wgan.replicas.split(next(train_generate))
+                            for _ in range(args.n_critic)]
+            errD, errG, errD_real, errD_fake = wgan.train_step(real_batches).numpy()
+            run.print('[%d] Loss_D: %f Loss_G: %f Loss_D_real: %f Loss_D_fake %f' % (
+                step, errD, errG, errD_real, errD_fake))
+            row = dict(step=step, loss_d=float(errD), loss_g=float(errG),
+                       loss_d_real=float(errD_real), loss_d_fake=float(errD_fake), swd="")
+            if step % args.save_every == 0 or step == args.steps - 1:  # and the last
+                swd = dict(step=step, distance=self.save_step(wgan, run, step))
+                row["swd"] = round(swd["distance"]["avg"], 4)
+            run.log(**row)
 
-    def trained(self):
-        return int(self.gan.step.numpy()), "steps"
-
-    def checkpoint_due(self, done):
-        return (done - 1) % self.args.save_every == 0  # after the steps that save
-
-    # The checkpoint: models, optimisers, noise generator, step and data position (batches).
-    def state(self):
-        return {"last_swd": self.swd}
-
-    def save(self, folder):
-        self.gan.checkpoint.write(str(folder / "state"))
-
-    def restore(self, folder, state):
-        self.gan.checkpoint.read(str(folder / "state")).assert_consumed()
-        self.swd = state["last_swd"]
-        self.train_generate = self.stream()
-
-    def stream(self):
-        """train_generate: the rotated real batches from the data position on."""
-        return self.data.stream(self.args.batch_size, self.seed, int(self.gan.batches.numpy()),
-                                self.args.rotation_range)
-
-    def finish(self):
-        losses = read_losses(self.run_dir / "losses.csv")
-        steps = int(self.gan.step.numpy())
-        last = self.swd or {}  # measured after the last step, unless resumed to finish
-        distance = last["distance"] if last.get("step") == steps - 1 else self.measure()
-        save_figures(self.run_dir, losses)
+        losses = read_losses(run.run_dir / "losses.csv")
+        steps = int(wgan.step.numpy())
+        last = swd or {}  # measured after the last step, unless resumed to finish
+        distance = (last["distance"] if last.get("step") == steps - 1
+                    else self.measure(wgan, args, data, run.seed))
+        save_figures(run.run_dir, losses)
         return dict(steps=steps, swd_x1e3=distance, final_loss_d=float(losses["loss_d"][-1]),
                     final_loss_g=float(losses["loss_g"][-1]))
 
+    def save_step(self, wgan, run, step):
+        """The models, the grid of the fixed noise and the SWD."""
+        from gantools.plots import write_image_grid
+        samples = run.run_dir / "samples"
+        samples.mkdir(exist_ok=True)
+        write_image_grid(wgan.sample(wgan.fixed_noise), samples / f"step_{step:06d}.png",
+                         bytescale=run.args.bytescale_grids)
+        distance = self.measure(wgan, run.args, run.data, run.seed)
+        run.print(describe_swd(distance))
+        save_weights(wgan.netD, run.run_dir / "discriminator.weights.h5")
+        save_weights(wgan.netG, run.run_dir / "generate.weights.h5")
+        return distance
+
+    def measure(self, wgan, args, data, seed):
+        """The SWD of generated against real images (x 1e3)."""
+        noise = wgan.evaluation_noise(min(args.swd_images, len(data)))
+        return swd_against_data(wgan.sample(noise), data, seed)
+
+    def trained(self, wgan):
+        return int(wgan.step.numpy()), "steps"
+
     def summary(self, metrics):
-        return scale.worker_note(self.replicas, self.run_dir)
+        return scale.worker_note(self.replicas, self.args.out)
 
 
 def main(argv=None):
-    return runner.main(WGANAnime(), argv)
+    program = WGANAnime()
+    return runner.main(program, argv, program.main)

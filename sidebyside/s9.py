@@ -103,6 +103,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     quick run, the same on both sides)."""
     require("tf_keras")
     import keras
+    from gantools import runner
     from gantools.rundir import seed_everything
     from keras_models import sine_gan as port
     from originals import sine_gan_keras2 as original
@@ -117,8 +118,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     dropout_ref._random_generator = PortDropoutMasks(dropout)
 
     port_rng, original_rng = np.random.default_rng(seed), np.random.default_rng(seed)
-    port_timer, original_timer = StepTimer(), StepTimer()
-    port_losses, original_losses = [], []
+    original_timer, original_losses = StepTimer(), []
     pretrained = None
     if pretrain:
         order = np.random.default_rng([seed, 3]).permutation(2 * n_samples)
@@ -130,10 +130,14 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
         finally:
             D.fit, D_ref.fit = fits
         pretrained = (port_loss, history.history["loss"][-1])
+    # the port's own loop, `train`, on a detached run (no files); then the post's, an
+    # epoch a call (its `rng` carries on: the same draws as one call of `steps` epochs)
+    run = runner.detached(seed=seed)
+    port.train(GAN, G, D, epochs=steps, n_samples=n_samples, noise_dim=noise_dim,
+               rng=port_rng, run=run)
+    port_losses = [[row["d_loss"], row["g_loss"]] for row in run.history]
+    port_timer = StepTimer.of(run.unit_seconds)
     for step in range(steps):
-        with port_timer:
-            d_loss, g_loss = port.train_epoch(GAN, G, D, n_samples, noise_dim, port_rng)
-        port_losses.append([d_loss, g_loss])
         with original_timer:
             d_loss, g_loss = original.train(GAN_ref, G_ref, D_ref, epochs=1,
                                             n_samples=n_samples, noise_dim=noise_dim,

@@ -160,14 +160,13 @@ def test_the_checkpoint_holds_weights_both_adams_and_the_random_stream(straight,
     for part in ["rng/", "d_optimizer/_iterations", "g_optimizer/_iterations",
                  "d_optimizer/_variables", "g_optimizer/_variables"]:  # Adam's m and v
         assert any(name.startswith(part) for name in names), part
-    program = s4.GaussianGAN()
-    program.args = runner.build_parser(program).parse_args(STRAIGHT)
-    program.seed = 3
+    args = runner.build_parser(s4.GaussianGAN()).parse_args(STRAIGHT)
     seed_everything(3)
-    program.build()
-    gan = program.gan
+    gan = s4.make_gan(args, 3)
     fresh = gan.rng.state.numpy(), weights(gan.G), weights(gan.D)
-    program.restore(folder, state)  # every saved value has its variable (assert_consumed)
+    snapshot = s4.keras.models.clone_model(gan.G)
+    checkpoint = s4.checkpoint_of(gan, snapshot, s4.tf.Variable(-1, dtype=s4.tf.int64))
+    checkpoint.read(str(folder / "state")).assert_consumed()  # every value has its variable
     assert int(gan.d_optimizer.iterations) == 40 and int(gan.g_optimizer.iterations) == 20
     [rng_state] = [reader.get_tensor(n) for n in names if n.startswith("rng/")]
     assert np.array_equal(gan.rng.state.numpy(), rng_state)
@@ -310,13 +309,10 @@ def test_bad_flags_exit_2_with_one_line(flags, capsys):
 
 # -- --variant stable (issue 14): opt-in, the default above unchanged --------------------------
 
-def program_for(*flags, seed=0):
-    program = s4.GaussianGAN()
-    program.args = runner.build_parser(program).parse_args(list(flags))
-    program.seed = seed
+def gan_for(*flags, seed=0):
+    args = runner.build_parser(s4.GaussianGAN()).parse_args(list(flags))
     seed_everything(seed)
-    program.build()
-    return program
+    return s4.make_gan(args, seed)
 
 
 def test_the_variant_flag_exists_and_defaults_to_the_original(capsys):
@@ -333,8 +329,8 @@ def test_the_stable_variant_adds_only_sorting_two_penalties_and_a_late_rate_deca
     """Same layers, same initial weights, data stream and Adam settings; D sees each set
     sorted; D's loss gains 5 |grad of D's logit w.r.t. the set|^2 at the real and at the
     generated set; both rates are 2e-4 until half-way, then decay (cosine) to 0."""
-    original = program_for("--epochs", "1000").gan
-    stable = program_for("--epochs", "1000", "--variant", "stable").gan
+    original = gan_for("--epochs", "1000")
+    stable = gan_for("--epochs", "1000", "--variant", "stable")
     for a, b in [(original.G, stable.G), (original.D, stable.D)]:
         layers = lambda m: [(type(l).__name__, l.name, getattr(l, "units", None),
                              getattr(getattr(l, "activation", None), "__name__", None))
@@ -394,8 +390,8 @@ def test_the_stable_variant_adds_only_sorting_two_penalties_and_a_late_rate_deca
 def test_the_default_bce_is_pytorch_0_2_s_and_keras_s_is_opt_in():
     """--bce era (default): log(p + 1e-12) on D's probability, 27.6 for a saturated D;
     --bce logits: Keras's, from D's logit, which keeps growing (the same below saturation)."""
-    era = program_for("--epochs", "10").gan
-    logits = program_for("--epochs", "10", "--bce", "logits").gan
+    era = gan_for("--epochs", "10")
+    logits = gan_for("--epochs", "10", "--bce", "logits")
     saturated = tf.constant([[1.0]])
     assert float(era.criterion(era.fake, saturated)) == pytest.approx(-np.log(1e-12), rel=1e-4)
     p = tf.constant([[0.3]])

@@ -20,35 +20,29 @@ class Walk(runner.Program):
         parser.add_argument("--lr", type=cli.positive_float, default=0.5)
         parser.add_argument("--checkpoint-every", type=cli.positive_int, default=3)
 
-    def build(self):
-        self.rng = np.random.default_rng(self.seed)
-        self.position = np.zeros(2)
 
-    def train_unit(self, unit):
-        self.position += self.args.lr * self.rng.standard_normal(2)
-        if getattr(self, "fail_at", None) == unit:
-            raise self.failure
-        return dict(step=unit, position=float(self.position[0]),
-                    loss=float(np.sum(self.position ** 2)))
+def walk_loop(run, fail_at=None, failure=None):
+    """The walk's own loop, with the run's services."""
+    rng = np.random.default_rng(run.seed)
+    position = np.zeros(2)
 
-    def state(self):
-        return {"rng": self.rng.bit_generator.state}
+    def restore(folder, state):
+        position[:] = np.load(folder / "position.npy")
+        rng.bit_generator.state = state["rng"]
 
-    def save(self, folder):
-        np.save(folder / "position.npy", self.position)
-
-    def restore(self, folder, state):
-        self.position = np.load(folder / "position.npy")
-        self.rng.bit_generator.state = state["rng"]
-
-    def finish(self):
-        return {"distance": float(np.sqrt(np.sum(self.position ** 2))), "nan": float("nan")}
+    run.start(run.args.steps, save=lambda folder: np.save(folder / "position.npy", position),
+              restore=restore, state=lambda: {"rng": rng.bit_generator.state})
+    for step in run.range(run.args.steps):
+        position += run.args.lr * rng.standard_normal(2)
+        if step == fail_at:
+            raise failure
+        run.log(step=step, position=float(position[0]), loss=float(np.sum(position ** 2)))
+    return {"distance": float(np.sqrt(np.sum(position ** 2))), "nan": float("nan")}
 
 
 def walk(out, *flags, fail_at=None, failure=None):
-    program = Walk()
-    program.fail_at, program.failure = fail_at, failure
-    return runner.main(program, ["--out", str(out), *map(str, flags)])
+    return runner.main(Walk(), ["--out", str(out), *map(str, flags)],
+                       lambda run: walk_loop(run, fail_at, failure))
 
 
 def text(out, name):

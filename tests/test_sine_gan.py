@@ -491,7 +491,7 @@ def test_stable_epochs_step_on_minibatches_at_the_decayed_rate(stable_models, mo
         monkeypatch.setattr(model, "train_on_batch",
                             lambda X, y, step=step, name=name: calls.append(
                                 (name, len(X), y[:, 1].sum())) or step(X, y))
-    s9.train_epoch_stable(GAN, G, D, n_samples=600, rng=np.random.default_rng(0))
+    s9.train_stable(GAN, G, D, epochs=1, n_samples=600, rng=np.random.default_rng(0))
     # 250 + 250 + 100 real curves, each D step with as many generated ones
     assert calls == [("D", 500, 250), ("GAN", 250, 250), ("D", 500, 250), ("GAN", 250, 250),
                      ("D", 200, 100), ("GAN", 100, 100)]

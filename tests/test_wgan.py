@@ -221,14 +221,14 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     losses, checkpoint and metrics; --evaluate of the run gives the run's final SWD."""
     out = tmp_path / "run"
     flags = ["--data", str(small_faces), "--out", str(out), *FLAGS]
-    train_unit = s3.WGANAnime.train_unit
+    split, calls = s3.Replicas.split, []
 
-    def interrupted(program, step):
-        row = train_unit(program, step)
-        if step == 1:
+    def interrupted(replicas, batch):  # the loop splits n_critic (2) batches per step
+        calls.append(batch)
+        if len(calls) == 3:  # step 1's first
             os.kill(os.getpid(), signal.SIGINT)
-        return row
-    monkeypatch.setattr(s3.WGANAnime, "train_unit", interrupted)
+        return split(replicas, batch)
+    monkeypatch.setattr(s3.Replicas, "split", interrupted)
     with pytest.raises(KeyboardInterrupt):
         s3.main(flags)
     assert "checkpoint saved after step 2" in capsys.readouterr().out

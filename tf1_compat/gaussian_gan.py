@@ -328,7 +328,7 @@ class GAN(object):
 
 
 # ---------------------------------------------------------------------------------------
-# The program for gantools.runner: the book's main() and settings, its figures, checkpoints.
+# The program: the book's main() and settings, its figures.
 
 def make_gan(args, seed):
     """The book's main(): a GAN on DataDistribution and GeneratorDistribution(range=8)."""

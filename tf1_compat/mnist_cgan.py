@@ -9,8 +9,9 @@ one Z_sample for the D and the G update, 1,000,000 iterations; every 1000, befor
 updates, the losses printed and a 4x4 grid of the digit 7. Trainable parameters: D 101,889,
 G 115,344. Read it beside the original: mb_size, Z_dim, X_dim, y_dim, h_dim, X, y, the D
 variables, theta_D, discriminator, Z, the G variables, theta_G, generator, G_sample,
-D_real/D_fake, the losses, the solvers and the loop's body (`train_step`, `print_losses`).
-xavier_init, sample_Z, the loop around the body and `plot` are shared with S6 and S7
+D_real/D_fake, the losses, the solvers, the loop's body (`train_step`) and the loop
+(`train`). xavier_init, sample_Z, and what the loop calls around the body (the session, the
+data, the grids as `plot` drew them, the checkpoint: `Loop`) are shared with S6 and S7
 (`tf1_compat/mnist_training.py`).
 
 Deliberate differences (the defaults compute what the code computes; details in the README):
@@ -29,7 +30,7 @@ import tensorflow.compat.v1 as tf
 from gantools.cli import digit_label
 from gantools.mnist import one_hot
 from tf1_compat import mnist_training
-from tf1_compat.mnist_training import GraphGAN, MnistProgram, xavier_init, sample_Z
+from tf1_compat.mnist_training import GraphGAN, Loop, MnistProgram, xavier_init, sample_Z
 
 mb_size = 64
 Z_dim = 100
@@ -118,12 +119,6 @@ class CGAN(GraphGAN):
                                   feed_dict={self.Z: Z_sample, self.y: y_mb})
         return D_loss_curr, G_loss_curr
 
-    def print_losses(self, it, D_loss_curr, G_loss_curr, print=print):
-        print('Iter: {}'.format(it))
-        print('D loss: {:.4}'.format(D_loss_curr))
-        print('G_loss: {:.4}'.format(G_loss_curr))
-        print()
-
     def grid_labels(self):
         return np.full(16, self.digit)
 
@@ -140,6 +135,31 @@ class CGAN(GraphGAN):
         DigitGrid(10, 10).save(run_dir / 'digits.png', samples)
 
 
+def train(run):
+    """wiseodd's loop: every 1000 iterations a grid of --digit before the updates and the
+    losses after them (`--sample-every`, `--log-every`); `loop` holds the session, the data,
+    the grid counter i and the checkpoint (tf1_compat/mnist_training.py)."""
+    args = run.args
+    loop = Loop(run.args, run.seed, run.data, CGAN)
+    g, sess, mnist = loop.g, loop.sess, loop.mnist
+    loop.attach(run)
+
+    for it in run.range(args.steps):
+        if args.sample_every and it % args.sample_every == 0:
+            loop.plot(it)  # samples/NNN.png of y_sample (the digit); i += 1
+
+        D_loss_curr, G_loss_curr = g.train_step(sess, mnist, loop.noise(it))
+
+        if it % args.log_every == 0:
+            run.print('Iter: {}'.format(it))
+            run.print('D loss: {:.4}'.format(D_loss_curr))
+            run.print('G_loss: {:.4}'.format(G_loss_curr))
+            run.print()
+            run.log(step=it, D_loss=D_loss_curr, G_loss=G_loss_curr)
+        run.show('D:{:.4g}  G:{:.4g}'.format(D_loss_curr, G_loss_curr))
+    return loop.finish()
+
+
 class CGANProgram(MnistProgram):
     script = 'mnist_cgan_tf1'
     description = ("The conditional MLP GAN on MNIST of the WGAN/CGAN post (wiseodd's "
@@ -148,7 +168,7 @@ class CGANProgram(MnistProgram):
                    "evolution.gif, losses and quality metrics into --out.")
     gan_class = CGAN
     batch_size, learning_rate, log_every = mb_size, 1e-3, 1000  # lr: AdamOptimizer()'s default
-    sample_before_step = True
+    train = staticmethod(train)
 
     def add_program_arguments(self, group):
         group.add_argument('--digit', type=digit_label, default=CGAN.digit,

@@ -7,9 +7,10 @@ batches of 128, one D then one G update per iteration (fresh noise each), 1,000,
 iterations; a 4x4 grid before the updates and the losses printed every 1000. Trainable
 parameters: D 100,609, G 114,064. Read it beside the original: X, the D variables, theta_D,
 Z, the G variables, theta_G, generator, discriminator, G_sample, D_real/D_fake, the losses,
-D_solver/G_solver and the loop's body (`train_step`, `print_losses`) in wiseodd's order;
-xavier_init, sample_Z, the loop around the body and `plot` (`gantools.plots.DigitGrid`) are
-shared with S7 and S8 (`tf1_compat/mnist_training.py`).
+D_solver/G_solver, the loop's body (`train_step`) and the loop (`train`) in wiseodd's order;
+xavier_init, sample_Z, and what the loop calls around the body (the session, the data, the
+grids as `plot` drew them (`gantools.plots.DigitGrid`), the checkpoint: `Loop`) are shared
+with S7 and S8 (`tf1_compat/mnist_training.py`).
 
 Deliberate differences (the defaults compute what the original computes; details in the
 README):
@@ -27,7 +28,7 @@ README):
 import tensorflow.compat.v1 as tf
 
 from tf1_compat import mnist_training
-from tf1_compat.mnist_training import GraphGAN, MnistProgram, xavier_init, sample_Z
+from tf1_compat.mnist_training import GraphGAN, Loop, MnistProgram, xavier_init, sample_Z
 
 X_dim = 784
 Z_dim = 100
@@ -108,14 +109,33 @@ class GAN(GraphGAN):
             self.Z: sample_Z(self.mb_size, Z_dim, rng)})
         return D_loss_curr, G_loss_curr
 
-    def print_losses(self, it, D_loss_curr, G_loss_curr, print=print):
-        print('Iter: {}'.format(it))
-        print('D loss: {:.4}'.format(D_loss_curr))
-        print('G_loss: {:.4}'.format(G_loss_curr))
-        print()
-
     def sample(self, sess, n, rng, labels=None):
         return sess.run(self.G_sample, feed_dict={self.Z: sample_Z(n, Z_dim, rng)})
+
+
+def train(run):
+    """wiseodd's loop: every 1000 iterations a grid before the updates and the losses after
+    them (`--sample-every`, `--log-every`); `loop` holds the session, the data, the grid
+    counter i and the checkpoint (tf1_compat/mnist_training.py)."""
+    args = run.args
+    loop = Loop(run.args, run.seed, run.data, GAN)
+    g, sess, mnist = loop.g, loop.sess, loop.mnist
+    loop.attach(run)
+
+    for it in run.range(args.steps):
+        if args.sample_every and it % args.sample_every == 0:
+            loop.plot(it)  # samples/NNN.png; i += 1
+
+        D_loss_curr, G_loss_curr = g.train_step(sess, mnist, loop.noise(it))
+
+        if it % args.log_every == 0:
+            run.print('Iter: {}'.format(it))
+            run.print('D loss: {:.4}'.format(D_loss_curr))
+            run.print('G_loss: {:.4}'.format(G_loss_curr))
+            run.print()
+            run.log(step=it, D_loss=D_loss_curr, G_loss=G_loss_curr)
+        run.show('D:{:.4g}  G:{:.4g}'.format(D_loss_curr, G_loss_curr))
+    return loop.finish()
 
 
 class GANProgram(MnistProgram):
@@ -125,7 +145,7 @@ class GANProgram(MnistProgram):
                    "1000 iterations, evolution.gif, losses and quality metrics into --out.")
     gan_class = GAN
     batch_size, learning_rate, log_every = mb_size, 1e-3, 1000  # lr: AdamOptimizer()'s default
-    sample_before_step = True
+    train = staticmethod(train)
 
     def add_program_arguments(self, group):
         group.add_argument('--loss', choices=('logits', 'log'), default=GAN.loss,

@@ -1,12 +1,13 @@
 """What the three MNIST programs of the WGAN/CGAN post (S6, S7, S8) share, written once.
 
 `mnist_gan.py`, `mnist_wgan.py` and `mnist_cgan.py` hold what wiseodd's code shows (the nets,
-the losses, the solvers, the loop's body). Here: `xavier_init` and `sample_Z` (the same in
-all three), `GraphGAN` (one model in a seeded `tf.Graph` of its own, with the
-`tf.compat.v1.train.Saver` of its checkpoints) and `MnistProgram`, the `gantools.runner`
-program that each of the three configures in a subclass: the flags, one iteration per
-unit, the 4x4 grids (`samples/NNN.png`, the original's counter i), the final figures and
-metrics; and `main`, which adds `--evaluate` (the metrics of a run's newest checkpoint).
+the losses, the solvers, the loop's body, the loop). Here: `xavier_init` and `sample_Z` (the
+same in all three), `GraphGAN` (one model in a seeded `tf.Graph` of its own, with the
+`tf.compat.v1.train.Saver` of its checkpoints), `Loop` (what the three loops call around
+their body: the session, the data, the 4x4 grids `samples/NNN.png` with the original's
+counter i, each iteration's noise, the checkpoint, the final figures and metrics),
+`MnistProgram` (the flags each of the three configures in a subclass), and `main`, which adds
+`--evaluate` (the metrics of a run's newest checkpoint).
 
 Every random draw comes from a NumPy generator derived from (seed, stream, index)
 (`gantools.mnist.stream_rng`): each epoch's data order, each iteration's noise, each grid's
@@ -96,10 +97,6 @@ class GraphGAN:
         """The original loop's updates; returns (D_loss_curr, G_loss_curr)."""
         raise NotImplementedError
 
-    def print_losses(self, it, D_loss_curr, G_loss_curr, print=print):
-        """The original's console lines (`print` clears the progress bar first)."""
-        raise NotImplementedError
-
     def sample(self, sess, n, rng, labels=None):
         """n generated images in [0, 1] (n x 784); a conditional GAN takes digit labels."""
         raise NotImplementedError
@@ -112,15 +109,122 @@ class GraphGAN:
         """Figures besides the grids, written once at the end (the CGAN's digit rows)."""
 
 
+class Loop:
+    """What wiseodd's three loops share around their body: the session (variables
+    initialised), the data (`mnist.next_batch`), the grid counter `i` and its 4x4 grids,
+    each iteration's noise, the checkpoint (`attach`), and the end (`finish`: the figures
+    and metrics)."""
+
+    def __init__(self, args, seed, data, gan_class):
+        self.args, self.seed, self.data = args, seed, data
+        options = {name: getattr(args, name) for name in gan_class.options}
+        self.g = gan_class(args.batch_size, args.learning_rate, seed=seed, **options)
+        self.sess = self.g.session()
+        held_out = args.validation_size
+        self.mnist = Batches(images(data.x_train[held_out:]), data.y_train[held_out:], seed)
+        self.i = 0  # the original's grid counter
+        self._iteration, self.run, self.run_dir, self.grid = 0, None, None, None
+
+    @property
+    def iteration(self):
+        """Iterations trained: the run's (or, restored without a run, the checkpoint's)."""
+        return self.run.done if self.run is not None else self._iteration
+
+    def attach(self, run):
+        """The run's checkpoint (the graph's variables, where the loop is); a new run's
+        variables initialised."""
+        self.run = run
+        resumed = run.start(self.args.steps, save=self.save, restore=self.restore,
+                            state=self.state, parameters=self.g.trainable_parameters(),
+                            config={"data_source": dict(
+                                self.data.describe(),
+                                training_images_used=len(self.mnist.images))})
+        if resumed is None:
+            self.sess.run(self.g.init)
+        self.run, self.run_dir, self.script = run, run.run_dir, run.program.script
+        return resumed
+
+    def noise(self, it):
+        """The NumPy generator of iteration `it`'s noise (sample_Z's np.random)."""
+        return stream_rng(self.seed, NOISE_STREAM, it)
+
+    def plot(self, it):
+        """samples/NNN.png, NNN the counter i: 16 samples from the grids' own noise."""
+        from gantools.plots import DigitGrid
+        if self.run_dir is None:
+            return
+        if self.grid is None:
+            self.grid = DigitGrid(4, 4)
+        samples = self.g.sample(self.sess, GRID_SIZE, stream_rng(self.seed, GRID_STREAM, it),
+                                self.g.grid_labels())
+        (self.run_dir / "samples").mkdir(exist_ok=True)
+        self.grid.save(self.run_dir / "samples" / "{}.png".format(str(self.i).zfill(3)),
+                       samples)
+        self.i += 1
+
+    # The checkpoint: the graph's variables (Saver), and where the loop is.
+    def state(self):
+        return {"iteration": self.iteration, "data_position": self.mnist.position,
+                "grids": self.i}
+
+    def save(self, folder):
+        with quiet_runtime_noise(self.args.verbose):  # a full disk: the runner's line only
+            self.g.save(self.sess, folder)
+
+    def restore(self, folder, state):
+        self.g.restore(self.sess, folder)
+        self._iteration, self.i = int(state["iteration"]), int(state["grids"])
+        self.mnist.position = int(state["data_position"])
+
+    def generate(self, n):
+        """n samples for the metrics (and the requested labels: the CGAN's cycle 0-9)."""
+        labels = np.arange(n) % 10 if self.g.conditional else None
+        rng = stream_rng(self.seed, METRICS_STREAM, 0)
+        return self.g.sample(self.sess, n, rng, labels), labels
+
+    def finish(self):
+        """The metrics; with files, the final figures (evolution.gif, losses.png)."""
+        metrics = {"iterations": self.iteration}
+        if self.args.metric_samples:
+            from gantools import mnist_metrics
+            samples, labels = self.generate(self.args.metric_samples)
+            metrics.update(mnist_metrics.score(samples, self.data, labels))
+        if self.run_dir is not None:
+            self.g.save_final_figures(self.sess, self.run_dir,
+                                      stream_rng(self.seed, GRID_STREAM, self.args.steps))
+            self.save_figures()
+        self.sess.close()
+        return metrics
+
+    def save_figures(self):
+        """evolution.gif of the grids 0..i-1 (later ones, left by an interrupted longer
+        attempt, are deleted) and losses.png."""
+        from gantools.plots import evenly_spaced, plot_losses, write_gif
+        for path in (self.run_dir / "samples").glob("*.png"):
+            if path.stem.isdigit() and int(path.stem) >= self.i:
+                path.unlink()
+        grids = [self.run_dir / "samples" / "{}.png".format(str(i).zfill(3))
+                 for i in range(self.i)]
+        if grids:
+            write_gif(evenly_spaced(grids, self.args.gif_frames),
+                      self.run_dir / "evolution.gif")
+        losses = read_losses(self.run_dir / "losses.csv")
+        if losses:
+            plot_losses(losses, self.run_dir / "losses.png",
+                        {"D_loss": "D loss", "G_loss": "G loss"}, xlabel="iteration",
+                        title=f"{self.script}: losses every {self.args.log_every} "
+                              f"iterations")
+
+
 class MnistProgram(runner.Program):
-    """S6, S7 or S8 for gantools.runner; each module's subclass sets the class attributes."""
+    """The flags of S6, S7 or S8; each module's subclass sets the class attributes and
+    `train`, its loop."""
     unit, total_flag, loss_columns = "step", "steps", ("step", "D_loss", "G_loss")
     # Free on --resume besides the runner's (--steps, --log-every, --sample-every, ...):
     # none changes training. --evaluate and --download are not settings of the run.
     free = ("metric_samples", "gif_frames", "evaluate", "download")
     gan_class = None  # the program's GraphGAN
     batch_size = learning_rate = log_every = None  # the original's values
-    sample_before_step = True  # S6, S8 sample before the iteration's updates, S7 after
     sample_every, steps = 1000, 1_000_000
 
     def add_program_arguments(self, group):
@@ -171,108 +275,9 @@ class MnistProgram(runner.Program):
                              f"image ({mnist.source} has {len(mnist.x_train)})")
         return mnist
 
-    def build(self):
-        args, held_out = self.args, self.args.validation_size
-        options = {name: getattr(args, name) for name in self.gan_class.options}
-        self.gan = self.gan_class(args.batch_size, args.learning_rate, seed=self.seed,
-                                  **options)
-        self.sess = self.gan.session()
-        self.batches = Batches(images(self.data.x_train[held_out:]),
-                               self.data.y_train[held_out:], self.seed)
-        self.iteration = self.i = 0  # i: the original's grid counter
-        self.last = None
-
-    def describe(self):
-        return {"data_source": dict(self.data.describe(),
-                                    training_images_used=len(self.batches.images))}
-
-    def trainable_parameters(self):
-        return self.gan.trainable_parameters()
-
-    def begin(self):
-        self.sess.run(self.gan.init)
-
-    def train_unit(self, it):
-        """One iteration of the original's loop: a grid, the updates, the printed losses."""
-        gan, args, row = self.gan, self.args, None
-        sample_now = args.sample_every and it % args.sample_every == 0
-        if sample_now and self.sample_before_step:
-            self.save_grid(it)
-        D_loss_curr, G_loss_curr = gan.train_step(self.sess, self.batches,
-                                                  stream_rng(self.seed, NOISE_STREAM, it))
-        self.iteration, self.last = it + 1, (D_loss_curr, G_loss_curr)
-        if it % args.log_every == 0:
-            gan.print_losses(it, D_loss_curr, G_loss_curr, print=self.print)
-            row = dict(step=it, D_loss=D_loss_curr, G_loss=G_loss_curr)
-        if sample_now and not self.sample_before_step:
-            self.save_grid(it)
-        return row
-
-    def progress_text(self, row):
-        return "D:{:.4g}  G:{:.4g}".format(*self.last) if self.last else ""
-
-    def save_grid(self, it):
-        """samples/NNN.png, NNN the counter i: 16 samples from the grids' own noise."""
-        from gantools.plots import DigitGrid
-        if not hasattr(self, "grid"):
-            self.grid = DigitGrid(4, 4)
-        samples = self.gan.sample(self.sess, GRID_SIZE, stream_rng(self.seed, GRID_STREAM, it),
-                                  self.gan.grid_labels())
-        (self.run_dir / "samples").mkdir(exist_ok=True)
-        self.grid.save(self.run_dir / "samples" / "{}.png".format(str(self.i).zfill(3)),
-                       samples)
-        self.i += 1
-
-    # The checkpoint: the graph's variables (Saver), and where the loop is.
-    def state(self):
-        return {"iteration": self.iteration, "data_position": self.batches.position,
-                "grids": self.i}
-
-    def save(self, folder):
-        with quiet_runtime_noise(self.args.verbose):  # a full disk: the runner's line only
-            self.gan.save(self.sess, folder)
-
-    def restore(self, folder, state):
-        self.gan.restore(self.sess, folder)
-        self.iteration, self.i = int(state["iteration"]), int(state["grids"])
-        self.batches.position = int(state["data_position"])
-
-    def generate(self, n):
-        """n samples for the metrics (and the requested labels: the CGAN's cycle 0-9)."""
-        labels = np.arange(n) % 10 if self.gan.conditional else None
-        rng = stream_rng(self.seed, METRICS_STREAM, 0)
-        return self.gan.sample(self.sess, n, rng, labels), labels
-
-    def finish(self):
-        metrics = {"iterations": self.iteration}
-        if self.args.metric_samples:
-            from gantools import mnist_metrics
-            samples, labels = self.generate(self.args.metric_samples)
-            metrics.update(mnist_metrics.score(samples, self.data, labels))
-        if self.run_dir is not None:
-            self.gan.save_final_figures(self.sess, self.run_dir,
-                                        stream_rng(self.seed, GRID_STREAM, self.args.steps))
-            self.save_figures()
-        self.sess.close()
-        return metrics
-
-    def save_figures(self):
-        """evolution.gif of the grids 0..i-1 (later ones, left by an interrupted longer
-        attempt, are deleted) and losses.png."""
-        from gantools.plots import evenly_spaced, plot_losses, write_gif
-        for path in (self.run_dir / "samples").glob("*.png"):
-            if path.stem.isdigit() and int(path.stem) >= self.i:
-                path.unlink()
-        grids = [self.run_dir / "samples" / "{}.png".format(str(i).zfill(3))
-                 for i in range(self.i)]
-        if grids:
-            write_gif(evenly_spaced(grids, self.args.gif_frames),
-                      self.run_dir / "evolution.gif")
-        losses = read_losses(self.run_dir / "losses.csv")
-        if losses:
-            plot_losses(losses, self.run_dir / "losses.png",
-                        {"D_loss": "D loss", "G_loss": "G loss"}, xlabel="iteration",
-                        title=f"{self.script}: losses every {self.args.log_every} iterations")
+    def train(self, run):
+        """The program's own loop: its module's `train(run)`."""
+        raise NotImplementedError
 
     def summary(self, metrics):
         from gantools import mnist_metrics
@@ -285,7 +290,7 @@ def main(program, argv=None):
     parser = runner.build_parser(program)
     args = parser.parse_args(argv)
     if not args.evaluate:
-        return runner.main(program, argv)
+        return runner.main(program, argv, program.train)
     if args.resume or args.overwrite:
         parser.error("--evaluate cannot be combined with --resume or --overwrite")
     return evaluate(program, parser, argv, args)
@@ -308,22 +313,21 @@ def evaluate(program, parser, argv, args):
     if state["units_done"] >= args.steps and not (out / "metrics.json").is_file():
         raise UsageError(f"--evaluate: the run in {out} is trained but its final files are "
                          f"not written; finish it with --resume first")
-    program.args, program.seed, program.run_dir = args, args.seed, None
-    program.data = program.load_data(args)
-    if config.get("data_checksum") not in (None, program.data.checksum):
+    data = program.load_data(args)
+    if config.get("data_checksum") not in (None, data.checksum):
         raise UsageError("--evaluate: the data is not the data the run was trained on")
-    program.build()
+    loop = Loop(args, args.seed, data, program.gan_class)
     try:
-        program.restore(folder, state)
+        loop.restore(folder, state)
     except Exception as error:  # whatever a damaged file raises: one line
         raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
                          f"({first_line(error)})") from None
-    samples, labels = program.generate(args.metric_samples or 10_000)
-    program.sess.close()
-    quality = mnist_metrics.score(samples, program.data, labels)
-    print(f"Checkpoint {folder} (iteration {program.iteration})")
+    samples, labels = loop.generate(args.metric_samples or 10_000)
+    loop.sess.close()
+    quality = mnist_metrics.score(samples, data, labels)
+    print(f"Checkpoint {folder} (iteration {loop.iteration})")
     print(mnist_metrics.summary(quality))
     update_json(out / "metrics.json", **quality, evaluated_checkpoint=folder.name,
-                evaluated_iteration=program.iteration)
+                evaluated_iteration=loop.iteration)
     print(f"Updated {out / 'metrics.json'}")
     return 0

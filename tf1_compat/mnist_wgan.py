@@ -9,8 +9,9 @@ U(-1, 1), batches of 32, 1,000,000 iterations; the losses printed every 100 iter
 4x4 grid every 1000, after the updates. Trainable parameters: D 100,609, G 102,544. Read it
 beside the original: mb_size, X_dim, z_dim, h_dim, X, the D variables, theta_D, z, the G
 variables, theta_G, sample_z, generator, discriminator, the losses, D_solver/G_solver, clip_D
-and the loop's body (`train_step`, `print_losses`). xavier_init, the loop around the body and
-`plot` are shared with S6 and S8 (`tf1_compat/mnist_training.py`).
+the loop's body (`train_step`) and the loop (`train`). xavier_init, and what the loop calls
+around the body (the session, the data, the grids as `plot` drew them, the checkpoint:
+`Loop`) are shared with S6 and S8 (`tf1_compat/mnist_training.py`).
 
 Deliberate differences (the defaults compute what the post describes; details in the README):
 - The learning rate is 5e-5, as the post and the WGAN paper say; wiseodd's repository used
@@ -27,7 +28,7 @@ import tensorflow.compat.v1 as tf
 
 from gantools.cli import positive_float, positive_int
 from tf1_compat import mnist_training
-from tf1_compat.mnist_training import (GraphGAN, MnistProgram, xavier_init,
+from tf1_compat.mnist_training import (GraphGAN, Loop, MnistProgram, xavier_init,
                                        sample_Z as sample_z)
 
 mb_size = 32
@@ -113,12 +114,32 @@ class WGAN(GraphGAN):
         )
         return D_loss_curr, G_loss_curr
 
-    def print_losses(self, it, D_loss_curr, G_loss_curr, print=print):
-        print('Iter: {}; D loss: {:.4}; G_loss: {:.4}'
-              .format(it, D_loss_curr, G_loss_curr))
-
     def sample(self, sess, n, rng, labels=None):
         return sess.run(self.G_sample, feed_dict={self.z: sample_z(n, z_dim, rng)})
+
+
+def train(run):
+    """wiseodd's loop: the updates (n_critic critic steps with clipping, one G step), the
+    losses every 100 iterations, then every 1000 a grid (`--log-every`, `--sample-every`);
+    `loop` holds the session, the data, the grid counter i and the checkpoint
+    (tf1_compat/mnist_training.py)."""
+    args = run.args
+    loop = Loop(run.args, run.seed, run.data, WGAN)
+    g, sess, mnist = loop.g, loop.sess, loop.mnist
+    loop.attach(run)
+
+    for it in run.range(args.steps):
+        D_loss_curr, G_loss_curr = g.train_step(sess, mnist, loop.noise(it))
+
+        if it % args.log_every == 0:
+            run.print('Iter: {}; D loss: {:.4}; G_loss: {:.4}'
+                      .format(it, D_loss_curr, G_loss_curr))
+            run.log(step=it, D_loss=D_loss_curr, G_loss=G_loss_curr)
+
+        if args.sample_every and it % args.sample_every == 0:
+            loop.plot(it)  # samples/NNN.png; i += 1
+        run.show('D:{:.4g}  G:{:.4g}'.format(D_loss_curr, G_loss_curr))
+    return loop.finish()
 
 
 class WGANProgram(MnistProgram):
@@ -129,7 +150,7 @@ class WGANProgram(MnistProgram):
                    "iterations, evolution.gif, losses and quality metrics into --out.")
     gan_class = WGAN
     batch_size, learning_rate, log_every = mb_size, 5e-5, 100  # lr: the post's
-    sample_before_step = False
+    train = staticmethod(train)
 
     def add_program_arguments(self, group):
         group.add_argument('--n-critic', type=positive_int, default=WGAN.n_critic,
