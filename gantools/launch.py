@@ -171,41 +171,17 @@ def run(module_name, argv=None):
         return 130
 
 
-# One function per console script (setup.cfg [options.entry_points]).
-def gaussian_gan_tf1():
-    return run("tf1_compat.gaussian_gan")
-
-
-def gaussian_gan_keras():
-    return run("keras_models.gaussian_gan")
-
-
-def sine_gan():
-    return run("keras_models.sine_gan")
-
-
-def mnist_gan_keras():
-    return run("keras_models.mnist_gan")
-
-
-def mnist_gan_tf1():
-    return run("tf1_compat.mnist_gan")
-
-
-def mnist_wgan_tf1():
-    return run("tf1_compat.mnist_wgan")
-
-
-def mnist_cgan_tf1():
-    return run("tf1_compat.mnist_cgan")
-
-
-def dcgan_anime():
-    return run("keras_models.dcgan")
-
-
-def wgan_anime():
-    return run("keras_models.wgan")
+# The console scripts (setup.cfg [options.entry_points]) and scripts/*.py.
+def program():
+    """One of the nine programs (gantools.programs), named by the command that runs it:
+    `scripts/<script>.py` or the console command `<script with dashes>`."""
+    from gantools.programs import by_script
+    found = by_script(os.path.basename(sys.argv[0]))
+    if found is None:
+        print(f"{sys.argv[0]}: error: not the name of one of the nine programs",
+              file=sys.stderr)
+        return 1
+    return run(found.module)
 
 
 def compare_original():

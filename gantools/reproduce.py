@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gantools import programs
 from gantools.cli import ArgumentParser, UsageError
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
@@ -29,86 +30,88 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 @dataclass
 class Program:
-    script: str
-    title: str
+    id: str                       # gantools.programs: its script, title and data
     document: str                 # the seed document and what it shows
     reported: list                # (quantity, what the document reports, metrics key or None)
     figures: list                 # files of the single run shown on the page
     quick: list                   # flags of the single run at --budget quick
     full: list = field(default_factory=list)
     sweep: dict = field(default_factory=dict)  # budget -> seeds (a cheap sweep)
-    data: str = None              # "mnist" or "faces"
+
+    @property
+    def script(self):
+        return programs.PROGRAMS[self.id].script
+
+    @property
+    def title(self):
+        return programs.PROGRAMS[self.id].title
+
+    @property
+    def data(self):
+        return programs.PROGRAMS[self.id].data
 
 
 # the MNIST programs' measured rows (gantools.mnist_metrics); the documents report neither
 FRECHET = ("Fréchet distance (classifier features)", "not reported", "frechet_distance")
 DIGITS = ("digits covered (of 10)", "not reported", "modes_covered")
 MNIST_QUICK = ["--steps", "5000", "--sample-every", "1000", "--metric-samples", "2000"]
-PROGRAMS = {
-    "S1": Program(
-        "gaussian_gan_tf1", "the book's 1-D Gaussian GAN (TensorFlow graph mode)",
-        "seed 000, section 3.4, Figures 3-12 to 3-14",
+# what the results page shows of each program (its id, script, title and data:
+# gantools.programs)
+PROGRAMS = {p.id: p for p in [
+    Program(
+        "S1", "seed 000, section 3.4, Figures 3-12 to 3-14",
         [("generated mean", "moves onto the data's 3 (Figure 3-14)", "gen_mean"),
          ("generated std", "close to the data's 0.5 (Figure 3-14)", "gen_std"),
          ("W1 to N(3, 0.5)", "not reported", "wasserstein1"),
          ("converged (W1 < 0.5)", "yes, in the printed run", "converged")],
         ["fig3-12.png", "fig3-13.png", "fig3-14.png"], [], sweep={"quick": 10, "full": 20}),
-    "S2": Program(
-        "dcgan_anime", "the blog's DCGAN on 96x96 anime faces",
-        "seed 001, section 4: 8x8 grids every 20 of 500 epochs",
+    Program(
+        "S2", "seed 001, section 4: 8x8 grids every 20 of 500 epochs",
         [("sample grid", "faces after 500 epochs (blog figure)", None),
          ("SWD x1e3 to the data", "not reported", "swd_x1e3.avg"),
          ("final D / G loss", "not reported", "final_loss_d")],
         ["losses.png"], ["--epochs", "2", "--size-per-dataset", "512", "--save-every", "1",
-                         "--swd-images", "256"], data="faces"),
-    "S3": Program(
-        "wgan_anime", "the blog's WGAN (clipping, RMSProp) on 96x96 anime faces",
-        "seed 001, section 5: grids of generated faces",
+                         "--swd-images", "256"]),
+    Program(
+        "S3", "seed 001, section 5: grids of generated faces",
         [("sample grid", "faces (blog figure)", None),
          ("SWD x1e3 to the data", "not reported", "swd_x1e3.avg"),
          ("final critic loss", "not reported", "final_loss_d")],
-        ["losses.png"], ["--steps", "30", "--save-every", "10", "--swd-images", "256"],
-        data="faces"),
-    "S4": Program(
-        "gaussian_gan_keras", "the blog's 1-D N(4, 1.25) GAN (PyTorch -> Keras 3)",
-        "seed 002, section 2: the histogram of generated values",
+        ["losses.png"], ["--steps", "30", "--save-every", "10", "--swd-images", "256"]),
+    Program(
+        "S4", "seed 002, section 2: the histogram of generated values",
         [("generated mean", "about 3.5 (target 4)", "gen_mean"),
          ("generated std", "about 1.15 (target 1.25)", "gen_std"),
          ("W1 to N(4, 1.25)", "not reported", "wasserstein1"),
          ("converged (mean within 0.5)", "the shape does not match", "converged")],
         ["histogram.png"], [], sweep={"quick": 4, "full": 12}),
-    "S5": Program(
-        "mnist_gan_keras", "the blog's MNIST MLP GAN (PyTorch -> Keras 3)",
-        "seed 002, section 3: 5x5 grids of blurry digits",
+    Program(
+        "S5", "seed 002, section 3: 5x5 grids of blurry digits",
         [("sample grid", "blurry digits (two figures)", None), FRECHET, DIGITS],
-        ["losses.png"], ["--epochs", "3", "--metric-samples", "2000"], data="mnist"),
-    "S6": Program(
-        "mnist_gan_tf1", "wiseodd's vanilla MLP GAN on MNIST (TensorFlow graph mode)",
-        "seed 003: 4x4 grids of digits", [
+        ["losses.png"], ["--epochs", "3", "--metric-samples", "2000"]),
+    Program(
+        "S6", "seed 003: 4x4 grids of digits", [
             ("sample grid", "recognisable digits (wiseodd's figures)", None), FRECHET, DIGITS],
-        ["losses.png"], MNIST_QUICK, data="mnist"),
-    "S7": Program(
-        "mnist_wgan_tf1", "wiseodd's WGAN MLP on MNIST (TensorFlow graph mode)",
-        "seed 003: 4x4 grids of digits, the critic's estimate", [
+        ["losses.png"], MNIST_QUICK),
+    Program(
+        "S7", "seed 003: 4x4 grids of digits, the critic's estimate", [
             ("sample grid", "digits (the post's figure)", None), FRECHET, DIGITS],
-        ["losses.png"], MNIST_QUICK, data="mnist"),
-    "S8": Program(
-        "mnist_cgan_tf1", "wiseodd's conditional MLP GAN on MNIST (TensorFlow graph mode)",
-        "seed 003: grids of the requested digit", [
+        ["losses.png"], MNIST_QUICK),
+    Program(
+        "S8", "seed 003: grids of the requested digit", [
             ("sample grid", "the requested digit in every cell", None),
             ("label accuracy", "not reported", "label_accuracy"),
             FRECHET],
-        ["digits.png", "losses.png"], MNIST_QUICK, data="mnist"),
-    "S9": Program(
-        "sine_gan", "Robin Ricard's Keras sine-curve GAN",
-        "seed 004: generated curves beside real ones",
+        ["digits.png", "losses.png"], MNIST_QUICK),
+    Program(
+        "S9", "seed 004: generated curves beside real ones",
         [("diversity of the curves", "nearly one curve for any noise (collapse)",
           "diversity_ratio"),
          ("frequency W1 to U(1, 2)", "not reported", "frequency_w1"),
          ("sine-fit RMSE (median)", "curves look like sines", "fit_rmse_median"),
          ("collapsed", "yes", "collapsed")],
         ["generated_curves.png", "losses.png"], []),
-}
+]}
 
 
 def build_parser():

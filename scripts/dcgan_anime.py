@@ -5,7 +5,7 @@ The program is keras_models/dcgan.py; `--help` lists its flags.
 """
 import sys
 
-from gantools.launch import dcgan_anime
+from gantools.launch import program
 
 if __name__ == "__main__":
-    sys.exit(dcgan_anime())
+    sys.exit(program())

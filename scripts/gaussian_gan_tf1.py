@@ -5,7 +5,7 @@ The program is tf1_compat/gaussian_gan.py; `--help` lists its flags.
 """
 import sys
 
-from gantools.launch import gaussian_gan_tf1
+from gantools.launch import program
 
 if __name__ == "__main__":
-    sys.exit(gaussian_gan_tf1())
+    sys.exit(program())

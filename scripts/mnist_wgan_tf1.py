@@ -5,7 +5,7 @@ The program is tf1_compat/mnist_wgan.py; `--help` lists its flags.
 """
 import sys
 
-from gantools.launch import mnist_wgan_tf1
+from gantools.launch import program
 
 if __name__ == "__main__":
-    sys.exit(mnist_wgan_tf1())
+    sys.exit(program())

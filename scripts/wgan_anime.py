@@ -6,7 +6,7 @@ The program is keras_models/wgan.py; `--help` lists its flags.
 """
 import sys
 
-from gantools.launch import wgan_anime
+from gantools.launch import program
 
 if __name__ == "__main__":
-    sys.exit(wgan_anime())
+    sys.exit(program())

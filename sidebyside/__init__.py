@@ -19,17 +19,11 @@ import time
 
 import numpy as np
 
-PROGRAMS = {  # id -> module of this package, and the original it runs
-    "S1": ("s1", "the book's 1-D Gaussian GAN (tf.compat.v1)"),
-    "S2": ("s2", "FangYang970206/Anime_GAN DCGAN (PyTorch)"),
-    "S3": ("s3", "FangYang970206/Anime_GAN WGAN_keras (Keras 2)"),
-    "S4": ("s4", "the blog's 1-D N(4, 1.25) GAN, devnag's code (PyTorch)"),
-    "S5": ("s5", "the blog's MNIST MLP GAN (PyTorch 0.2)"),
-    "S6": ("s6", "wiseodd gan_tensorflow.py (tf.compat.v1)"),
-    "S7": ("s7", "wiseodd wgan_tensorflow.py (tf.compat.v1)"),
-    "S8": ("s8", "wiseodd cgan_tensorflow.py (tf.compat.v1)"),
-    "S9": ("s9", "Robin Ricard's sine-curve GAN (Keras 2)"),
-}
+from gantools import programs
+
+# id -> (module of this package, the original it runs), from the one list of programs
+PROGRAMS = {id: (id.lower(), p.original) for id, p in programs.PROGRAMS.items()}
+
 
 # Where a port's default departs from what its seed's code computes, the seed's computation
 # behind a flag of the port; `run(..., as_posted=True)` runs it on both sides (the rendition as
@@ -121,7 +115,7 @@ class SideBySide:
 def run(program, steps=20, as_posted=False, **kwargs):
     """The side-by-side run of program "S1" ... "S9"; `as_posted`: the seed's computation on
     both sides where the default departs from it (POSTED), else the default."""
-    module = importlib.import_module(f"{__name__}.{PROGRAMS[program][0]}")
+    module = importlib.import_module(f"{__name__}.{program.lower()}")  # sidebyside/s<N>.py
     if as_posted and program in POSTED:
         kwargs["as_posted"] = True
     return module.run(steps=steps, **kwargs)

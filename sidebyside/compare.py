@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from gantools.cli import ArgumentParser, UsageError, positive_int, seed_value
+from gantools.programs import PROGRAMS as REGISTRY
 import sidebyside as side_by_side
 from sidebyside import POSTED, PROGRAMS, MissingExtra
 
-MNIST_PROGRAMS = {"S5", "S6", "S7", "S8"}
-FACE_PROGRAMS = {"S2", "S3"}
+MNIST_PROGRAMS = {id for id, p in REGISTRY.items() if p.data == "mnist"}
+FACE_PROGRAMS = {id for id, p in REGISTRY.items() if p.data == "faces"}
 
 
 def build_parser():

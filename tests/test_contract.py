@@ -39,29 +39,27 @@ from pathlib import Path
 import pytest
 
 from conftest import SCRIPTS, make_faces
+from gantools.programs import PROGRAMS as REGISTRY
 
-# program -> (script, tiny flags, data ("mnist", "faces" or None), total flag, tiny total)
-PROGRAMS = {
-    "S1": ("gaussian_gan_tf1", ["--pretrain-steps", "50", "--plot-every", "100"], None,
-           "--steps", 400),
-    "S2": ("dcgan_anime", ["--batch-size", "2", "--save-every", "2", "--swd-images", "4"],
-           "faces", "--epochs", 4),
-    "S3": ("wgan_anime", ["--ngf", "64", "--ndf", "8", "--batch-size", "2", "--n-critic", "2",
-                          "--save-every", "3", "--swd-images", "4"], "faces", "--steps", 8),
-    "S4": ("gaussian_gan_keras", ["--print-interval", "50"], None, "--epochs", 400),
-    "S5": ("mnist_gan_keras", ["--batch-size", "100", "--print-interval", "2",
-                               "--metric-samples", "0"], "mnist", "--epochs", 2),
-    "S6": ("mnist_gan_tf1", ["--validation-size", "0", "--log-every", "10", "--sample-every",
-                             "10", "--checkpoint-every", "10", "--metric-samples", "0"],
-           "mnist", "--steps", 60),
-    "S7": ("mnist_wgan_tf1", ["--validation-size", "0", "--log-every", "10", "--sample-every",
-                              "10", "--checkpoint-every", "10", "--metric-samples", "0"],
-           "mnist", "--steps", 60),
-    "S8": ("mnist_cgan_tf1", ["--validation-size", "0", "--log-every", "10", "--sample-every",
-                              "10", "--checkpoint-every", "10", "--metric-samples", "0"],
-           "mnist", "--steps", 60),
-    "S9": ("sine_gan", ["--n-samples", "64", "--v-freq", "2"], None, "--epochs", 10),
+# program -> (tiny flags, total flag, tiny total); its script and data: gantools.programs
+TINY = {
+    "S1": (["--pretrain-steps", "50", "--plot-every", "100"], "--steps", 400),
+    "S2": (["--batch-size", "2", "--save-every", "2", "--swd-images", "4"], "--epochs", 4),
+    "S3": (["--ngf", "64", "--ndf", "8", "--batch-size", "2", "--n-critic", "2",
+            "--save-every", "3", "--swd-images", "4"], "--steps", 8),
+    "S4": (["--print-interval", "50"], "--epochs", 400),
+    "S5": (["--batch-size", "100", "--print-interval", "2", "--metric-samples", "0"],
+           "--epochs", 2),
+    "S6": (["--validation-size", "0", "--log-every", "10", "--sample-every", "10",
+            "--checkpoint-every", "10", "--metric-samples", "0"], "--steps", 60),
+    "S7": (["--validation-size", "0", "--log-every", "10", "--sample-every", "10",
+            "--checkpoint-every", "10", "--metric-samples", "0"], "--steps", 60),
+    "S8": (["--validation-size", "0", "--log-every", "10", "--sample-every", "10",
+            "--checkpoint-every", "10", "--metric-samples", "0"], "--steps", 60),
+    "S9": (["--n-samples", "64", "--v-freq", "2"], "--epochs", 10),
 }
+PROGRAMS = {id: (REGISTRY[id].script, flags, REGISTRY[id].data, total_flag, total)
+            for id, (flags, total_flag, total) in TINY.items()}
 FAST = {"S9"}  # in the default suite; the others (S1 included) with -m slow
 TIMING = ("seconds",)  # columns and metrics that hold wall-clock time
 
