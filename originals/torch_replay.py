@@ -1,15 +1,17 @@
 """The PyTorch originals (S2, S4, S5) run for the side-by-side harness, in a process of their own.
 
 `python -m originals.serve originals.torch_replay FOLDER` serves the functions below to the
-harness (`sidebyside/s2.py`, `s4.py`, `s5.py`); each takes a dict of numpy
+harness (`sidebyside/s2.py`, `s4.py`, `s5.py`) and to bench/train_step.py (`s2_bench_start`,
+then `s2_bench_block` for each timed block, in one process); each takes a dict of numpy
 arrays and returns one. This process imports PyTorch and the originals, never TensorFlow.
 
 Weights travel in PyTorch's layout under their `state_dict` names, prefixed by the network:
 `G.fc1.weight`, `D.conv_bolok2.1.running_mean`. The harness converts them from and to the
 port's layout; nothing here knows the port.
 
-PyTorch runs on one thread: the sums then go in one order on every machine, and the harness
-and this process take turns, so more threads would not make a step shorter by much.
+PyTorch runs on one thread (the benchmark's calls take `threads`): the sums then go in one
+order on every machine, and the harness and this process take turns, so more threads would
+not make a step shorter by much.
 """
 import time
 
@@ -171,26 +173,54 @@ def s2_step(arrays):
                 inp=inp.numpy(), **state_of(nets))
 
 
-def s2_time(arrays):
-    """Seconds of each of `repeats` batches of main.py (`train_batch`) of size `batch` on
-    random images and noise, after one untimed batch (bench/train_step.py --compare-torch).
-    Also the trainable parameter counts of G and D."""
-    batch, repeats = int(arrays["batch"]), int(arrays["repeats"])
+_bench = {}
+
+
+def s2_bench_start(arrays):
+    """bench/train_step.py --compare-torch: main.py's models, loss and optimisers (seeded 0)
+    and random images of batch `batch`, kept for `s2_bench_block`; `threads` threads;
+    `warmup` untimed batches (default 1). Returns their losses and the trainable parameter
+    counts of G and D."""
+    batch = int(arrays["batch"])
     torch.set_num_threads(int(arrays.get("threads", torch.get_num_threads())))
     torch.manual_seed(0)
-    generate, discriminator, criterion, optimizer_G, optimizer_D = anime_dcgan_torch.build()
-    inp = torch.rand(batch, 3, 96, 96) * 2 - 1
-    seconds, losses = [], []
-    for i in range(repeats + 1):
-        start = time.perf_counter()
-        loss_D, loss_G = anime_dcgan_torch.train_batch(
-            generate, discriminator, criterion, optimizer_G, optimizer_D, inp,
-            torch.randn(batch, 100, 1, 1))
-        if i:
-            seconds.append(time.perf_counter() - start)
-        losses.append([loss_D.item(), loss_G.item()])
-    return {"seconds": np.array(seconds), "losses": np.array(losses),
-            "G.count": count(generate), "D.count": count(discriminator)}
+    _bench.update(batch=batch, models=anime_dcgan_torch.build(),
+                  inp=torch.rand(batch, 3, 96, 96) * 2 - 1)
+    losses = [_bench_batch()[1] for _ in range(int(arrays.get("warmup", 1)))]
+    generate, discriminator = _bench["models"][:2]
+    return {"losses": np.array(losses).reshape(-1, 2), "G.count": count(generate),
+            "D.count": count(discriminator)}
+
+
+def _bench_batch():
+    """(seconds, [loss_D, loss_G]) of one timed batch of main.py with new noise."""
+    batch = _bench["batch"]
+    start = time.perf_counter()
+    loss_D, loss_G = anime_dcgan_torch.train_batch(*_bench["models"], _bench["inp"],
+                                                   torch.randn(batch, 100, 1, 1))
+    seconds = time.perf_counter() - start
+    return seconds, [loss_D.item(), loss_G.item()]
+
+
+def s2_bench_block(arrays):
+    """Seconds of each of `steps` more batches of the models `s2_bench_start` built (they
+    train on from where the last block left off), and their losses."""
+    timed = [_bench_batch() for _ in range(int(arrays["steps"]))]
+    return {"seconds": np.array([t[0] for t in timed]),
+            "losses": np.array([t[1] for t in timed]).reshape(-1, 2)}
+
+
+def s2_time(arrays):
+    """Seconds of each of `repeats` batches of main.py (`train_batch`) of size `batch` on
+    random images and noise, after one untimed batch: `s2_bench_start` and one
+    `s2_bench_block`. Also the losses of all of them and the trainable parameter counts of
+    G and D."""
+    started = s2_bench_start(dict(batch=arrays["batch"], warmup=1,
+                                  threads=arrays.get("threads", torch.get_num_threads())))
+    block = s2_bench_block(dict(steps=arrays["repeats"]))
+    return {"seconds": block["seconds"],
+            "losses": np.concatenate([started["losses"], block["losses"]]),
+            "G.count": started["G.count"], "D.count": started["D.count"]}
 
 
 # -- checks of the frameworks' conventions (tests/test_side_by_side_torch.py) --------------
