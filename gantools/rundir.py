@@ -166,6 +166,8 @@ def lock_run_dir(path, create=True):
             pass  # another run made it just now: the lock decides
         except OSError as error:
             raise UsageError(f"cannot write to --out {path}: {error.strerror or error}") from None
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path} is a file, not a folder; choose another --out")
     if not path.is_dir():
         return RunDirLock(None, created)  # check_run_dir says what is wrong with it
     descriptor = os.open(path, os.O_RDONLY)

@@ -295,8 +295,9 @@ class DCGANAnime(FaceProgram):
         main_py("--data", "--dataset", default="faces", help="folder of JPEG/PNG faces")
         main_py("--lr", type=positive_float, default=lr, help="Adam's, of both networks")
         main_py("--beta1", type=fraction, default=beta1, help="Adam's (beta2 is 0.999)")
-        main_py("--batch-size", type=positive_int, default=batch_size)
-        main_py("--epochs", type=positive_int, default=epochs)
+        main_py("--batch-size", type=positive_int, default=batch_size,
+                help="images per batch (DataLoader's batch_size)")
+        main_py("--epochs", type=positive_int, default=epochs, help="passes over the data")
         main_py("--size-per-dataset", type=count_or_all, default=size_per_dataset,
                 metavar="N|all", help="the first N images in natural order, as the original "
                                       "read faces/0.jpg ... faces/N-1.jpg; all: every one")

@@ -339,8 +339,10 @@ class GaussianGAN(runner.Program):
                           help='print, save the weights, draw a frame and checkpoint this often')
         post.add_argument('--lr', type=positive_float, default=d_learning_rate,
                           help='Adam learning rate of both nets')
-        post.add_argument('--d-steps', type=positive_int, default=d_steps)
-        post.add_argument('--g-steps', type=positive_int, default=g_steps)
+        post.add_argument('--d-steps', type=positive_int, default=d_steps,
+                          help='D updates per epoch (d_steps)')
+        post.add_argument('--g-steps', type=positive_int, default=g_steps,
+                          help='G updates per epoch, after the D updates (g_steps)')
         post.add_argument('--preprocess', choices=sorted(PREPROCESS), default='variances',
                           help="what D sees of a set; the post's: data and variances")
         post.add_argument('--bce', choices=BCE_CHOICES, default='era', help=BCE_HELP)

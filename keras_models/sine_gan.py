@@ -29,6 +29,8 @@ D layers, frozen-D chained model, pretrain and loop, plus D's unused `leak` put 
 a second tanh layer and a linear output for G, Adam for both nets with a late cosine decay,
 and steps on minibatches (STABLE; chosen by measurement, see the docs page).
 """
+import sys
+
 import numpy as np
 import keras
 from keras import Input, Model
@@ -380,6 +382,15 @@ def save_figures(run_dir, G, samples):
     write_gif(sorted((run_dir / 'frames').glob('epoch_*.png')), run_dir / 'evolution.gif')
 
 
+def fit_verbosity(shown):
+    """pretrain's D.fit: Keras's progress bar on a terminal, one line per epoch in a log
+    file or a pipe (a bar there is a stream of carriage returns and ANSI codes), nothing
+    when not `shown` (a sweep)."""
+    if not shown:
+        return 0
+    return 'auto' if sys.stdout.isatty() else 2
+
+
 def save_frame(run_dir, plot, G, samples, epochs_done):
     """frames/epoch_NNNN.png (a CurvePlot): the curves of the fixed frame noise."""
     (run_dir / 'frames').mkdir(exist_ok=True)
@@ -472,7 +483,7 @@ class SineGAN(runner.Program):
             with quiet_runtime_noise(args.verbose):  # a tf.data notice under --deterministic
                 pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim,
                                          n_samples=args.n_samples, batch_size=args.batch_size,
-                                         rng=rng, verbose='auto' if run.files else 0)
+                                         rng=rng, verbose=fit_verbosity(run.files))
             if frame:
                 frame(0)
         loop = train_stable if self.variant == 'stable' else train

@@ -284,7 +284,8 @@ class WGANAnime(FaceProgram):
         add("--n-critic", type=positive_int, default=5, help="critic updates per step")
         add("--clamp-lower", type=finite_float, default=clamp_lower,
             help="critic weights are clipped to [lower, upper]")
-        add("--clamp-upper", type=finite_float, default=clamp_upper)
+        add("--clamp-upper", type=finite_float, default=clamp_upper,
+            help="the upper bound of the clipping (--clamp-lower: the lower)")
         add("--nz", type=positive_int, default=nz, help="noise size")
         add("--ngf", type=positive_int, default=ngf,
             help="channels of G's first layer (halved four times; a multiple of 16)")

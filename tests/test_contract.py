@@ -12,6 +12,7 @@ Each program runs as a user runs it, in a fresh process. Against an uninterrupte
 - a full disk (a file-size limit, RLIMIT_FSIZE): one line, exit 1, no traceback; after it,
   the command the line names finishes the run with the same numbers;
 - `--overwrite` into a folder this project did not write: refused, nothing deleted;
+- `--out` naming a file (a new run, a --resume): one line, exit 2, the file untouched;
 - bad flag values (non-finite numbers, out of range, a seed beyond 32 bits): one line, exit 2;
 - stdout closed by its reader (`| head -1`): the run ends quietly with all its files;
 - a second writer (a new run with --overwrite, a --resume) while a run trains in --out:
@@ -378,6 +379,17 @@ def program_parser(program):
                 and v.__module__ == module.__name__]
     assert programs, f"{MODULES[program]} declares no runner.Program"
     return runner.build_parser(programs[-1]())
+
+
+@pytest.mark.parametrize("program", programs())
+def test_out_at_a_file_is_one_line_and_leaves_the_file(program, data, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n")
+    for extra in ([], ["--resume"]):
+        result = run(command(program, data, target, *extra), tmp_path)
+        line = one_error_line(result, PROGRAMS[program][0], 2)
+        assert line.endswith(f"--out {target} is a file, not a folder; choose another --out")
+    assert target.read_text() == "mine\n" and sorted(tmp_path.iterdir()) == [target]
 
 
 @pytest.mark.parametrize("program", list(PROGRAMS))

@@ -37,7 +37,8 @@ def test_scripts_folder_holds_one_script_per_program_and_the_tools():
 def test_each_program_has_a_module_with_main_a_page_and_a_harness():
     for p in PROGRAMS.values():
         assert callable(importlib.import_module(p.module).main), p.id
-        assert (ROOT / "docs" / p.page).is_file(), p.page
+        page = (ROOT / "docs" / p.page).read_text()
+        assert re.search(r"^Sources: .*\]\(https://", page, re.M), p.page  # the documents
         assert (ROOT / "sidebyside" / f"{p.id.lower()}.py").is_file(), p.id
         assert p.data in (None, "mnist", "faces")
 
@@ -57,3 +58,39 @@ def test_the_lists_keyed_by_program_cover_exactly_the_nine():
     from sidebyside import PROGRAMS as HARNESSES
     from test_contract import TINY
     assert list(reproduce.PROGRAMS) == list(TINY) == list(HARNESSES) == list(PROGRAMS)
+
+
+def program_parsers():
+    from gantools import runner
+    for p in PROGRAMS.values():
+        module = importlib.import_module(p.module)
+        [program] = [value for value in vars(module).values()
+                     if isinstance(value, type) and issubclass(value, runner.Program)
+                     and getattr(value, "script", None) == p.script
+                     and value.__module__ == module.__name__]
+        yield p, runner.build_parser(program())
+
+
+def test_every_flag_of_the_nine_has_help_and_shows_its_default_once():
+    import argparse
+    for p, parser in program_parsers():
+        text = parser.format_help()
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, (p.id, action.option_strings)
+            shown = parser._get_formatter()._get_help_string(action)
+            if action.default not in (None, False, argparse.SUPPRESS):
+                assert "%(default)" in shown, (p.id, action.option_strings)
+        blocks = text.split("\n  -")
+        assert all(block.count("(default:") <= 1 for block in blocks), p.id
+
+
+def test_an_abbreviated_flag_is_refused_not_guessed(capsys):
+    import pytest
+    for p, parser in program_parsers():
+        total = "--epochs" if "--epochs" in parser._option_string_actions else "--steps"
+        with pytest.raises(SystemExit) as exit_info:
+            parser.parse_args([total[:-1], "3"])  # --epoch, --step
+        assert exit_info.value.code == 2, p.id
+        assert f"unrecognized arguments: {total[:-1]} 3" in capsys.readouterr().err

@@ -246,6 +246,9 @@ def test_script_end_to_end_writes_every_promised_file(tmp_path, script):
     assert_only_run_files(out)  # --overwrite would remove every file of the run
     lines = result.stdout.splitlines()
     assert lines[0] == "Devices: CPU"
+    # into a pipe, pretrain's D.fit writes one line, not a redrawn bar with ANSI codes
+    assert "\x1b" not in result.stdout and "\r" not in result.stdout
+    assert lines[1].startswith("4/4 - ") and " - loss: " in lines[1], lines[1]
     for epoch in (2, 4):
         assert f"Epoch #{epoch}: Generative Loss: " in result.stdout
     assert "Discriminative Loss: " in result.stdout and "progress: g_loss:" in result.stdout
