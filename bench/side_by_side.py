@@ -10,12 +10,10 @@ runs, and for R >= 4 its interquartile range: the 25th to 75th percentile, linea
 interpolation), whether every run agreed, and the load average before the first run and
 after the last. The JSON holds every run's numbers too.
 
-Which side is timed first: where a harness's `run` takes `original_first`, it alternates
-from run to run (port first in the first run). No harness takes it today: each fixes the
-order (`ORDER`; S2 and S3 alternate port and original step by step, the others time all
-of one side's steps and then the other's), and the table says so. In the latter, a load
-that drifts during a run weighs on the side timed later, in every run alike: the spread
-over the runs shows how much the ratio moves, not that bias.
+Which side is timed first: the harnesses time all of one side's steps, then the other's,
+and take `original_first`; the bench alternates it from run to run (port first in the
+first run), so a load that drifts during a run does not always weigh on the same side.
+S2 and S3 alternate port and original step by step within a run (`ORDER`).
 
     python bench/side_by_side.py [--steps 20] [--repeats 5] [--only S1,S4]
                                  [--json bench/results_side_by_side.json]
@@ -37,16 +35,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gantools.launch import quiet_tensorflow  # noqa: E402
 
 # Which side each harness times first (sidebyside/sN.py; the bench cannot change it).
-ORDER = {
-    "S1": "original, then port (each its pretraining and all its steps)",
+ORDER = {  # the harnesses that do not take SWITCH: their own order
     "S2": "port, then original, step by step",
     "S3": "port, then original, step by step",
-    "S4": "port (all steps), then original",
-    "S5": "port (all steps), then original",
-    "S6": "original (all steps), then port",
-    "S7": "original (both clip orders, all steps each), then port",
-    "S8": "original (all steps), then port",
-    "S9": "port (all epochs), then original (pretraining both first)",
 }
 SWITCH = "original_first"  # the keyword of a harness's run that would choose the order
 

@@ -133,7 +133,8 @@ def mnist_arrays(data_mnist=None, n_synthetic=640, seed=0):
 
 
 def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
-                       port_overrides, variants=None, inspect=None, graph_options=None):
+                       port_overrides, variants=None, inspect=None, graph_options=None,
+                       original_first=True):
     """Run an MNIST port (a `tf1_compat.mnist_training.GraphGAN`) and its original side by
     side for `steps` iterations, from the port's initial weights, on the same batches and
     noise. Returns a dict: what the port measured, and under "original" one entry per
@@ -146,7 +147,8 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
     each runs on a fresh copy of the original's graph. `inspect(session, g)`, when given, is
     called after every iteration of the original (outside the timing); its results are kept
     under the variant's "inspected". `graph_options`: arguments of the original's
-    `build_graph` (its posted_loss)."""
+    `build_graph` (its posted_loss). `original_first`: which side runs (and is timed) first,
+    for benchmarks that alternate it."""
     known = {"learning_rate", "mb_size", "batch_size", *port_class.options}
     overrides = split_overrides(port_overrides, known)
     if "batch_size" in overrides:
@@ -158,15 +160,18 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
     port_vars = port.theta_D + port.theta_G
     names = [v.op.name for v in port_vars]
 
+    def run_originals(source):  # each from the port's initial weights in `source`
+        return {name: _run_original(reference, iteration, source, port_vars, names, x, labels,
+                                    steps, seed, inspect, graph_options or {})
+                for name, iteration in (variants or {
+                    "code": reference.train_iteration}).items()}
+
     port_session = port.session()
     try:
         port_session.run(port.init)
         port_slots = _slot_values(port.graph, port_session)
-        originals = {}
-        for name, iteration in (variants or {"code": reference.train_iteration}).items():
-            originals[name] = _run_original(reference, iteration, port_session, port_vars,
-                                            names, x, labels, steps, seed, inspect,
-                                            graph_options or {})
+        if original_first:
+            originals = run_originals(port_session)
         # the port's reader and scaling, as its program builds them
         port_batches = mnist_training.Batches(mnist_training.images(x), labels, seed)
         port_batches._order = Orders(len(x), seed).absolute  # the harness's epoch orders
@@ -178,6 +183,10 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
                     port_losses.append(port.train_step(port_session, port_batches, port_rng))
         port_state = rng_state(port_rng)
         port_weights = values_by_name(port_session, names, port_vars)
+        if not original_first:  # a new session of the seeded graph: the same initial values
+            with tf.Session(graph=port.graph) as initial:
+                initial.run(port.init)
+                originals = run_originals(initial)
     finally:
         port_session.close()
     for original in originals.values():

@@ -125,9 +125,10 @@ def _run_port(port, session, steps, pretrain_steps):
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
-        pretrain_steps=PRETRAIN_STEPS):
+        pretrain_steps=PRETRAIN_STEPS, original_first=True):
     """The side-by-side run of S1 (see the module docstring); `pretrain_steps` D_pre steps
-    for both (the book: 1000), then `steps` GAN iterations."""
+    for both (the book: 1000), then `steps` GAN iterations; `original_first`: which side
+    runs (and is timed) first."""
     overrides = split_overrides(port_overrides, PORT_ARGUMENTS)
     port_rng = np.random.RandomState(seed)
     port = _build_port(steps, seed, dict(overrides), port_rng)
@@ -155,12 +156,16 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
             ref_session.run(ref_init)
             copy_variables(first, port_vars, ref_session, ref_vars)
 
-        with ref_graph.as_default():
-            ref_pre, ref_losses, ref_timer, ref_state = _run_book(
-                ref, ref_session, steps, pretrain_steps, seed)
+        def book_side():
+            with ref_graph.as_default():
+                return _run_book(ref, ref_session, steps, pretrain_steps, seed)
+        if original_first:
+            ref_pre, ref_losses, ref_timer, ref_state = book_side()
         port_pre, port_losses, port_timer = _run_port(port, port_session, steps,
                                                       pretrain_steps)
         port_state = rng_state(port_rng)
+        if not original_first:
+            ref_pre, ref_losses, ref_timer, ref_state = book_side()
 
         port_weights = values_by_name(port_session, names, port_vars)
         ref_weights = values_by_name(ref_session, names, ref_vars)

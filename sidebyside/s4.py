@@ -61,7 +61,8 @@ def draws(twin, steps):
     return np.stack(real), np.stack(noise)
 
 
-def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None):
+def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
+        original_first=False):
     import keras
     from keras_models import gaussian_gan as port_module
 
@@ -71,14 +72,19 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
     twin = twin_generator(port.rng)
     d_real_data, gen_input = draws(twin, steps)
 
+    def original_side():
+        with original() as child:
+            return child.call("s4_run", steps=steps, d_real_data=d_real_data,
+                              gen_input=gen_input, **initial)
+    if original_first:
+        answer = original_side()
     port_losses, port_timer = [], StepTimer()
     for _ in range(steps):
         with port_timer:
             port_losses.append(port.train_epoch().numpy()[:3])
     assert same_state(port.rng, twin), "the port drew other numbers than the original got"
-    with original() as child:
-        answer = child.call("s4_run", steps=steps, d_real_data=d_real_data,
-                            gen_input=gen_input, **initial)
+    if not original_first:
+        answer = original_side()
 
     ours, theirs = compared(dense_weights({"G": port.G, "D": port.D}), answer)
     loss_tolerance, weight_tolerance, reason = free_running_tolerances(

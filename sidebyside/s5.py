@@ -57,7 +57,8 @@ class Orders:
         return order
 
 
-def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None):
+def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
+        original_first=False):
     import keras
     from keras_models import mnist_gan as port_module
 
@@ -72,6 +73,11 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
     noise = np.random.default_rng([seed, 1]).uniform(
         -1, 1, size=(steps, BATCH_SIZE, NOISE_SIZE)).astype(np.float32)
 
+    def original_side():
+        with original() as child:
+            return child.call("s5_run", images=images, orders=orders, noise=noise, **initial)
+    if original_first:
+        answer = original_side()
     port_losses, port_timer = [], StepTimer()
     port_orders = Orders(orders)
     batches = (batch for _ in range(epochs)
@@ -79,8 +85,8 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None)
     for step, d_real_data in zip(range(steps), batches):
         with port_timer:
             port_losses.append(port.train_batch(d_real_data, noise[step]).numpy())
-    with original() as child:
-        answer = child.call("s5_run", images=images, orders=orders, noise=noise, **initial)
+    if not original_first:
+        answer = original_side()
 
     ours, theirs = compared(dense_weights({"G": port.G, "D": port.D}), answer)
     loss_tolerance, weight_tolerance, reason = free_running_tolerances(

@@ -27,12 +27,13 @@ TOLERANCES = (1e-5, 1e-5, (
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
-        as_posted=False):
+        as_posted=False, original_first=True):
     """The side-by-side run of S6 (see the module docstring)."""
     if as_posted:  # the post's loss on both sides: the port's --loss log
         port_overrides = dict(port_overrides or {}, loss="log")
     measured = mnist_side_by_side(port.GAN, port.GANProgram, original, steps, seed, data_mnist,
-                                  port_overrides, graph_options=dict(posted_loss=as_posted))
+                                  port_overrides, graph_options=dict(posted_loss=as_posted),
+                                  original_first=original_first)
     return side_by_side("S6", measured, "code", TOLERANCES, [
         "loss: the post's -mean(log D_real + log(1 - D_fake)) on both sides (the port's "
         "--loss log, the original's commented-out lines)" if as_posted else

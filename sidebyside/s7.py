@@ -94,7 +94,7 @@ POSTED_TOLERANCES = TOLERANCES["same_run"]
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
-        clip_order="after_update", as_posted=False):
+        clip_order="after_update", as_posted=False, original_first=True):
     """The side-by-side run of S7 (see the module docstring); `clip_order` picks the
     rendition of the original that is compared: "after_update" or "same_run".
     `as_posted`: the code as written on both sides, the port's `--clip-order same-run`
@@ -108,7 +108,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
         port.WGAN, port.WGANProgram, original, steps, seed, data_mnist, port_overrides,
         variants={"after_update": train_iteration_clip_after_update,
                   "same_run": original.train_iteration},
-        inspect=_largest_critic_weight)
+        inspect=_largest_critic_weight, original_first=original_first)
     after, same = measured["original"]["after_update"], measured["original"]["same_run"]
     coded = side_by_side("S7", measured, "same_run", TOLERANCES["same_run"], [])
     outside = sum(w > 0.01 for w in same["inspected"])

@@ -97,10 +97,11 @@ def named_weights(G, D, names=None):
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
-        n_samples=10000, noise_dim=10, pretrain=True):
+        n_samples=10000, noise_dim=10, pretrain=True, original_first=False):
     """Each side's `pretrain` (unless `pretrain=False`), then `steps` epochs of each side's
     `train`, `n_samples` real curves per D step (the post's 10,000 by default; fewer for a
-    quick run, the same on both sides)."""
+    quick run, the same on both sides); `original_first`: which side trains (and is timed)
+    first."""
     require("tf_keras")
     import keras
     from gantools import runner
@@ -130,19 +131,23 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
         finally:
             D.fit, D_ref.fit = fits
         pretrained = (port_loss, history.history["loss"][-1])
-    # the port's own loop, `train`, on a detached run (no files); then the post's, an
-    # epoch a call (its `rng` carries on: the same draws as one call of `steps` epochs)
+    def original_side():  # the post's train, an epoch a call (its `rng` carries on: the
+        for step in range(steps):  # same draws as one call of `steps` epochs)
+            with original_timer:
+                d_loss, g_loss = original.train(GAN_ref, G_ref, D_ref, epochs=1,
+                                                n_samples=n_samples, noise_dim=noise_dim,
+                                                rng=original_rng)
+            original_losses.append([d_loss[0], g_loss[0]])
+    if original_first:
+        original_side()
+    # the port's own loop, `train`, on a detached run (no files)
     run = runner.detached(seed=seed)
     port.train(GAN, G, D, epochs=steps, n_samples=n_samples, noise_dim=noise_dim,
                rng=port_rng, run=run)
     port_losses = [[row["d_loss"], row["g_loss"]] for row in run.history]
     port_timer = StepTimer.of(run.unit_seconds)
-    for step in range(steps):
-        with original_timer:
-            d_loss, g_loss = original.train(GAN_ref, G_ref, D_ref, epochs=1,
-                                            n_samples=n_samples, noise_dim=noise_dim,
-                                            rng=original_rng)
-        original_losses.append([d_loss[0], g_loss[0]])
+    if not original_first:
+        original_side()
 
     port_weights = named_weights(G, D)
     notes = ([f"pretrain (D.fit, one epoch, batches of 32, the harness's order): loss "
