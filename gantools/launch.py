@@ -29,7 +29,7 @@ import re
 import sys
 import tempfile
 
-from gantools.cli import Failure, UsageError
+from gantools.cli import Failure, UsageError, first_line
 
 STARTUP_NOISE = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called"
@@ -169,6 +169,19 @@ def run(module_name, argv=None):
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # the machine's memory: one line too, exit 1
+        if not out_of_memory(error):
+            raise
+        prog = os.path.basename(sys.argv[0]) or module_name
+        print(f"{prog}: error: out of memory ({first_line(error)}); choose smaller sizes "
+              f"(batch size, samples, widths)", file=sys.stderr)
+        return 1
+
+
+def out_of_memory(error):
+    """A MemoryError (NumPy's too) or TensorFlow's ResourceExhaustedError (an allocation
+    that failed; a full disk under a Saver is reported before, as a DiskFull)."""
+    return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError"
 
 
 # The console scripts (setup.cfg [options.entry_points]) and scripts/*.py.

@@ -1,6 +1,7 @@
 """The shared helpers: metrics on known inputs, curves, run folders, flags, quieting, plots."""
 import argparse
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -396,3 +397,24 @@ def test_a_refused_new_run_leaves_no_folder_behind(tmp_path):
     with pytest.raises(UsageError, match="missing.npz"):
         mnist_gan.main(["--out", str(out), "--data", str(tmp_path / "missing.npz")])
     assert not out.exists()
+
+
+def test_out_of_memory_is_one_line_with_exit_1(monkeypatch, capsys):
+    """A MemoryError (or TensorFlow's ResourceExhaustedError) anywhere in a program: one
+    line naming it, exit 1, no traceback; other exceptions still raise."""
+    import types
+    from gantools import launch
+    module = types.ModuleType("fake_program")
+    errors = {"numpy": MemoryError("Unable to allocate 7.45 GiB for an array"),
+              "tf": type("ResourceExhaustedError", (Exception,), {})("OOM when allocating"),
+              "other": ValueError("a bug")}
+    monkeypatch.setitem(sys.modules, "fake_program", module)
+    monkeypatch.setattr(sys, "argv", ["fake.py"])
+    for name in ("numpy", "tf"):
+        module.main = lambda argv, error=errors[name]: (_ for _ in ()).throw(error)
+        assert launch.run("fake_program", []) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("fake.py: error: out of memory (")
+    module.main = lambda argv: (_ for _ in ()).throw(errors["other"])
+    with pytest.raises(ValueError):
+        launch.run("fake_program", [])
