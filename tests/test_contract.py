@@ -13,6 +13,8 @@ Each program runs as a user runs it, in a fresh process. Against an uninterrupte
   the command the line names finishes the run with the same numbers;
 - `--overwrite` into a folder this project did not write: refused, nothing deleted;
 - `--out` naming a file (a new run, a --resume): one line, exit 2, the file untouched;
+- losses.csv cut in the middle of a row: --resume repairs it from the checkpoint's copy;
+- `--overwrite` keeps the user's files, even with names like the programs' (the manifest);
 - bad flag values (non-finite numbers, out of range, a seed beyond 32 bits): one line, exit 2;
 - stdout closed by its reader (`| head -1`): the run ends quietly with all its files;
 - a second writer (a new run with --overwrite, a --resume) while a run trains in --out:
@@ -352,14 +354,43 @@ def test_overwrite_never_deletes_a_folder_this_project_did_not_write(program, da
     assert files(folder) == before
 
 
+@pytest.mark.parametrize("program", programs(fast_ones=set()))
+def test_a_damaged_losses_csv_is_repaired_from_the_checkpoint(program, data, straight,
+                                                              tmp_path):
+    """Killed after its last checkpoint, with losses.csv cut in the middle of a row: --resume
+    restores the rows from the checkpoint's copy, says so, and finishes the same run."""
+    import shutil
+    reference = straight(program)
+    out = tmp_path / program
+    shutil.copytree(reference, out, symlinks=True)
+    (out / "metrics.json").unlink()
+    text = (out / "losses.csv").read_text()
+    (out / "losses.csv").write_text(text[:len(text) * 3 // 5])
+    result = resume(program, data, out, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "losses.csv was damaged; its" in result.stdout
+    assert_same_run(out, reference)
+
+
+@pytest.mark.parametrize("program", programs(fast_ones=set()))
+def test_overwrite_keeps_files_the_run_did_not_write(program, data, straight, tmp_path):
+    """--overwrite follows the manifest, not name patterns: files of the user's with names
+    like the programs' stay; the new run is the same run."""
+    import shutil
+    out = tmp_path / program
+    shutil.copytree(straight(program), out, symlinks=True)
+    mine = {"g_best_epoch120.weights.h5": b"weights", "todo.tmp": b"todo",
+            "NOTES.md": b"notes", "samples_mine/epoch_001.png": b"png"}
+    for name, content in mine.items():
+        (out / name).parent.mkdir(exist_ok=True)
+        (out / name).write_bytes(content)
+    result = run(command(program, data, out, "--overwrite"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert all((out / name).read_bytes() == content for name, content in mine.items())
+    assert_same_run(out, straight(program))
+
+
 # -- flags, in-process (fast): one line, exit 2 ------------------------------------------
-
-MODULES = {"S1": "tf1_compat.gaussian_gan", "S2": "keras_models.dcgan",
-           "S3": "keras_models.wgan", "S4": "keras_models.gaussian_gan",
-           "S5": "keras_models.mnist_gan", "S6": "tf1_compat.mnist_gan",
-           "S7": "tf1_compat.mnist_wgan", "S8": "tf1_compat.mnist_cgan",
-           "S9": "keras_models.sine_gan"}
-
 
 def float_flags(parser):
     """The options of `parser` that take one float."""
@@ -372,12 +403,12 @@ def float_flags(parser):
 
 def program_parser(program):
     import importlib
-    module = importlib.import_module(MODULES[program])
+    module = importlib.import_module(REGISTRY[program].module)
     from gantools import runner
     programs = [v for v in vars(module).values() if isinstance(v, type)
                 and issubclass(v, runner.Program) and v is not runner.Program
                 and v.__module__ == module.__name__]
-    assert programs, f"{MODULES[program]} declares no runner.Program"
+    assert programs, f"{REGISTRY[program].module} declares no runner.Program"
     return runner.build_parser(programs[-1]())
 
 
