@@ -13,6 +13,7 @@ TensorBoard is an optional extra (`pip install -e ".[tensorboard]"`): without it
 """
 import importlib.util
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +42,33 @@ def numbers(values, prefix=""):
 
 
 class Board:
-    """The event-file writer of one run."""
+    """The event-file writer of one run. Its TensorFlow calls run on a thread of its own,
+    one at a time and waited for: eager there, whatever graph the program's loop has made
+    the default on its thread (S1's loop runs inside the book's `with tf.Session()`)."""
 
     def __init__(self, run_dir, flags):
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tensorboard")
+        self._call(self._open, run_dir, flags)
+
+    def _call(self, method, *args):
+        return self._thread.submit(method, *args).result()
+
+    def row(self, row, step):
+        self._call(self._row, row, step)
+
+    def new_images(self, step, top=False):
+        """Log the PNGs written since the last call (cheap when none was: the folders'
+        modification times are compared first)."""
+        self._call(self._new_images, step, top)
+
+    def finish(self, metrics, step):
+        self._call(self._finish, metrics, step)
+
+    def close(self):
+        self._call(lambda: self.writer.close())
+        self._thread.shutdown()
+
+    def _open(self, run_dir, flags):
         import tensorflow as tf
         self.run_dir = Path(run_dir)
         self.flags = {k: v if isinstance(v, (bool, int, float, str)) else json.dumps(v)
@@ -60,15 +85,13 @@ class Board:
         folders = [self.run_dir] if top else [self.run_dir / f for f in IMAGE_FOLDERS]
         return sorted(p for folder in folders if folder.is_dir() for p in folder.glob("*.png"))
 
-    def row(self, row, step):
+    def _row(self, row, step):
         import tensorflow as tf
         with self.writer.as_default(step=step):
             for name, value in numbers(row):
                 tf.summary.scalar(name, value)
 
-    def new_images(self, step, top=False):
-        """Log the PNGs written since the last call (cheap when none was: the folders'
-        modification times are compared first)."""
+    def _new_images(self, step, top=False):
         stamps = self._stamps()
         if stamps == self.stamps and not top:
             return
@@ -83,16 +106,13 @@ class Board:
                 name = path.stem if top else path.parent.name
                 tf.summary.image(name, image[None], step=step)
 
-    def finish(self, metrics, step):
+    def _finish(self, metrics, step):
         import tensorflow as tf
         from tensorboard.plugins.hparams import api as hp
-        self.new_images(step)
-        self.new_images(step, top=True)
+        self._new_images(step)
+        self._new_images(step, top=True)
         with self.writer.as_default(step=step):
             for name, value in numbers(metrics):
                 tf.summary.scalar("metrics/" + name, value)
             hp.hparams(self.flags)
         self.writer.flush()
-
-    def close(self):
-        self.writer.close()
