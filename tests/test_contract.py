@@ -412,7 +412,7 @@ def program_parser(program):
     return runner.build_parser(programs[-1]())
 
 
-@pytest.mark.parametrize("program", programs())
+@pytest.mark.parametrize("program", programs(fast_ones=set()))  # fast: test_runner.py
 def test_out_at_a_file_is_one_line_and_leaves_the_file(program, data, tmp_path):
     target = tmp_path / "notes.txt"
     target.write_text("mine\n")

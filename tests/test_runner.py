@@ -270,3 +270,12 @@ def test_overwrite_of_a_run_without_a_manifest_falls_back_to_its_file_kinds(tmp_
     (out / rundir.MANIFEST).unlink()  # a run of an older version
     (out / "NOTES.md").write_text("yours")
     assert rundir.remove_run_files(out) == ["NOTES.md"]
+
+
+@pytest.mark.parametrize("flags", [[], ["--resume"]])
+def test_out_at_a_file_is_refused_and_the_file_stays(tmp_path, flags):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n")
+    with pytest.raises(UsageError, match=f"--out {target} is a file, not a folder"):
+        walk(target, *flags)
+    assert target.read_text() == "mine\n" and sorted(tmp_path.iterdir()) == [target]
