@@ -13,7 +13,8 @@ after the last. The JSON holds every run's numbers too.
 Which side is timed first: the harnesses time all of one side's steps, then the other's,
 and take `original_first`; the bench alternates it from run to run (port first in the
 first run), so a load that drifts during a run does not always weigh on the same side.
-S2 and S3 alternate port and original step by step within a run (`ORDER`).
+S2 alternates port and original step by step within a run, as it must: before each step
+the original is given the port's weights and state (`ORDER`).
 
     python bench/side_by_side.py [--steps 20] [--repeats 5] [--only S1,S4]
                                  [--json bench/results_side_by_side.json]
@@ -35,9 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gantools.launch import quiet_tensorflow  # noqa: E402
 
 # Which side each harness times first (sidebyside/sN.py; the bench cannot change it).
-ORDER = {  # the harnesses that do not take SWITCH: their own order
-    "S2": "port, then original, step by step",
-    "S3": "port, then original, step by step",
+ORDER = {  # the harness that does not take SWITCH: its own order
+    "S2": "port, then original, step by step (the original is given the port's state)",
 }
 SWITCH = "original_first"  # the keyword of a harness's run that would choose the order
 

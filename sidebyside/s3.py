@@ -4,15 +4,15 @@
 The port is built (seeded with `seed`) and its initial weights are copied into the
 reference. Both get the sizes of the run (nz, ngf, ndf); every other hyper-parameter
 (learning rates, clamp, RMSprop's epsilon) is each side's own default, so a changed default
-of the port shows. Every step is one generator step of each: the port's compiled `train_step`
-(n_critic critic updates, each followed by the clamp, then one generator update) and one
-step of the script's loop (`original.train`). Both get the same real batches: consecutive
+of the port shows. Each side runs its `steps` generator steps, one side after the other: the
+port's compiled `train_step` (n_critic critic updates, each followed by the clamp, then one
+generator update) and steps of the script's loop (`original.train`). Both get the same real batches: consecutive
 images of `data_faces` (uint8, N x 96 x 96 x 3, or a folder of images; a synthetic set
 without it), scaled to [0, 1] as the script's `rescale=1/255`, then `* 2 - 1` on both
-sides. The noise is the port's own: before each step a copy of the port's random generator
-draws the n_critic + 1 noise batches the port is about to draw, and the reference is fed
-those (as float64, as the script's noise was); after the step both generators must be at
-the same state.
+sides. The noise is the port's own: before the run a copy of the port's random generator
+draws the n_critic + 1 noise batches of every step that the port is about to draw, and the
+reference is fed those (as float64, as the script's noise was); after its steps the port's
+generator must be where its copy is.
 
 The widths default to the small ones of the port's tests (ngf 64, ndf 8; the original's are
 ngf 1024, ndf 64) and the batch to 8 (64): a full-size step takes seconds on a CPU.
@@ -92,9 +92,11 @@ def floatx(dtype):
 
 
 def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
-        ngf=64, ndf=8, batch_size=8, n_critic=5, nz=100, dtype="float64"):
+        ngf=64, ndf=8, batch_size=8, n_critic=5, nz=100, dtype="float64",
+        original_first=False):
     """`steps` generator steps of each, `n_critic` critic updates per step (the original's
-    5; fewer for a quick run, the same on both sides), both sides in `dtype`."""
+    5; fewer for a quick run, the same on both sides), both sides in `dtype`;
+    `original_first`: which side runs all its steps (timed) first."""
     if dtype not in TOLERANCES:
         raise ValueError(f"S3 dtype: {dtype!r}; known: {sorted(TOLERANCES)}")
     require("tf_keras")
@@ -121,22 +123,33 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
         reference.netG.set_weights(initial[1])
 
     batches = real_batches(faces, batch_size)
+    reals = [[next(batches) for _ in range(n_critic)] for _ in range(steps)]
+    twin = twin_generator(gan.rng)  # a copy of the port's generator: the noise it will draw
+    noises = [[twin.normal((batch_size, nz)).numpy() for _ in range(n_critic + 1)]
+              for _ in range(steps)]
     port_timer, original_timer = StepTimer(), StepTimer()
     port_losses, original_losses = [], []
-    for step in range(steps):
-        reals = [next(batches) for _ in range(n_critic)]
-        twin = twin_generator(gan.rng)  # a copy of the port's generator
-        noises = [twin.normal((batch_size, nz)).numpy() for _ in range(n_critic + 1)]
-        with port_timer:
-            losses = gan.train_step([tf.constant(real * 2 - 1) for real in reals]).numpy()
-        port_losses.append(losses)
+
+    def port_side():
+        for step in range(steps):
+            with port_timer:
+                losses = gan.train_step([tf.constant(real * 2 - 1)
+                                         for real in reals[step]]).numpy()
+            port_losses.append(losses)
         assert same_state(twin, gan.rng), "the port drew other noise than its copy predicted"
-        fed = iter(noises)
-        with original_timer:
-            rows = original.train(reference, iter(reals), steps=step + 1, start=step,
-                                  n_critic=n_critic, batchSize=batch_size, verbose=False,
-                                  normal=lambda size: next(fed).astype(np.float64))
-        original_losses.append(rows[0])
+
+    def original_side():
+        for step in range(steps):
+            fed = iter(noises[step])
+            with original_timer:
+                rows = original.train(reference, iter(reals[step]), steps=step + 1,
+                                      start=step, n_critic=n_critic, batchSize=batch_size,
+                                      verbose=False,
+                                      normal=lambda size: next(fed).astype(np.float64))
+            original_losses.append(rows[0])
+
+    for side in ((original_side, port_side) if original_first else (port_side, original_side)):
+        side()
 
     # the trainable weights in order, named by the port's variables
     names = [f"{model}/{weight.path}" for model in ("netD", "netG")
