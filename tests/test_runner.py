@@ -106,9 +106,10 @@ def test_resume_refuses_another_programs_run_and_damaged_configs(tmp_path):
     (out / "config.json").write_text(json.dumps(dict(config, program="other")))
     with pytest.raises(UsageError, match="holds a run of other, not of walk.py"):
         walk(out, "--resume", "--steps", "4")
-    (out / "config.json").write_text('{"program": "walk", "fla')
-    with pytest.raises(UsageError, match="config.json is damaged"):
-        walk(out, "--resume", "--steps", "4")
+    for damaged in ('{"program": "walk", "fla', "", "[1, 2]"):  # cut, empty, not an object
+        (out / "config.json").write_text(damaged)
+        with pytest.raises(UsageError, match="config.json is damaged"):
+            walk(out, "--resume", "--steps", "4")
 
 
 def test_a_damaged_newest_checkpoint_is_skipped_and_an_empty_folder_restarts(tmp_path,
