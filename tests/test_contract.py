@@ -20,10 +20,10 @@ Each program runs as a user runs it, in a fresh process. Against an uninterrupte
 - a second writer (a new run with --overwrite, a --resume) while a run trains in --out:
   refused in one line naming the training process, exit 2;
 - a real full disk (a small tmpfs) under a graph-mode Saver: one line, exit 1.
-Elsewhere, per program or on the runner's toy program (tests/test_runner.py): the manifest
-that --overwrite follows, losses.csv repaired on --resume, a resume it cannot write, a
-diverged run (S4 --lr 1e300), S9's --n-samples against memory, symlink loops and truncated
-JPEGs in a face folder (tests/test_images.py).
+- a diverged run (S4 --lr 1e300), S9's --n-samples against memory, a face folder with a
+  symlink loop and a truncated JPEG (S2, S3).
+On the runner's toy program (tests/test_runner.py): a resume it cannot write (permissions:
+root ignores them, so only there), and each case above in-process.
 The fast slice (S9, and the flag checks of all nine) runs in
 the default suite; the whole matrix with `pytest -m slow`.
 """
@@ -390,6 +390,53 @@ def test_overwrite_keeps_files_the_run_did_not_write(program, data, straight, tm
     assert result.returncode == 0, result.stderr[-3000:]
     assert all((out / name).read_bytes() == content for name, content in mine.items())
     assert_same_run(out, straight(program))
+
+
+# -- the cases of one program's own input ------------------------------------------------
+
+@pytest.mark.slow
+def test_a_diverged_run_warns_once_and_writes_valid_files(data, tmp_path):
+    """S4 --lr 1e300: the weights become NaN; one warning line, exit 0, every file written,
+    metrics.json valid JSON (null for NaN), and --resume of it is refused as finished."""
+    out = tmp_path / "S4"
+    result = run(command("S4", data, out, "--lr", "1e300"), tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-3000:]
+    assert result.stdout.count("training has diverged") == 1
+    assert json.loads((out / "metrics.json").read_text())["gen_mean"] is None
+    assert (out / "histogram.png").is_file() and (out / "evolution.gif").is_file()
+    again = resume("S4", data, out, tmp_path)
+    assert "has already trained" in one_error_line(again, PROGRAMS["S4"][0], 2)
+
+
+def test_more_curves_than_memory_is_refused_before_anything_is_written(data, tmp_path):
+    """S9 --n-samples 1000000000 (7.45 GiB a step): one line, exit 2, no folder."""
+    out = tmp_path / "S9"
+    result = run(command("S9", data, out, "--n-samples", "1000000000"), tmp_path)
+    assert "--n-samples 1000000000" in one_error_line(result, PROGRAMS["S9"][0], 2)
+    assert not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("program", ["S2", "S3"])
+def test_a_face_folder_with_a_symlink_loop_and_a_cut_jpeg(program, tmp_path):
+    """`loop -> .` inside the folder is followed once; a truncated JPEG is skipped and named
+    in one line of the reader's own, with none of TensorFlow's log lines."""
+    import io
+    import numpy as np
+    from PIL import Image
+    faces = make_faces(tmp_path / "faces", n=5)
+    (faces / "loop").symlink_to(".")
+    image = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (96, 96, 3), np.uint8)).save(
+        image, "JPEG")
+    (faces / "cut.jpg").write_bytes(image.getvalue()[:1500])
+    out = tmp_path / "run"
+    result = run(command(program, {"faces": faces}, out), tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-3000:]
+    assert "Reading 7 JPEG/PNG images below" in result.stdout  # 5 faces, 2 bad: each once
+    config = json.loads((out / "config.json").read_text())
+    assert config["dataset"]["images"] == 5 and config["dataset"]["unreadable"] == 2
+    assert str(faces / "cut.jpg") in result.stdout
 
 
 # -- flags, in-process (fast): one line, exit 2 ------------------------------------------
