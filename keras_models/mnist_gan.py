@@ -24,7 +24,6 @@ Deliberate differences (the defaults compute what the post computed):
   (a checkpoint every epoch, and on Ctrl-C after the batch in progress), `--evaluate`.
 """
 import contextlib
-import itertools
 import json
 from pathlib import Path
 
