@@ -355,12 +355,16 @@ def dropout_states(D):
     return [layer.seed_generator.state for layer in D.layers if isinstance(layer, Dropout)]
 
 
-def save_models(folder, G, D):
+def save_models(folder, G, D, final=False):
     """generator.keras and discriminator.keras; D saved trainable: loading builds Adam for
-    the weights trainable then, and a frozen D would load without its Adam state."""
+    the weights trainable then, and a frozen D would load without its Adam state. The
+    `final` generator (the run's, not a checkpoint's) is saved without G's compile settings
+    (its SGD and the registered Keras 2.0 loss, which only training needs), so that plain
+    `keras.saving.load_model` reads it in a process that never imported this project."""
     was_trainable = D.trainable
     set_trainability(D, True)
-    G.save(folder / 'generator.keras')
+    (keras.Model(G.inputs, G.outputs, name=G.name) if final else G).save(
+        folder / 'generator.keras')
     D.save(folder / 'discriminator.keras')
     set_trainability(D, was_trainable)
 
@@ -498,7 +502,7 @@ class SineGAN(runner.Program):
                        final_d_loss=run.last['d_loss'], epochs=args.epochs)
         if run.files:
             save_figures(run.run_dir, G, samples)
-            save_models(run.run_dir, G, D)
+            save_models(run.run_dir, G, D, final=True)
         return metrics
 
     def summary(self, metrics):

@@ -1,6 +1,7 @@
 """The Keras sine-curve GAN (S9): models, the frozen discriminator, data, metric, runs."""
 import csv
 import json
+import sys
 import warnings
 
 import numpy as np
@@ -552,3 +553,19 @@ def test_more_curves_than_memory_is_one_line_before_anything_is_written(tmp_path
         s9.main(["--out", str(out), "--n-samples", "10000"])
     monkeypatch.setattr(rundir, "available_memory", lambda: None)  # cannot tell: no check
     rundir.check_memory(10 ** 15, "anything")
+
+
+@pytest.mark.slow
+def test_the_runs_generator_loads_in_a_process_that_never_imported_the_project(tmp_path,
+                                                                              script):
+    """`keras.saving.load_model("generator.keras")` with only Keras imported: no custom
+    object is needed (the final file has no compile settings), and it generates curves."""
+    import subprocess
+    result = script("sine_gan.py", "--epochs", "2", *SMALL, "--out", "run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    code = ("import keras, numpy; G = keras.saving.load_model('run/generator.keras'); "
+            "print(G.count_params(), G.predict_on_batch(numpy.zeros((3, 10))).shape)")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.split("\n")[-2] == "12250 (3, 50)"
