@@ -198,8 +198,10 @@ def program():
 
 
 def compare_original():
-    return run("sidebyside.compare")
+    from gantools.programs import TOOLS
+    return run(TOOLS["compare-original"])
 
 
 def reproduce():
-    return run("gantools.reproduce")
+    from gantools.programs import TOOLS
+    return run(TOOLS["reproduce-gans"])

@@ -480,9 +480,8 @@ class Run:
 
     def _after_unit(self, done):
         """After the unit that makes `done`: what the loop's services do between units."""
-        self._unit_ended = time.perf_counter()
         if self._stop is None:  # no files: each unit's time only
-            self.unit_seconds.append(self._unit_ended - self._unit_began)
+            self.unit_seconds.append(time.perf_counter() - self._unit_began)
             self.done = done
             return
         row = self._row

@@ -50,6 +50,21 @@ def script():
     return run_script
 
 
+def program_parser(program_id):
+    """The flag parser of program "S1" ... "S9" (gantools.programs), as its script builds it
+    from the runner.Program its module declares."""
+    import importlib
+    from gantools import runner
+    from gantools.programs import PROGRAMS
+    entry = PROGRAMS[program_id]
+    module = importlib.import_module(entry.module)
+    [declared] = [value for value in vars(module).values()
+                  if isinstance(value, type) and issubclass(value, runner.Program)
+                  and value.__module__ == module.__name__
+                  and getattr(value, "script", None) == entry.script]
+    return runner.build_parser(declared())
+
+
 # -- MNIST (S5-S8): synthetic data only, never real MNIST, never the network --------------
 
 USER_KERAS_HOME = os.environ.get("KERAS_HOME")  # before the fixture below changes it

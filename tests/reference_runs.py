@@ -19,21 +19,11 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_contract import PROGRAMS, command, env, losses, metrics  # noqa: E402
-from conftest import make_faces  # noqa: E402
+from test_contract import PROGRAMS, command, contract_data, env, losses, metrics  # noqa: E402
 
 VARIANTS = {"S1": ["stable"], "S4": ["stable"], "S9": ["stable"]}
 SWEEPS = {"S1", "S4", "S9"}
 EXTRA_FILES = ("pretrain_losses.csv",)
-
-
-def data(root):
-    from gantools.mnist import write_npz
-    from synthetic_mnist import synthetic_mnist
-    digits = synthetic_mnist(600, 100)
-    write_npz(root / "mnist.npz", digits.x_train, digits.y_train, digits.x_test,
-              digits.y_test)
-    return {"faces": make_faces(root / "faces", n=5), "mnist": root / "mnist.npz"}
 
 
 def run(args, cwd):
@@ -72,7 +62,7 @@ def record_all(only=None):
     found = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        inputs = data(tmp)
+        inputs = contract_data(tmp)
         for name, program, extra, first in cases():
             if only and program not in only:
                 continue

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SCRIPTS, make_faces
+from conftest import SCRIPTS, make_faces, program_parser
 from gantools.programs import PROGRAMS as REGISTRY
 
 # program -> (tiny flags, total flag, tiny total); its script and data: gantools.programs
@@ -74,10 +74,15 @@ def programs(fast_ones=FAST):
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """Small data for the programs that need it: 5 faces, a synthetic mnist.npz."""
+    """The programs' small data (contract_data), made once for the module."""
+    return contract_data(tmp_path_factory.mktemp("contract_data"))
+
+
+def contract_data(root):
+    """Small data for the programs that need it, in `root`: 5 faces, a synthetic mnist.npz
+    (also tests/reference_runs.py's)."""
     from gantools.mnist import write_npz
     from synthetic_mnist import synthetic_mnist
-    root = tmp_path_factory.mktemp("contract_data")
     digits = synthetic_mnist(600, 100)
     write_npz(root / "mnist.npz", digits.x_train, digits.y_train, digits.x_test,
               digits.y_test)
@@ -448,17 +453,6 @@ def float_flags(parser):
               cli.finite_float, float}
     return [a.option_strings[0] for a in parser._actions
             if a.option_strings and a.type in floats]
-
-
-def program_parser(program):
-    import importlib
-    module = importlib.import_module(REGISTRY[program].module)
-    from gantools import runner
-    programs = [v for v in vars(module).values() if isinstance(v, type)
-                and issubclass(v, runner.Program) and v is not runner.Program
-                and v.__module__ == module.__name__]
-    assert programs, f"{REGISTRY[program].module} declares no runner.Program"
-    return runner.build_parser(programs[-1]())
 
 
 @pytest.mark.parametrize("program", programs(fast_ones=set()))  # fast: test_runner.py

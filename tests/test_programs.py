@@ -61,14 +61,9 @@ def test_the_lists_keyed_by_program_cover_exactly_the_nine():
 
 
 def program_parsers():
-    from gantools import runner
+    from conftest import program_parser
     for p in PROGRAMS.values():
-        module = importlib.import_module(p.module)
-        [program] = [value for value in vars(module).values()
-                     if isinstance(value, type) and issubclass(value, runner.Program)
-                     and getattr(value, "script", None) == p.script
-                     and value.__module__ == module.__name__]
-        yield p, runner.build_parser(program())
+        yield p, program_parser(p.id)
 
 
 def test_every_flag_of_the_nine_has_help_and_shows_its_default_once():
