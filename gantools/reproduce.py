@@ -1,17 +1,24 @@
 """`scripts/reproduce.py`: run the nine programs and write one results page, `RESULTS.md`.
 
 For each chosen program (`--only S1,S4`; default all nine) it runs the program's script in
-a fresh process: one run with the document's figures and, where a sweep over seeds is cheap,
-a `--sweep` for mean ± sd. `--budget quick` shortens the long programs so that all nine
-finish within about 30 minutes on 2 CPU cores (S1, S4 and S9 run at full length);
-`--budget full` runs the originals' lengths (meant for a GPU). A program whose data is
-missing (`--data-mnist`, `--data-faces`, or the standard Keras cache for MNIST) is listed
-as skipped with the flag that would run it.
+a fresh process, with `--deterministic`: one run with the document's figures, and where a
+sweep over seeds is cheap a `--sweep`, for the faithful program and for its `--variant
+stable` where it has one. Three budgets:
+- `quick`: a smoke run (about 20 minutes on 2 CPU cores): every program runs and writes its
+  page, but the MNIST and face programs are far too short to make digits or faces, so their
+  verdicts say "not reached";
+- `standard`: the documents' results on a 2-core CPU in at most about two hours for all nine
+  (S1, S4 and S9 at full length, the MNIST programs long enough to make digits);
+- `full`: the originals' lengths (meant for a GPU).
+A program whose data is missing (`--data-mnist`, `--data-faces`, or the standard Keras cache
+for MNIST) is listed as skipped with the flag that would run it.
 
 Everything goes into `--out` (default `runs/reproduce-<budget>/`): one folder per run, its
-log, and `RESULTS.md` with a table per program (what the document reports beside what this
-run measured), its figures, the exact commands, library versions, the device and the time.
-Running it again resumes: finished runs are kept, interrupted ones continue with `--resume`.
+log, and `RESULTS.md`: per program a table of what the document reports, the project's own
+reference (the programs' pages and sweeps), this run, and a verdict against a stated
+expected range; the grids beside a description of the documents' figures; the commands as
+a user types them (run inside `--out`; no machine paths); the commit, versions, device and
+time. Running it again resumes: finished runs are kept, interrupted ones continue.
 """
 import json
 import os
@@ -25,18 +32,60 @@ from pathlib import Path
 from gantools import programs
 from gantools.cli import ArgumentParser, UsageError
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+ROOT = Path(__file__).resolve().parents[1]
+BUDGETS = ("quick", "standard", "full")
+
+
+@dataclass
+class Run:
+    """One command of a program: a single run (`sweep` 0) or a sweep over seeds 0..n-1."""
+    label: str                    # its folder under the program's, e.g. "run", "stable-sweep"
+    flags: dict                   # budget -> the program's flags
+    sweep: dict = field(default_factory=dict)   # budget -> seeds (absent: a single run)
+    variant: str = None
+
+
+@dataclass
+class Row:
+    """One quantity: what the document says, the project's reference, and the range this
+    run's value must fall in for the verdict "as expected"."""
+    quantity: str
+    document: str
+    reference: str
+    run: str                      # the Run's label it reads
+    key: str                      # metrics key (a single run) or per-seed key (a sweep)
+    low: float = None             # the expected range (None: open)
+    high: float = None
+    rate: tuple = None            # a sweep's boolean key: the reference's (k, n)
+    among: str = None             # a sweep's median over the seeds where this key is true
+
+    def expected(self, n=None):
+        if self.rate is not None:
+            low, high = rate_range(self.rate, n)
+            return f"{low} to {high} of {n}"
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g} to {self.high:g}"
+        return f"at least {self.low:g}" if self.low is not None else f"at most {self.high:g}"
+
+
+def rate_range(reference, n):
+    """The central 95% range of k successes in n seeds at the reference's rate, (k + 1/2) /
+    (n + 1) of its (k, n) so that 20 of 20 is not taken as certain (binomial): a sweep of
+    other seeds is a new draw of seeds, not a repeat of the reference's."""
+    from scipy.stats import binom
+    k, m = reference
+    low, high = binom.interval(0.95, n, (k + 0.5) / (m + 1))
+    return int(low), int(high)
 
 
 @dataclass
 class Program:
-    id: str                       # gantools.programs: its script, title and data
+    id: str                       # gantools.programs: its script, title, data and page
     document: str                 # the seed document and what it shows
-    reported: list                # (quantity, what the document reports, metrics key or None)
-    figures: list                 # files of the single run shown on the page
-    quick: list                   # flags of the single run at --budget quick
-    full: list = field(default_factory=list)
-    sweep: dict = field(default_factory=dict)  # budget -> seeds (a cheap sweep)
+    figures: str                  # the documents' figures, described beside this run's
+    runs: list
+    rows: list
+    shown: list                   # files of the single run shown on the page
 
     @property
     def script(self):
@@ -50,67 +99,131 @@ class Program:
     def data(self):
         return programs.PROGRAMS[self.id].data
 
+    @property
+    def page(self):
+        return programs.PROGRAMS[self.id].page
 
-# the MNIST programs' measured rows (gantools.mnist_metrics); the documents report neither
-FRECHET = ("Fréchet distance (classifier features)", "not reported", "frechet_distance")
-DIGITS = ("digits covered (of 10)", "not reported", "modes_covered")
-MNIST_QUICK = ["--steps", "5000", "--sample-every", "1000", "--metric-samples", "2000"]
-# what the results page shows of each program (its id, script, title and data:
-# gantools.programs)
+
+def same(flags):
+    """The same flags at every budget."""
+    return dict.fromkeys(BUDGETS, flags)
+
+
+def mnist(quick, standard, extra=()):
+    """An MNIST program's single run: `quick` and `standard` flags; full is the default."""
+    return Run("run", {"quick": quick + list(extra), "standard": standard + list(extra),
+                       "full": list(extra)})
+
+
+# the rows of the MNIST programs (gantools.mnist_metrics); the documents show digits only
+REAL = "real test digits: "
+def digits(low):
+    return Row("digits covered (of 10, 1% of samples each)", "all ten digits in the grids",
+               REAL + "10", "run", "modes_covered", low=low)
+
+
+INCEPTION = Row("Inception Score (classifier)", "recognisable digits", REAL + "9.59", "run",
+                "inception_score", low=5)
+
+STEPS = ["--sample-every", "5000", "--metric-samples", "5000"]
 PROGRAMS = {p.id: p for p in [
     Program(
         "S1", "seed 000, section 3.4, Figures 3-12 to 3-14",
-        [("generated mean", "moves onto the data's 3 (Figure 3-14)", "gen_mean"),
-         ("generated std", "close to the data's 0.5 (Figure 3-14)", "gen_std"),
-         ("W1 to N(3, 0.5)", "not reported", "wasserstein1"),
-         ("converged (W1 < 0.5)", "yes, in the printed run", "converged")],
-        ["fig3-12.png", "fig3-13.png", "fig3-14.png"], [], sweep={"quick": 10, "full": 20}),
+        "Figure 3-12: the data's density and D's decision boundary before training; 3-13: "
+        "after D's pretraining; 3-14: after training, the generated density on the data's "
+        "N(3, 0.5) and D flat near 0.5",
+        [Run("run", same([])), Run("sweep", same([]), {"quick": 10, "standard": 20,
+                                                       "full": 20}),
+         Run("stable-sweep", same([]), {"quick": 10, "standard": 20, "full": 20}, "stable")],
+        [Row("generated mean", "moves onto the data's 3 (Figure 3-14)", "3.00 (seed 4)",
+             "run", "gen_mean", 2.5, 3.5),
+         Row("generated std", "close to the data's 0.5", "0.49 (seed 4)", "run", "gen_std",
+             0.25, 0.75),
+         Row("seeds converged (W1 < 0.5)", "the printed run converges",
+             "6 of 20 (the S1 page)", "sweep", "converged", rate=(6, 20)),
+         Row("seeds converged, `--variant stable`", "-", "20 of 20 (the S1 page)",
+             "stable-sweep", "converged", rate=(20, 20)),
+         Row("generated mean of the converged seeds (median)", "3", "2.70-3.47 (stable)",
+             "sweep", "gen_mean", 2.5, 3.5, among="converged")],
+        ["fig3-12.png", "fig3-13.png", "fig3-14.png"]),
     Program(
         "S2", "seed 001, section 4: 8x8 grids every 20 of 500 epochs",
-        [("sample grid", "faces after 500 epochs (blog figure)", None),
-         ("SWD x1e3 to the data", "not reported", "swd_x1e3.avg"),
-         ("final D / G loss", "not reported", "final_loss_d")],
-        ["losses.png"], ["--epochs", "2", "--size-per-dataset", "512", "--save-every", "1",
-                         "--swd-images", "256"]),
+        "the post shows 8x8 grids of anime faces, recognisable after a few hundred epochs",
+        [Run("run", {"quick": ["--epochs", "2", "--size-per-dataset", "512", "--save-every",
+                               "1", "--swd-images", "256"],
+                     "standard": ["--epochs", "4", "--size-per-dataset", "1024",
+                                  "--save-every", "2", "--swd-images", "256"],
+                     "full": []})],
+        [Row("final D loss finite", "-", "-", "run", "final_loss_d", low=-1e30, high=1e30),
+         Row("SWD x1e3 to the data (lower is closer)", "not reported",
+             "not measured on real faces", "run", "swd_x1e3.avg", low=0)],
+        ["losses.png"]),
     Program(
         "S3", "seed 001, section 5: grids of generated faces",
-        [("sample grid", "faces (blog figure)", None),
-         ("SWD x1e3 to the data", "not reported", "swd_x1e3.avg"),
-         ("final critic loss", "not reported", "final_loss_d")],
-        ["losses.png"], ["--steps", "30", "--save-every", "10", "--swd-images", "256"]),
+        "the post shows grids of anime faces from the WGAN",
+        [Run("run", {"quick": ["--steps", "30", "--save-every", "10", "--swd-images", "256"],
+                     "standard": ["--steps", "100", "--save-every", "50", "--swd-images",
+                                  "256"], "full": []})],
+        [Row("final critic loss finite", "-", "-", "run", "final_loss_d", low=-1e30,
+             high=1e30),
+         Row("SWD x1e3 to the data (lower is closer)", "not reported",
+             "not measured on real faces", "run", "swd_x1e3.avg", low=0)],
+        ["losses.png"]),
     Program(
         "S4", "seed 002, section 2: the histogram of generated values",
-        [("generated mean", "about 3.5 (target 4)", "gen_mean"),
-         ("generated std", "about 1.15 (target 1.25)", "gen_std"),
-         ("W1 to N(4, 1.25)", "not reported", "wasserstein1"),
-         ("converged (mean within 0.5)", "the shape does not match", "converged")],
-        ["histogram.png"], [], sweep={"quick": 4, "full": 12}),
+        "the post's histogram: a bell centred near 3.5 with std about 1.15 (target "
+        "N(4, 1.25)), 'the shape does not match'",
+        [Run("run", same([])), Run("sweep", same([]), {"quick": 4, "standard": 6,
+                                                       "full": 12}),
+         Run("stable-sweep", same([]), {"quick": 4, "standard": 6, "full": 12}, "stable")],
+        [Row("generated mean", "about 3.5 (target 4)", "3.96 ± 0.19 (converged seeds)",
+             "run", "gen_mean", 3.5, 4.5),
+         Row("generated std", "about 1.15 (target 1.25)", "1.29 ± 0.09", "run", "gen_std",
+             0.9, 1.6),
+         Row("seeds converged (mean within 0.5 of 4)", "one run, near", "7 of 12 (the S4 page)",
+             "sweep", "converged", rate=(7, 12)),
+         Row("seeds converged, `--variant stable`", "-", "12 of 12 (the S4 page)",
+             "stable-sweep", "converged", rate=(12, 12)),
+         Row("W1 of the converged seeds (median)", "not reported", "0.35 ± 0.06",
+             "sweep", "wasserstein1", high=0.5, among="converged")],
+        ["histogram.png"]),
     Program(
         "S5", "seed 002, section 3: 5x5 grids of blurry digits",
-        [("sample grid", "blurry digits (two figures)", None), FRECHET, DIGITS],
-        ["losses.png"], ["--epochs", "3", "--metric-samples", "2000"]),
+        "two 5x5 grids of blurry but readable digits, several kinds in each",
+        [mnist(["--epochs", "3", "--metric-samples", "2000"],
+               ["--epochs", "30", "--metric-samples", "5000"])],
+        [digits(9), INCEPTION], ["losses.png"]),
     Program(
-        "S6", "seed 003: 4x4 grids of digits", [
-            ("sample grid", "recognisable digits (wiseodd's figures)", None), FRECHET, DIGITS],
-        ["losses.png"], MNIST_QUICK),
+        "S6", "seed 003: 4x4 grids of digits",
+        "wiseodd's 4x4 grids: recognisable digits of several kinds",
+        [mnist(["--steps", "5000"], ["--steps", "30000"], STEPS)],
+        [digits(9), INCEPTION], ["losses.png"]),
     Program(
-        "S7", "seed 003: 4x4 grids of digits, the critic's estimate", [
-            ("sample grid", "digits (the post's figure)", None), FRECHET, DIGITS],
-        ["losses.png"], MNIST_QUICK),
+        "S7", "seed 003: 4x4 grids of digits, the critic's estimate",
+        "the post's 4x4 grid: digits, noisier than the vanilla GAN's",
+        [mnist(["--steps", "5000"], ["--steps", "60000"], STEPS)],
+        [digits(9), INCEPTION], ["losses.png"]),
     Program(
-        "S8", "seed 003: grids of the requested digit", [
-            ("sample grid", "the requested digit in every cell", None),
-            ("label accuracy", "not reported", "label_accuracy"),
-            FRECHET],
-        ["digits.png", "losses.png"], MNIST_QUICK),
+        "S8", "seed 003: grids of the requested digit",
+        "a 4x4 grid in which every cell is the requested digit (the code asks for a 7)",
+        [mnist(["--steps", "5000"], ["--steps", "30000"], STEPS)],
+        [Row("label accuracy (the requested digit)", "every cell the requested digit",
+             "chance: 0.1", "run", "label_accuracy", low=0.8), INCEPTION],
+        ["digits.png", "losses.png"]),
     Program(
         "S9", "seed 004: generated curves beside real ones",
-        [("diversity of the curves", "nearly one curve for any noise (collapse)",
-          "diversity_ratio"),
-         ("frequency W1 to U(1, 2)", "not reported", "frequency_w1"),
-         ("sine-fit RMSE (median)", "curves look like sines", "fit_rmse_median"),
-         ("collapsed", "yes", "collapsed")],
-        ["generated_curves.png", "losses.png"], []),
+        "the post's figure: generated curves look like sines, but nearly the same curve "
+        "for any noise (mode collapse)",
+        [Run("run", same([])), Run("stable", same([]), variant="stable")],
+        [Row("diversity ratio (generated / real)", "nearly one curve (collapse)",
+             "0.13 (seed 0, the S9 page)", "run", "diversity_ratio", high=0.5),
+         Row("sine-fit RMSE (median)", "the curves look like sines", "0.064 (seed 0)",
+             "run", "fit_rmse_median", high=0.15),
+         Row("diversity ratio, `--variant stable`", "-", "0.99-1.00 (5 seeds)", "stable",
+             "diversity_ratio", 0.8, 1.2),
+         Row("sine-fit RMSE, `--variant stable`", "-", "0.038-0.067", "stable",
+             "fit_rmse_median", high=0.15)],
+        ["generated_curves.png", "losses.png"]),
 ]}
 
 
@@ -118,13 +231,16 @@ def build_parser():
     parser = ArgumentParser(prog="reproduce.py", description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(PROGRAMS), metavar="S1,S4,...",
                         help="the programs to run")
-    parser.add_argument("--budget", choices=["quick", "full"], default="quick",
-                        help="quick: all nine within about 30 min on 2 CPU cores (S1, S4 "
-                             "and S9 at full length); full: the originals' lengths")
+    parser.add_argument("--budget", choices=BUDGETS, default="quick",
+                        help="quick: a smoke run of all nine (about 20 min on 2 CPU cores); "
+                             "standard: the documents' results within about 2 hours on 2 "
+                             "CPU cores; full: the originals' lengths (for a GPU)")
     parser.add_argument("--data-mnist", type=Path, help="mnist.npz or a folder of IDX files "
                         "(default: the Keras cache, ~/.keras/datasets/mnist.npz)")
-    parser.add_argument("--data-faces", type=Path, help="the folder of anime-face images")
-    parser.add_argument("--out", type=Path, help="default runs/reproduce-<budget>")
+    parser.add_argument("--data-faces", type=Path, help="the folder of anime-face images "
+                        "(default: none; S2 and S3 are skipped)")
+    parser.add_argument("--out", type=Path, help="the page's folder (default "
+                        "runs/reproduce-<budget>)")
     return parser
 
 
@@ -138,38 +254,58 @@ def chosen(text):
 
 
 def data_for(program, args):
-    """(flags giving the data, None) or (None, the reason it is skipped)."""
+    """(the --data path, None), ([], None) for no data, or (None, the reason it is
+    skipped)."""
     if program.data == "mnist":
         from gantools.mnist import default_npz_path
         path = args.data_mnist or default_npz_path()
-        return (["--data", str(path)], None) if Path(path).exists() else \
-            (None, f"no MNIST at {path}: pass --data-mnist PATH")
+        where = "at --data-mnist" if args.data_mnist else "in the Keras cache"
+        return (Path(path), None) if Path(path).exists() else \
+            (None, f"no MNIST {where}: pass --data-mnist PATH")
     if program.data == "faces":
         if args.data_faces and args.data_faces.is_dir():
-            return ["--data", str(args.data_faces)], None
+            return args.data_faces, None
         return None, "no face images: pass --data-faces FOLDER"
     return [], None
 
 
-def script_command(script):
-    """The console script of the venv, else scripts/<script>.py with this interpreter."""
-    console = Path(sys.executable).parent / script.replace("_", "-")
-    if console.exists():
-        return [str(console)]
-    return [sys.executable, str(SCRIPTS / f"{script}.py")]
+def command_words(program, run, budget, data):
+    """The command as a user types it inside the page's folder: the console script, a
+    relative --out, the data as a placeholder (<MNIST>, <FACES>)."""
+    words = [program.script.replace("_", "-"), "--out", f"{program.id}/{run.label}"]
+    if data != []:
+        words += ["--data", "<MNIST>" if program.data == "mnist" else "<FACES>"]
+    if run.variant:
+        words += ["--variant", run.variant]
+    words += run.flags[budget]
+    if run.sweep:
+        words += ["--sweep", str(run.sweep[budget])]
+    return words + ["--deterministic"]
 
 
-def run_once(name, command, out, log):
-    """Run `command` (the run folder `out`) unless it is done; --resume if interrupted."""
+def executable(words, data):
+    """`command_words` made runnable here: the venv's console script (else
+    scripts/<script>.py with this interpreter) and the data's real path."""
+    console = Path(sys.executable).parent / words[0]
+    head = [str(console)] if console.exists() else \
+        [sys.executable, str(ROOT / "scripts" / (words[0].replace("-", "_") + ".py"))]
+    return head + [str(Path(data).resolve()) if w in ("<MNIST>", "<FACES>") else w
+                   for w in words[1:]]
+
+
+def run_once(command, out, cwd, log):
+    """Run `command` in `cwd` (its run folder `out`) unless it is done; --resume if it was
+    interrupted (a sweep starts again)."""
     done = out / ("sweep.json" if "--sweep" in command else "metrics.json")
     if done.exists():
         return "done before", 0.0
     if (out / "config.json").exists():
         command = command + (["--overwrite"] if "--sweep" in command else ["--resume"])
     started = time.perf_counter()
-    print(f"{name}: {' '.join(command)}", flush=True)
+    print(" ".join(command), flush=True)
     with open(log, "a") as f:
-        code = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(command, cwd=cwd, stdout=f,
+                              stderr=subprocess.STDOUT).returncode
     seconds = time.perf_counter() - started
     if code != 0:
         return f"failed (exit {code}; see {log.name})", seconds
@@ -192,36 +328,80 @@ def show(number):
     return f"{number:.4g}" if isinstance(number, float) else str(number)
 
 
-def section(name, program, folder, status, budget):
+def read_json(path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def measured(row, folder):
+    """(this run's value as text, the verdict) of one row."""
+    single = read_json(folder / row.run / "metrics.json")
+    sweep = read_json(folder / row.run / "sweep.json")
+    if sweep is not None:
+        per_seed = sweep["per_seed"]
+        if row.rate is not None:
+            k, n = sum(bool(r.get(row.key)) for r in per_seed), len(per_seed)
+            low, high = rate_range(row.rate, n)
+            return f"{k} of {n}", verdict(low <= k <= high, row.expected(n))
+        seeds = [r for r in per_seed if not row.among or r.get(row.among)]
+        numbers = [float(r[row.key]) for r in seeds if isinstance(r.get(row.key), (int, float))]
+        if not numbers:
+            return f"no seed ({row.among})", "not reached"
+        middle = statistics.median(numbers)
+        text = (f"{middle:.3g} ({min(numbers):.3g}-{max(numbers):.3g}, {len(numbers)} "
+                f"seed{'s' if len(numbers) > 1 else ''})")
+        return text, verdict(within(row, middle), row.expected())
+    if single is None:
+        return "-", "not run"
+    number = value(single, row.key)
+    if number is None:
+        return "-", "not measured"
+    return show(number), verdict(within(row, number), row.expected())
+
+
+def within(row, number):
+    return (row.low is None or number >= row.low) and (row.high is None or number <= row.high)
+
+
+def verdict(ok, expected):
+    return f"as expected ({expected})" if ok else f"**not reached** ({expected})"
+
+
+def relative(target, folder):
+    return Path(os.path.relpath(target, folder)).as_posix()
+
+
+def section(name, program, out, status):
     """The Markdown of one program."""
+    folder = out / name
     lines = [f"## {name}: {program.title}", "", f"Document: {program.document}.", ""]
+    page = ROOT / "docs" / program.page
+    if page.exists():  # the program page's line of links to the documents and their code
+        sources = [line for line in page.read_text().splitlines()
+                   if line.startswith("Sources:")]
+        lines += sources[:1] + [""]
+        if out.is_relative_to(ROOT):
+            lines += [f"The program's page: [{program.page}]({relative(page, out)}).", ""]
     if status.get("skipped"):
         return lines + [f"Skipped: {status['skipped']}.", ""]
-    single = folder / "run"
-    metrics = json.loads((single / "metrics.json").read_text()) \
-        if (single / "metrics.json").exists() else {}
-    sweep = json.loads((folder / "sweep" / "sweep.json").read_text()) \
-        if (folder / "sweep" / "sweep.json").exists() else None
-    header = "| quantity | the document | this run |"
-    if sweep:
-        header += f" mean ± sd over {sweep['runs']} seeds |"
-    lines += [header, "|" + "---|" * (header.count("|") - 1)]
-    for quantity, reported, key in program.reported:
-        row = f"| {quantity} | {reported} | {show(value(metrics, key)) if key else 'below'} |"
-        if sweep:
-            numbers = [value(r, key) for r in sweep["per_seed"]] if key else []
-            numbers = [float(n) for n in numbers if isinstance(n, (int, float))]
-            row += (f" {statistics.mean(numbers):.4g} ± {statistics.stdev(numbers):.2g} |"
-                    if len(numbers) > 1 else " - |")
-        lines.append(row)
+    lines += ["| quantity | the document | the project's reference | this run | verdict |",
+              "|---|---|---|---|---|"]
+    for row in program.rows:
+        text, judged = measured(row, folder)
+        lines.append(f"| {row.quantity} | {row.document} | {row.reference} | {text} | "
+                     f"{judged} |")
     lines.append("")
+    single = folder / "run"
     grids = sorted((single / "samples").glob("*.png")) if (single / "samples").is_dir() else []
-    for figure in [single / f for f in program.figures] + grids[-1:]:
+    shown = [single / f for f in program.shown] + grids[-1:]
+    stable = folder / "stable"
+    shown += [stable / f for f in program.shown if (stable / f).exists()]
+    lines += [f"The document's figures: {program.figures}. This run's:", ""]
+    for figure in shown:
         if figure.exists():
-            lines += [f"![{figure.name}]({figure.relative_to(folder.parent).as_posix()})", ""]
-    config = json.loads((single / "config.json").read_text()) \
-        if (single / "config.json").exists() else {}
-    lines += ["Commands:", "", "```"] + status["commands"] + ["```", ""]
+            lines += [f"![{figure.relative_to(out).as_posix()}]"
+                      f"({figure.relative_to(out).as_posix()})", ""]
+    config = read_json(single / "config.json") or {}
+    lines += ["Commands (in this page's folder):", "", "```"] + status["commands"] + ["```", ""]
     lines.append(f"Device: {', '.join(config.get('devices', ['?']))}; time: "
                  f"{status['seconds']:.0f} s ({status['outcome']}).")
     return lines + [""]
@@ -230,36 +410,30 @@ def section(name, program, folder, status, budget):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     names = chosen(args.only)
-    out = (args.out or Path("runs") / f"reproduce-{args.budget}").expanduser()
+    out = (args.out or Path("runs") / f"reproduce-{args.budget}").expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     statuses = {}
     for name in names:
         program = PROGRAMS[name]
-        folder = out / name
-        flags, skipped = data_for(program, args)
+        data, skipped = data_for(program, args)
         if skipped:
             statuses[name] = {"skipped": skipped}
             print(f"{name}: skipped ({skipped})", flush=True)
             continue
-        folder.mkdir(exist_ok=True)
-        base = script_command(program.script) + flags
-        runs = [base + ["--out", str(folder / "run")]
-                + (program.quick if args.budget == "quick" else program.full)]
-        seeds = program.sweep.get(args.budget)
-        if seeds:
-            runs.append(base + ["--out", str(folder / "sweep"), "--sweep", str(seeds)]
-                        + (program.quick if args.budget == "quick" else program.full))
-        outcomes, seconds = [], 0.0
-        for command in runs:
-            outcome, spent = run_once(name, command, Path(command[command.index("--out") + 1]),
-                                      folder / "log.txt")
+        (out / name).mkdir(exist_ok=True)
+        commands, outcomes, seconds = [], [], 0.0
+        for run in program.runs:
+            words = command_words(program, run, args.budget, data)
+            commands.append(" ".join(words))
+            outcome, spent = run_once(executable(words, data), out / name / run.label, out,
+                                      out / name / "log.txt")
             outcomes.append(outcome)
             seconds += spent
-        timing = folder / "seconds.txt"  # the time of every invocation that ran something
+        timing = out / name / "seconds.txt"  # the time of every invocation that ran something
         seconds += float(timing.read_text()) if timing.exists() else 0.0
         timing.write_text(f"{seconds:.1f}\n")
-        statuses[name] = {"commands": [" ".join(c) for c in runs], "seconds": seconds,
-                          "outcome": ", ".join(outcomes)}
+        statuses[name] = {"commands": commands, "seconds": seconds,
+                          "outcome": ", ".join(sorted(set(outcomes)))}
     write_results(out, names, statuses, args.budget)
     print(f"Wrote {out / 'RESULTS.md'}")
     failed = [n for n, s in statuses.items() if "failed" in s.get("outcome", "")]
@@ -267,20 +441,30 @@ def main(argv=None):
 
 
 def write_results(out, names, statuses, budget):
-    from gantools.rundir import library_versions
+    from gantools.rundir import library_versions, source_commit
     versions = ", ".join(f"{k} {v}" for k, v in library_versions().items())
     lines = [f"# Results ({budget} budget)", "",
-             "Each program's run beside what its document reports. Written by "
-             f"`scripts/reproduce.py --budget {budget}`; {versions}.", ""]
-    lines += ["| program | status | time (s) |", "|---|---|---|"]
+             "Each program's run beside what its document reports and the project's own "
+             f"reference, with a verdict. Written by `reproduce-gans --budget {budget}` "
+             f"(`scripts/reproduce.py`) at commit {source_commit()}; {versions}. Every run "
+             "is `--deterministic`; `<MNIST>` and `<FACES>` stand for the data given.", ""]
+    if budget == "quick":
+        lines += ["**A smoke run**: every program runs end to end and writes its files, but "
+                  "the MNIST and face programs are far too short to make digits or faces; "
+                  "`--budget standard` shows the documents' results.", ""]
+    lines += ["| program | runs | time (s) | verdicts as expected |", "|---|---|---|---|"]
     for name in names:
         status = statuses[name]
+        rows = [measured(row, out / name)[1] for row in PROGRAMS[name].rows] \
+            if not status.get("skipped") else []
+        good = sum(r.startswith("as expected") for r in rows)
         lines.append(f"| {name} | "
                      f"{status.get('outcome') or 'skipped: ' + status['skipped']} | "
-                     f"{status.get('seconds', 0):.0f} |")
+                     f"{status.get('seconds', 0):.0f} | "
+                     f"{f'{good} of {len(rows)}' if rows else '-'} |")
     lines.append("")
     for name in names:
-        lines += section(name, PROGRAMS[name], out / name, statuses[name], budget)
+        lines += section(name, PROGRAMS[name], out, statuses[name])
     tmp = out / "RESULTS.md.tmp"
     tmp.write_text("\n".join(lines))
     os.replace(tmp, out / "RESULTS.md")

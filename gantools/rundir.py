@@ -1,6 +1,7 @@
 """Run folders and the files every run writes, seeding, and the devices in use.
 
-Every run folder holds `config.json` (resolved hyper-parameters, seed, versions, devices,
+Every run folder holds `config.json` (resolved hyper-parameters, seed, versions, the
+project's git commit, devices,
 trainable parameter counts), `losses.csv` (one row per step or per logged step) and
 `metrics.json` (final metrics). An earlier run is never replaced silently.
 """
@@ -340,6 +341,26 @@ def library_versions():
         except metadata.PackageNotFoundError:
             pass
     return versions
+
+
+def source_commit():
+    """The git commit of the project's source ("<hash>", "<hash>+changes" with uncommitted
+    edits), or "unknown" where it is not a git checkout (an installed copy)."""
+    import subprocess
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        return "unknown"
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True, timeout=10)
+        changes = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                  "--untracked-files=no"],
+                                 capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if changes.stdout.strip() else "")
 
 
 def devices():

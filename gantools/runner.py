@@ -641,6 +641,7 @@ def write_config(run, described, parameters, folder, previous=None):
         trainable_parameters=parameters or {},
         devices=rundir.devices(),
         versions=rundir.library_versions(),
+        commit=rundir.source_commit(),
         command=[Path(sys.argv[0]).name, *sys.argv[1:]],
     )
     if previous is not None:
