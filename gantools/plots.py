@@ -266,3 +266,35 @@ def write_image_grid(images, path, rows=8, cols=8, bytescale=False):
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
     Image.fromarray(image_grid(images, rows, cols, bytescale), "RGB").save(tmp)
     tmp.replace(path)
+
+
+def write_samples(samples, path, limit=100):
+    """The figure of `--sample`'s array (gantools.runner): images (N, H, W) or (N, H, W, 3)
+    in [0, 1] as a grid of the first `limit` (ten to a row when N is a multiple of ten, so a
+    conditional generator's digits 0-9 form columns), one value per sample (N,) or (N, 1) as
+    a histogram, curves (N, L) as at most ten curves. Returns the path written."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim >= 3:
+        images = samples[:limit]
+        if images.ndim == 3:
+            images = np.repeat(images[..., None], 3, axis=-1)
+        n = len(images)
+        cols = 10 if n % 10 == 0 else int(np.ceil(np.sqrt(n)))
+        rows = int(np.ceil(n / cols))
+        padded = np.zeros((rows * cols, *images.shape[1:]), np.float32)
+        padded[:n] = images
+        write_image_grid(padded * 2 - 1, path, rows, cols)  # image_grid takes [-1, 1]
+        return Path(path)
+    figure = Figure(layout="constrained")
+    FigureCanvasAgg(figure)
+    ax = figure.subplots()
+    if samples.ndim == 1 or samples.shape[1] == 1:
+        ax.hist(samples.ravel()[np.isfinite(samples.ravel())], bins=100)
+        ax.set_title(f"{len(samples)} generated values")
+        ax.set_xlabel("value")
+    else:
+        _draw_curves(ax, np.arange(samples.shape[1]), samples[:10],
+                     f"{min(len(samples), 10)} of {len(samples)} generated curves")
+    figure.savefig(path)
+    return Path(path)
+

@@ -35,7 +35,7 @@ RUN_FILES = (
     "frames/step_*.png", "frames/epoch_*.png", "samples/epoch_*.png", "samples/step_*.png",
     "samples/[0-9]*.png", "models/generator_epoch_*.keras",
     "models/discriminator_epoch_*.keras", "checkpoints/**", ".models.*/**",
-    "tensorboard/**",
+    "tensorboard/**", "sampled/seed*-n*.npy", "sampled/seed*-n*.png",
 )
 
 
@@ -308,6 +308,18 @@ def finite(value):
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def save_npy(path, array):
+    """np.save through a temporary file (a crash never leaves half a file)."""
+    path = Path(path)
+    tmp = path.with_name(path.stem + ".tmp.npy")
+    try:
+        np.save(tmp, array)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_json(path, data):

@@ -71,7 +71,9 @@ KEEP = 3  # checkpoints kept
 # Errors of the environment rather than of the input: exit code 1.
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded", "File too large")
-RUN_FLAGS = {"out", "overwrite", "resume", "verbose", "sweep", "help", "evaluate"}  # not recorded
+RUN_FLAGS = {"out", "overwrite", "resume", "verbose", "sweep", "help", "evaluate", "sample",
+             "sample_seed"}  # not recorded
+SAMPLED = "sampled"  # --sample's folder in the run folder
 
 
 def disk_full(error):
@@ -147,6 +149,12 @@ def build_parser(program):
                        help="continue the run in --out from its newest intact checkpoint, "
                             "with its own settings (a larger --%s trains further)"
                             % program.total_flag.replace("_", "-"))
+    group.add_argument("--sample", type=cli.positive_int, metavar="N", default=None,
+                       help="no training: load the newest checkpoint of the run in --out and "
+                            "write N generated samples to <out>/%s/ (seed<S>-n<N>.npy and a "
+                            "figure of them)" % SAMPLED)
+    group.add_argument("--sample-seed", type=cli.seed_value, default=0,
+                       help="the seed of --sample's noise")
     group.add_argument("--tensorboard", action="store_true",
                        help="also write losses, figures, metrics and flags for TensorBoard "
                             "to <out>/tensorboard/ (the [tensorboard] extra)")
@@ -239,17 +247,19 @@ def _from_json(default, value):
 
 # -- the run --------------------------------------------------------------------------------
 
-def read_config(run_dir):
+def read_config(run_dir, flag="--resume"):
     path = Path(run_dir) / "config.json"
     if not path.is_file():
-        raise UsageError(f"--resume: {run_dir} holds no run to resume (no config.json)")
+        what = "no run to resume" if flag == "--resume" else "no run"
+        raise UsageError(f"{flag}: {run_dir} holds {what} (no config.json)")
     try:
         config = json.loads(path.read_text())
         if not isinstance(config, dict):
             raise ValueError("not an object")
     except (OSError, ValueError) as error:
-        raise UsageError(f"--resume: {path} is damaged ({first_line(error)}); the run "
-                         f"cannot be resumed, start a new one (--overwrite)") from None
+        raise UsageError(f"{flag}: {path} is damaged ({first_line(error)}); the run "
+                         f"cannot be {'resumed' if flag == '--resume' else 'read'}, start a "
+                         f"new one (--overwrite)") from None
     return config
 
 
@@ -269,11 +279,13 @@ def main(program, argv, train):
         parser.error("--resume cannot be combined with --sweep")
     if args.resume and args.overwrite:
         parser.error("--resume cannot be combined with --overwrite")
+    if args.sample and (args.resume or args.overwrite or getattr(args, "sweep", None)):
+        parser.error("--sample cannot be combined with --resume, --overwrite or --sweep")
     if getattr(args, "tensorboard", False):
         from gantools import board
         board.require()
     args.out = Path(program.out_folder(args)).expanduser()
-    lock = rundir.lock_run_dir(args.out, create=not args.resume)  # one writer per folder
+    lock = rundir.lock_run_dir(args.out, create=not (args.resume or args.sample))  # one writer
     try:
         return _main(program, train, parser, argv, args)
     except BaseException:
@@ -286,10 +298,11 @@ def main(program, argv, train):
 
 def _main(program, train, parser, argv, args):
     config = None
-    if args.resume:
-        config = read_config(args.out)
+    if args.resume or args.sample:
+        flag = "--resume" if args.resume else "--sample"
+        config = read_config(args.out, flag)
         if config.get("program") != program.script:
-            raise UsageError(f"--resume: {args.out} holds a run of "
+            raise UsageError(f"{flag}: {args.out} holds a run of "
                              f"{config.get('program', 'another program')}, not of "
                              f"{program.script}.py")
         apply_config(parser, argv, args, config, program)
@@ -352,7 +365,7 @@ class Run:
 
     # -- the services ---------------------------------------------------------------------
     def start(self, total, save, restore, state=dict, config=None, parameters=None,
-              checkpoint_due=None, per=None):
+              checkpoint_due=None, per=None, generate=None):
         """Declare the run's `total` units and its checkpoint: `save(folder)` writes the
         program's files, `restore(folder, state)` reads them back, `state()` is the JSON
         part (counters, NumPy RNG states). On --resume the newest intact checkpoint is
@@ -360,7 +373,10 @@ class Run:
         prepared and config.json written (with `config`, the resolved hyper-parameters that
         are not flags, and `parameters`, trainable counts): nothing is written before.
         `checkpoint_due(done)`: whether to checkpoint after `done` units (default: every
-        --checkpoint-every); `per`: see `range`."""
+        --checkpoint-every); `per`: see `range`.
+        With --sample N: the newest checkpoint is restored, `generate(n, seed)` (N samples
+        drawn from noise of that seed, as an array) is written to <out>/sampled/, and the
+        program ends there (`Sampled`): the loop does not run."""
         program, args = self.program, self.args
         total = total * per if per else total  # units: `per` batches in each of `total` epochs
         self.total, self._save, self._state = total, save, state
@@ -370,6 +386,8 @@ class Run:
             if self.seed == 0 and self.sweep_dir:
                 write_config(self, config, parameters, self.sweep_dir)
             return None
+        if getattr(args, "sample", None):
+            self._write_samples(restore, generate)
         state = None
         if self.config is not None:
             found = checkpoints(args.out, program).latest(required=False)
@@ -528,6 +546,29 @@ class Run:
         print(*values, flush=True)
 
     # -- the runner's side ----------------------------------------------------------------
+    def _write_samples(self, restore, generate):
+        """--sample N: the newest intact checkpoint's generator, N samples, then `Sampled`."""
+        from gantools.plots import write_samples
+        args = self.args
+        if generate is None:
+            raise UsageError(f"--sample: {self.program.script}.py has no generator to sample")
+        folder, state = checkpoints(args.out, self.program).latest(flag="--sample")
+        try:
+            restore(folder, state)
+        except Exception as error:  # whatever a damaged file raises: one line
+            raise UsageError(f"--sample: cannot read the checkpoint {folder} "
+                             f"({first_line(error)})") from None
+        samples = np.asarray(generate(args.sample, args.sample_seed))
+        before = rundir.snapshot(args.out)
+        (args.out / SAMPLED).mkdir(exist_ok=True)
+        stem = args.out / SAMPLED / f"seed{args.sample_seed}-n{args.sample}"
+        rundir.save_npy(stem.with_suffix(".npy"), samples)
+        figure = write_samples(samples, stem.with_suffix(".png"))
+        rundir.record_written(args.out, before)
+        print(f"Wrote {stem}.npy (shape {samples.shape}) and {figure.name}: samples of "
+              f"the generator of {folder} ({self.unit} {state['units_done']})", flush=True)
+        raise Sampled
+
     def _checkpoint(self):
         save_checkpoint(self, self.done, self.rows)
 
@@ -536,6 +577,10 @@ class Run:
         if self._loop is not None:
             self._loop.close()
             self._loop = None
+
+
+class Sampled(Exception):
+    """--sample has written its samples: the program ends without training."""
 
 
 def detached(args=None, seed=0, data=None):
@@ -561,6 +606,8 @@ def run(program, train, parser, args, config):
     session = Run(program, parser, args, args.seed, program.data, checksum, config)
     try:
         metrics = train(session)
+    except Sampled:
+        return 0
     finally:
         session.close()
     run_dir = session.run_dir

@@ -242,9 +242,11 @@ class DCGAN:
         return run_without_side_effects(self.generate, noise, grid_samples,
                                         training=sample_bn == "batch")
 
-    def evaluation_noise(self, n):
-        """The quality metric's noise: the same at every evaluation, apart from training."""
-        return np.random.default_rng([self.seed, 2]).standard_normal(
+    def evaluation_noise(self, n, seed=None):
+        """The quality metric's noise: the same at every evaluation, apart from training
+        (`seed`: another draw, for --sample)."""
+        seed = self.seed if seed is None else seed
+        return np.random.default_rng([seed, 2]).standard_normal(
             (n, self.input_dim)).astype(np.float32)
 
 
@@ -352,7 +354,8 @@ class DCGANAnime(FaceProgram):
                   save=lambda folder: gan.checkpoint.write(str(folder / "state")),
                   state=lambda: {"swd_x1e3": distance}, config=self.describe(args, dataset),
                   parameters=gan.trainable_parameters(),
-                  checkpoint_due=lambda done: checkpoint_due(done, n_batches, args))
+                  checkpoint_due=lambda done: checkpoint_due(done, n_batches, args),
+                  generate=lambda n, seed: (gan.sample(gan.evaluation_noise(n, seed), args.sample_bn) + 1) / 2)
 
         for epoch in run.range(args.epochs, n_batches):
             run.print("Main epoch{}:".format(epoch))

@@ -237,10 +237,12 @@ class GAN:
         return tf.stack([d_real_error, d_fake_error, g_error,
                          *stats(d_real_data), *stats(d_fake_data)])
 
-    def generate(self, n):
+    def generate(self, n, seed=None):
         """G on n values of U[0, 1), the same at every call and apart from the training
-        stream: frames show one set of inputs evolving, and a resume measures the same."""
-        noise = np.random.default_rng([self.seed, 1]).random((n, 1), dtype=np.float32)
+        stream: frames show one set of inputs evolving, and a resume measures the same
+        (`seed`: another draw, for --sample)."""
+        seed = self.seed if seed is None else seed
+        noise = np.random.default_rng([seed, 1]).random((n, 1), dtype=np.float32)
         return self.G(noise).numpy().ravel()
 
 
@@ -373,7 +375,7 @@ class GaussianGAN(runner.Program):
                   save=lambda folder: checkpoint.write(str(folder / 'state')),
                   restore=lambda folder, state: checkpoint.read(
                       str(folder / 'state')).assert_consumed(),
-                  checkpoint_due=lambda done: printed(done - 1))
+                  checkpoint_due=lambda done: printed(done - 1), generate=gan.generate)
         plot = None
         last_rows = []  # (fake_mean, fake_std) of the last 10% of epochs, for a sweep
 

@@ -192,6 +192,12 @@ def tanh_to_pixels(samples):
     return (np.asarray(samples) + 1) / 2
 
 
+def generated_digits(gan, n, seed):
+    """--sample: n digits (n, 28, 28) in [0, 1], noise and dropout masks from `seed`."""
+    rng = np.random.default_rng([seed, 3])
+    return tanh_to_pixels(gan.sampler(noise(rng, n), rng)).reshape(n, 28, 28)
+
+
 def quality(gan, seed, mnist, n):
     """The shared MNIST metrics of n samples, noise and dropout masks from the metrics
     stream of the run's seed (so --evaluate repeats the end of training)."""
@@ -296,7 +302,8 @@ class MnistGAN(runner.Program):
                   save=lambda folder: gan.checkpoint.write(str(folder / 'state')),
                   config=self.describe(run.data, n_batches),
                   parameters={'generator': count(gan.G), 'discriminator': count(gan.D)},
-                  checkpoint_due=lambda done: done % n_batches == 0)  # every epoch
+                  checkpoint_due=lambda done: done % n_batches == 0,  # every epoch
+                  generate=lambda n, seed: generated_digits(gan, n, seed))
         figure, status = None, ''
 
         for epoch in run.range(args.epochs, n_batches):

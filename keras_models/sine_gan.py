@@ -477,7 +477,10 @@ class SineGAN(runner.Program):
         resumed = run.start(args.epochs, save=lambda folder: save_models(folder, G, D),
                             restore=restore, state=state, config=self.describe(),
                             parameters=trainable_parameters(G, D),
-                            checkpoint_due=lambda done: done % args.v_freq == 0)
+                            checkpoint_due=lambda done: done % args.v_freq == 0,
+                            generate=lambda n, seed: G.predict_on_batch(  # the restored G
+                                np.random.default_rng([seed, 3]).uniform(
+                                    0, 1, size=(n, args.noise_dim))))
         frame = None
         if run.files:
             from gantools.plots import CurvePlot

@@ -250,9 +250,11 @@ class WGAN:
         """netG.predict(noise): batches of 32, BatchNorm on batch statistics."""
         return run_without_side_effects(self.netG, noise, predict_batch)
 
-    def evaluation_noise(self, n):
-        """Noise for the quality metric: the same at every evaluation, apart from training."""
-        return np.random.default_rng([self.seed, 2]).normal(size=(n, self.nz)).astype('float32')
+    def evaluation_noise(self, n, seed=None):
+        """Noise for the quality metric: the same at every evaluation, apart from training
+        (`seed`: another draw, for --sample)."""
+        seed = self.seed if seed is None else seed
+        return np.random.default_rng([seed, 2]).normal(size=(n, self.nz)).astype('float32')
 
 
 def save_figures(run_dir, losses):
@@ -360,7 +362,8 @@ class WGANAnime(FaceProgram):
                   save=lambda folder: wgan.checkpoint.write(str(folder / "state")),
                   state=lambda: {"last_swd": swd}, config=self.describe(data),
                   parameters=wgan.trainable_parameters(),
-                  checkpoint_due=lambda done: (done - 1) % args.save_every == 0)
+                  checkpoint_due=lambda done: (done - 1) % args.save_every == 0,
+                  generate=lambda n, seed: (wgan.sample(wgan.evaluation_noise(n, seed)) + 1) / 2)
 
         for step in run.range(args.steps):
             real_batches = [wgan.replicas.split(next(train_generate))

@@ -399,6 +399,45 @@ def test_overwrite_keeps_files_the_run_did_not_write(program, data, straight, tm
 
 # -- the cases of one program's own input ------------------------------------------------
 
+# --sample's array: one generated sample's shape, and whether it is an image in [0, 1]
+SAMPLE_SHAPES = {"S1": ((1,), False), "S2": ((96, 96, 3), True), "S3": ((96, 96, 3), True),
+                 "S4": ((), False), "S5": ((28, 28), True), "S6": ((28, 28), True),
+                 "S7": ((28, 28), True), "S8": ((28, 28), True), "S9": ((50,), False)}
+
+
+@pytest.mark.parametrize("program", programs())
+def test_sample_writes_n_samples_from_the_newest_checkpoint(program, data, straight,
+                                                            tmp_path):
+    """--sample N: the array and its figure in <out>/sampled/, the same for the same seed,
+    other for another; the run's own files untouched; the manifest lists them (so that
+    --overwrite removes them)."""
+    import shutil
+    import numpy as np
+    out = tmp_path / program
+    shutil.copytree(straight(program), out, symlinks=True)
+    untouched = {p: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    script = REGISTRY[program].script
+    sample = [sys.executable, str(SCRIPTS / f"{script}.py"), "--out", str(out), "--sample"]
+    for seed in (5, 6):
+        result = run(sample + ["20", "--sample-seed", str(seed)], tmp_path)
+        assert result.returncode == 0 and result.stderr == "", result.stderr[-3000:]
+    first, other = (np.load(out / "sampled" / f"seed{s}-n20.npy") for s in (5, 6))
+    shape, image = SAMPLE_SHAPES[program]
+    assert first.shape == (20, *shape) and np.all(np.isfinite(first))
+    assert not image or (first.min() >= 0 and first.max() <= 1)
+    assert (out / "sampled" / "seed5-n20.png").stat().st_size > 0
+    assert not np.array_equal(first, other)
+    assert "sampled/seed5-n20.npy" in (out / ".classic-gans-files").read_text()
+    assert {p: p.read_bytes() for p in out.iterdir() if p.is_file() and
+            p.name != ".classic-gans-files"} == {p: b for p, b in untouched.items()
+                                                 if p.name != ".classic-gans-files"}
+    result = run(sample + ["20", "--sample-seed", "5"], tmp_path)
+    assert np.array_equal(np.load(out / "sampled" / "seed5-n20.npy"), first)
+    one_error_line(run(sample + ["20", "--resume"], tmp_path), script, 2)
+    assert "holds no run" in one_error_line(
+        run([*sample[:3], str(tmp_path / "nothing"), "--sample", "4"], tmp_path), script, 2)
+
+
 @pytest.mark.slow
 def test_a_diverged_run_warns_once_and_writes_valid_files(data, tmp_path):
     """S4 --lr 1e300: the weights become NaN; one warning line, exit 0, every file written,

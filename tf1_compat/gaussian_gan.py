@@ -182,7 +182,8 @@ class GAN(object):
                                 save=lambda folder: self._save(session, saver, folder),
                                 restore=lambda folder, state: self._restore(
                                     session, saver, folder, state),
-                                state=self._state)
+                                state=self._state,
+                                generate=lambda n, seed: self._generate(session, n, seed))
             if resumed is None:
                 # pretraining discriminator
                 self.pretrain_loss = float(self._pretrain(session, run.run_dir))
@@ -295,6 +296,11 @@ class GAN(object):
         zs = np.linspace(-self.gen.range, self.gen.range, num_points)
         g = session.run(self.G, {self.z: np.reshape(zs, (num_points, 1))})
         return d, g
+
+    def _generate(self, session, n, seed):
+        """--sample: G on n points of the book's generator input, jittered with this seed."""
+        z = GeneratorDistribution(self.gen.range, np.random.RandomState(seed)).sample(n)
+        return session.run(self.G, {self.z: np.reshape(z, (n, 1))})
 
     def _samples(self, session, num_points=10000, num_bins=100):
         bins = np.linspace(-self.gen.range, self.gen.range, num_bins)

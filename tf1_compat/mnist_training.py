@@ -138,7 +138,9 @@ class Loop:
                             state=self.state, parameters=self.g.trainable_parameters(),
                             config={"data_source": dict(
                                 self.data.describe(),
-                                training_images_used=len(self.mnist.images))})
+                                training_images_used=len(self.mnist.images))},
+                            generate=lambda n, seed: self.generate(n, seed)[0].reshape(
+                                n, 28, 28))
         if resumed is None:
             self.sess.run(self.g.init)
         self.run, self.run_dir, self.script = run, run.run_dir, run.program.script
@@ -176,10 +178,11 @@ class Loop:
         self._iteration, self.i = int(state["iteration"]), int(state["grids"])
         self.mnist.position = int(state["data_position"])
 
-    def generate(self, n):
-        """n samples for the metrics (and the requested labels: the CGAN's cycle 0-9)."""
+    def generate(self, n, seed=None):
+        """n samples for the metrics (and the requested labels: the CGAN's cycle 0-9);
+        `seed`: another draw, for --sample."""
         labels = np.arange(n) % 10 if self.g.conditional else None
-        rng = stream_rng(self.seed, METRICS_STREAM, 0)
+        rng = stream_rng(self.seed if seed is None else seed, METRICS_STREAM, 0)
         return self.g.sample(self.sess, n, rng, labels), labels
 
     def finish(self):
