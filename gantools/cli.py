@@ -5,8 +5,11 @@ A bad flag value, a missing dataset or an unwritable output folder is reported a
 disk or a missing optional package the same way with exit code 1 (`Failure`).
 """
 import argparse
+import ast
+import importlib.util
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 
 class UsageError(Exception):
@@ -105,6 +108,14 @@ def add_sweep_argument(parser, script_name):
     parser.set_defaults(sweep_out=sweep_out)
 
 
+# --bce of the PyTorch ports (S4, S5): gantools.torch_compat.criterion
+BCE_CHOICES = ('era', 'logits')
+BCE_HELP = ("the binary cross-entropy: era, PyTorch 0.2's BCELoss on D's probability "
+            "(log(p + 1e-12), as the post ran it); logits, Keras's, exact from D's logit "
+            "(the same until D saturates; there the post's loss stops at 27.6 and its "
+            "gradient vanishes)")
+
+
 def first_line(error):
     """The first line of an exception's message (or its type's name), for one-line errors."""
     lines = str(getattr(error, "message", error)).strip().splitlines()
@@ -113,3 +124,28 @@ def first_line(error):
             if line.lstrip().startswith("[[{{node"):
                 return before.strip()
     return lines[0] if lines else type(error).__name__
+
+
+def constants_of(module_name):
+    """The top-level constants of a module (`name = <literal>`, as an original's settings
+    block: `num_epochs = 30000`), read from its source without running it: a program's
+    flags take their defaults from its port without importing TensorFlow, so that --help
+    and a bad flag answer at once."""
+    source = Path(importlib.util.find_spec(module_name).origin).read_text()
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            names = [target] if isinstance(target, ast.Name) else \
+                list(target.elts) if isinstance(target, ast.Tuple) else []
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                continue  # not a literal: computed, or a function
+            if len(names) == 1:
+                found[names[0].id] = value
+            elif isinstance(value, tuple) and len(value) == len(names):
+                found.update((n.id, v) for n, v in zip(names, value)
+                             if isinstance(n, ast.Name))
+    return SimpleNamespace(**found)
+

@@ -153,12 +153,15 @@ class QuietWhenClosed:
         return getattr(self._stream, name)
 
 
-def run(module_name, argv=None):
-    """Run `module_name.main(argv)` the way every script does; return the exit code."""
+def run(module_name, argv=None, tensorflow=True):
+    """Run `module_name.main(argv)` the way every script does; return the exit code.
+    `tensorflow`: import it (quietly) first; the nine programs' own modules import it once
+    their flags are parsed (gantools.runner.main), reproduce-gans never."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not isinstance(sys.stdout, QuietWhenClosed):
         sys.stdout = QuietWhenClosed(sys.stdout)
-    quiet_tensorflow(verbose="--verbose" in argv)
+    if tensorflow:
+        quiet_tensorflow(verbose="--verbose" in argv)
     module = importlib.import_module(module_name)
     try:
         return module.main(argv) or 0
@@ -194,7 +197,7 @@ def program():
         print(f"{sys.argv[0]}: error: not the name of one of the nine programs",
               file=sys.stderr)
         return 1
-    return run(found.module)
+    return run(found.entry, tensorflow=found.command is None)
 
 
 def compare_original():
@@ -204,4 +207,4 @@ def compare_original():
 
 def reproduce():
     from gantools.programs import TOOLS
-    return run(TOOLS["reproduce-gans"])
+    return run(TOOLS["reproduce-gans"], tensorflow=False)

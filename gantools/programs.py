@@ -1,7 +1,7 @@
 """The nine programs, listed once.
 
 Everything that names the programs reads this list: the scripts and console commands
-(gantools.launch: `scripts/<script>.py` and `<script with dashes>` run `module.main`),
+(gantools.launch: `scripts/<script>.py` and `<script with dashes>` run `command.main`),
 `reproduce-gans`, `compare-original` and the side-by-side harnesses (`sidebyside/s<N>.py`),
 and the run-contract tests. Tests check that setup.cfg's console scripts, the files in
 `scripts/`, the README's table and the docs pages agree with it.
@@ -19,6 +19,13 @@ class Program:
     seed: str        # the seed document it ports (000 ... 004)
     title: str       # what it is, in a few words
     original: str    # the original beside which sidebyside/s<N>.py runs it
+    command: str = None  # the program's command line: flags, data, summary and main(argv),
+    #                      importable without TensorFlow (the port is imported after parsing)
+
+    @property
+    def entry(self):
+        """The module whose main(argv) the script runs."""
+        return self.command or self.module
 
 
 PROGRAMS = {p.id: p for p in [
@@ -34,7 +41,8 @@ PROGRAMS = {p.id: p for p in [
     Program("S4", "gaussian_gan_keras", "keras_models.gaussian_gan",
             "s4-gaussian-gan-keras.md", None, "002",
             "the blog's 1-D N(4, 1.25) GAN (PyTorch -> Keras 3)",
-            "the blog's 1-D N(4, 1.25) GAN, devnag's code (PyTorch)"),
+            "the blog's 1-D N(4, 1.25) GAN, devnag's code (PyTorch)",
+            "keras_models.gaussian_gan_cli"),
     Program("S5", "mnist_gan_keras", "keras_models.mnist_gan", "s5-mnist-gan-keras.md",
             "mnist", "002", "the blog's MNIST MLP GAN (PyTorch -> Keras 3)",
             "the blog's MNIST MLP GAN (PyTorch 0.2)"),

@@ -271,10 +271,14 @@ def checkpoints(run_dir, program):
 def main(program, argv, train):
     """Parse, check and run `program`, whose loop is `train(run)` (given a Run, returning
     the metrics); return the exit code (errors are exceptions that
-    gantools.launch.run reports: UsageError, DiskFull, KeyboardInterrupt)."""
+    gantools.launch.run reports: UsageError, DiskFull, KeyboardInterrupt). `train` may be
+    named, "package.port:function": the port (and TensorFlow) is then imported only once
+    the flags are parsed, so that --help and a bad flag answer without waiting for it."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(program)
     args = parser.parse_args(argv)
+    if isinstance(train, str):
+        train = port_function(train, args.verbose)
     if args.resume and getattr(args, "sweep", None):
         parser.error("--resume cannot be combined with --sweep")
     if args.resume and args.overwrite:
@@ -294,6 +298,16 @@ def main(program, argv, train):
         raise
     finally:
         lock.release()
+
+
+def port_function(name, verbose=False):
+    """The function "package.module:function", imported with TensorFlow's start-up noise
+    filtered (gantools.launch.quiet_tensorflow)."""
+    import importlib
+    from gantools.launch import quiet_tensorflow
+    quiet_tensorflow(verbose)
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def _main(program, train, parser, argv, args):

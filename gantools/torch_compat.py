@@ -147,9 +147,3 @@ def criterion(name):
         return keras.losses.BinaryCrossentropy()
     raise ValueError(f"bce: {name!r}; 'era' or 'logits'")
 
-
-BCE_CHOICES = ('era', 'logits')
-BCE_HELP = ("the binary cross-entropy: era, PyTorch 0.2's BCELoss on D's probability "
-            "(log(p + 1e-12), as the post ran it); logits, Keras's, exact from D's logit "
-            "(the same until D saturates; there the post's loss stops at 27.6 and its "
-            "gradient vanishes)")

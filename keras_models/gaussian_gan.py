@@ -6,7 +6,8 @@ originals/gaussian_gan_torch.py, beside this port in sidebyside/s4.py). The name
 order are the original's: the data and model parameters, get_distribution_sampler,
 get_generator_input_sampler, decorate_with_diffs, get_moments, preprocess (`PREPROCESS`),
 Generator, Discriminator (a Keras functional model each), extract, stats, then the post's
-"搭建模型" and its loop of d_steps D and g_steps G updates per epoch (`GAN`).
+"搭建模型" and its loop of d_steps D and g_steps G updates per epoch (`GAN`), and its main()
+(`train`). The command line (flags, summary) is keras_models/gaussian_gan_cli.py.
 
 Deliberate differences (the defaults compute what the post computes):
 - Dense layers initialised as PyTorch's nn.Linear (gantools.torch_compat.torch_linear).
@@ -32,12 +33,10 @@ import numpy as np
 import tensorflow as tf
 from scipy import stats as scipy_stats
 
-from gantools import runner
-from gantools.cli import positive_float, positive_int
 from gantools.metrics import distribution_metrics
 from gantools.rundir import read_losses
 from gantools.schedules import LateDecay
-from gantools.torch_compat import BCE_CHOICES, BCE_HELP, criterion, torch_linear
+from gantools.torch_compat import criterion, torch_linear
 from gantools.training import save_weights
 
 # Data params
@@ -321,114 +320,65 @@ def checkpoint_of(gan, snapshot, snapshot_epoch):
                                G_snapshot=snapshot, snapshot_epoch=snapshot_epoch)
 
 
-class GaussianGAN(runner.Program):
-    script = 'gaussian_gan_keras'
-    description = ("The blog's 1-D GAN (seed 002, devnag's PyTorch code) in Keras 3: G learns "
-                   "N(4, 1.25) from U[0,1) noise; D judges sets of 100 samples.")
-    unit, total_flag, loss_columns = 'epoch', 'epochs', LOSS_COLUMNS
-    default_seed = 7  # a typical converged seed (7 of seeds 0-11 converge; README)
-    has_sweep = True
-    variants = {'stable': "D sees each set sorted, gradient penalties (weight 10) on D at the "
-                          "real and the generated sets, both learning rates decayed "
-                          "(cosine) from half-way through --epochs to 0 at the end, and "
-                          "Keras's BCE from D's logit (--bce logits)"}
-
-    def add_arguments(self, parser):
-        post = parser.add_argument_group("the post's settings")
-        post.add_argument('--epochs', type=positive_int, default=num_epochs,
-                          help='epochs of d_steps D steps and g_steps G steps')
-        post.add_argument('--print-interval', type=positive_int, default=print_interval,
-                          help='print, save the weights, draw a frame and checkpoint this often')
-        post.add_argument('--lr', type=positive_float, default=d_learning_rate,
-                          help='Adam learning rate of both nets')
-        post.add_argument('--d-steps', type=positive_int, default=d_steps,
-                          help='D updates per epoch (d_steps)')
-        post.add_argument('--g-steps', type=positive_int, default=g_steps,
-                          help='G updates per epoch, after the D updates (g_steps)')
-        post.add_argument('--preprocess', choices=sorted(PREPROCESS), default='variances',
-                          help="what D sees of a set; the post's: data and variances")
-        post.add_argument('--bce', choices=BCE_CHOICES, default='era', help=BCE_HELP)
-        post.add_argument('--eval-samples', type=positive_int, default=1000,
-                          help='generated values in histogram.png, the frames and '
-                               'metrics.json (a sweep measures %d)' % SWEEP_EVAL_SAMPLES)
-
-    def describe(self):
-        return dict(betas=optim_betas, adam_epsilon=adam_epsilon, data_mean=data_mean,
-                    data_stddev=data_stddev, g_hidden_size=g_hidden_size,
-                    d_input_size=d_input_size, d_hidden_size=d_hidden_size,
-                    minibatch_size=minibatch_size, real_target=real_target,
-                    **({'stable': STABLE} if self.variant == 'stable' else {}))
-
-    def train(self, run):
-        """The post's main(): the models, the loop with its prints and saves (and a frame
-        at each), then its look at the generated data (histogram.png, metrics.json)."""
-        args = run.args
-        gan = make_gan(args, run.seed)
-        # G as of the post's last save (epoch % print_interval == 0: 29,800 of 30,000)
-        snapshot = keras.models.clone_model(gan.G)
-        snapshot_epoch = tf.Variable(-1, dtype=tf.int64)
-        checkpoint = checkpoint_of(gan, snapshot, snapshot_epoch)
-        printed = lambda epoch: epoch % args.print_interval == 0 or epoch == args.epochs - 1
-        run.start(args.epochs, config=self.describe(),
-                  parameters={'generator': gan.G.count_params(),
-                              'discriminator': gan.D.count_params()},
-                  save=lambda folder: checkpoint.write(str(folder / 'state')),
-                  restore=lambda folder, state: checkpoint.read(
-                      str(folder / 'state')).assert_consumed(),
-                  checkpoint_due=lambda done: printed(done - 1), generate=gan.generate)
-        plot = None
-        last_rows = []  # (fake_mean, fake_std) of the last 10% of epochs, for a sweep
-
-        for epoch in run.range(args.epochs):
-            values = extract(gan.train_epoch())
-            d_real_error, d_fake_error, g_error = values[:3]
-            run.log(**dict(zip(LOSS_COLUMNS, [epoch] + values)))
-            run.show('D:{:.3f}/{:.3f} G:{:.3f}'.format(d_real_error, d_fake_error, g_error))
-            if epoch % args.print_interval == 0:  # the post's g.pkl, which it evaluated
-                snapshot.set_weights(gan.G.get_weights())
-                snapshot_epoch.assign(epoch)
-            if epoch >= last_tenth(args.epochs):
-                last_rows.append(values[5:7])
-            if printed(epoch):  # the post's print and saves (and the last epoch's), a frame
-                run.print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
-                    epoch, d_real_error, d_fake_error, g_error, values[3:5], values[5:7]))
-                if run.files:
-                    save_weights(gan.D, run.run_dir / 'd.weights.h5')
-                    save_weights(gan.G, run.run_dir / 'g.weights.h5')
-                    if plot is None:
-                        plot = histogram('Generated values', ylim=(0, 1.0))
-                        (run.run_dir / 'frames').mkdir(exist_ok=True)
-                    plot.save(run.run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
-                              gan.generate(args.eval_samples),
-                              caption='epoch {}'.format(epoch))
-
-        # 查看生成的数据: the post's histogram and numbers, and the metrics
-        n = args.eval_samples if run.files else SWEEP_EVAL_SAMPLES
-        if run.files:
-            save_figures(gan, run.run_dir, n)
-            losses = read_losses(run.run_dir / 'losses.csv')  # the epochs before a resume too
-            last = losses['epoch'] >= last_tenth(args.epochs)
-            last_rows = np.stack([losses['fake_mean'][last], losses['fake_std'][last]], axis=1)
-        return dict(final_metrics(gan, n), **last_tenth_errors(last_rows),
-                    **post_snapshot_metrics(snapshot, int(snapshot_epoch.numpy()),
-                                            gan.gi_sampler))
-
-    def summary(self, metrics):
-        return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target 4 / 1.25; the post '
-                'reports 3.5 / 1.15), skew {skew:.2f}, excess kurtosis {excess_kurtosis:.2f}, '
-                'W1 {wasserstein1:.3f}, JS {js_divergence:.3f}').format(**metrics)
-
-    def sweep_summary(self, per_seed):
-        keys = ['gen_mean', 'gen_std', 'wasserstein1', 'skew', 'excess_kurtosis',
-                'max_abs_mean_error_last_10pct', 'post_snapshot_gen_mean',
-                'post_snapshot_gen_std']
-        return {'converged': sum(r['converged'] for r in per_seed),
-                'criterion': '|mean - 4| < 0.5 on %d generated values' % SWEEP_EVAL_SAMPLES,
-                'mean_and_std_over_seeds': {k: [float(np.mean([r[k] for r in per_seed])),
-                                                float(np.std([r[k] for r in per_seed]))]
-                                            for k in keys}}
+def hyper_parameters(args):
+    """config.json's settings besides the flags."""
+    return dict(betas=optim_betas, adam_epsilon=adam_epsilon, data_mean=data_mean,
+                data_stddev=data_stddev, g_hidden_size=g_hidden_size,
+                d_input_size=d_input_size, d_hidden_size=d_hidden_size,
+                minibatch_size=minibatch_size, real_target=real_target,
+                **({'stable': STABLE} if args.variant == 'stable' else {}))
 
 
-def main(argv=None):
-    program = GaussianGAN()
-    return runner.main(program, argv, program.train)
+def train(run):
+    """The post's main(): the models, the loop with its prints and saves (and a frame
+    at each), then its look at the generated data (histogram.png, metrics.json)."""
+    args = run.args
+    gan = make_gan(args, run.seed)
+    # G as of the post's last save (epoch % print_interval == 0: 29,800 of 30,000)
+    snapshot = keras.models.clone_model(gan.G)
+    snapshot_epoch = tf.Variable(-1, dtype=tf.int64)
+    checkpoint = checkpoint_of(gan, snapshot, snapshot_epoch)
+    printed = lambda epoch: epoch % args.print_interval == 0 or epoch == args.epochs - 1
+    run.start(args.epochs, config=hyper_parameters(args),
+              parameters={'generator': gan.G.count_params(),
+                          'discriminator': gan.D.count_params()},
+              save=lambda folder: checkpoint.write(str(folder / 'state')),
+              restore=lambda folder, state: checkpoint.read(
+                  str(folder / 'state')).assert_consumed(),
+              checkpoint_due=lambda done: printed(done - 1), generate=gan.generate)
+    plot = None
+    last_rows = []  # (fake_mean, fake_std) of the last 10% of epochs, for a sweep
+
+    for epoch in run.range(args.epochs):
+        values = extract(gan.train_epoch())
+        d_real_error, d_fake_error, g_error = values[:3]
+        run.log(**dict(zip(LOSS_COLUMNS, [epoch] + values)))
+        run.show('D:{:.3f}/{:.3f} G:{:.3f}'.format(d_real_error, d_fake_error, g_error))
+        if epoch % args.print_interval == 0:  # the post's g.pkl, which it evaluated
+            snapshot.set_weights(gan.G.get_weights())
+            snapshot_epoch.assign(epoch)
+        if epoch >= last_tenth(args.epochs):
+            last_rows.append(values[5:7])
+        if printed(epoch):  # the post's print and saves (and the last epoch's), a frame
+            run.print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
+                epoch, d_real_error, d_fake_error, g_error, values[3:5], values[5:7]))
+            if run.files:
+                save_weights(gan.D, run.run_dir / 'd.weights.h5')
+                save_weights(gan.G, run.run_dir / 'g.weights.h5')
+                if plot is None:
+                    plot = histogram('Generated values', ylim=(0, 1.0))
+                    (run.run_dir / 'frames').mkdir(exist_ok=True)
+                plot.save(run.run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
+                          gan.generate(args.eval_samples),
+                          caption='epoch {}'.format(epoch))
+
+    # 查看生成的数据: the post's histogram and numbers, and the metrics
+    n = args.eval_samples if run.files else SWEEP_EVAL_SAMPLES
+    if run.files:
+        save_figures(gan, run.run_dir, n)
+        losses = read_losses(run.run_dir / 'losses.csv')  # the epochs before a resume too
+        last = losses['epoch'] >= last_tenth(args.epochs)
+        last_rows = np.stack([losses['fake_mean'][last], losses['fake_std'][last]], axis=1)
+    return dict(final_metrics(gan, n), **last_tenth_errors(last_rows),
+                **post_snapshot_metrics(snapshot, int(snapshot_epoch.numpy()),
+                                        gan.gi_sampler))

@@ -33,12 +33,12 @@ import tensorflow as tf
 from keras import layers
 
 from gantools import runner
-from gantools.cli import (UsageError, first_line, fraction, non_negative_int, positive_float,
-                          positive_int)
+from gantools.cli import (BCE_CHOICES, BCE_HELP, UsageError, first_line, fraction,
+                          non_negative_int, positive_float, positive_int)
 from gantools.mnist import (DATA_STREAM, GRID_STREAM, METRICS_STREAM, NOISE_STREAM,
                             add_data_arguments, images, load_mnist, stream_rng)
 from gantools.rundir import read_losses, update_json
-from gantools.torch_compat import BCE_CHOICES, BCE_HELP, criterion, torch_linear
+from gantools.torch_compat import criterion, torch_linear
 
 # Model params and the post's settings (SPEC S5: the post's values are lost)
 g_input_size, g_hidden_size, g_output_size = 100, 256, 784  # noise U(-1, 1) of size 100

@@ -18,6 +18,7 @@ from gantools.cli import UsageError
 from gantools.rundir import file_checksum, seed_everything
 from gantools.schedules import LateDecay
 from keras_models import gaussian_gan as s4
+from keras_models import gaussian_gan_cli as s4_cli
 from conftest import SCRIPTS, assert_only_run_files
 
 
@@ -125,7 +126,7 @@ def test_smoothed_real_target_bounds_the_real_loss_from_below():
 
 def small_run(tmp_path, name, *flags, epochs=20):
     out = tmp_path / name
-    assert s4.main(["--out", str(out), "--epochs", str(epochs), "--print-interval", "10",
+    assert s4_cli.main(["--out", str(out), "--epochs", str(epochs), "--print-interval", "10",
                     "--deterministic", *flags]) == 0
     return out
 
@@ -160,7 +161,7 @@ def test_the_checkpoint_holds_weights_both_adams_and_the_random_stream(straight,
     for part in ["rng/", "d_optimizer/_iterations", "g_optimizer/_iterations",
                  "d_optimizer/_variables", "g_optimizer/_variables"]:  # Adam's m and v
         assert any(name.startswith(part) for name in names), part
-    args = runner.build_parser(s4.GaussianGAN()).parse_args(STRAIGHT)
+    args = runner.build_parser(s4_cli.GaussianGAN()).parse_args(STRAIGHT)
     seed_everything(3)
     gan = s4.make_gan(args, 3)
     fresh = gan.rng.state.numpy(), weights(gan.G), weights(gan.D)
@@ -181,17 +182,17 @@ def test_the_checkpoint_holds_weights_both_adams_and_the_random_stream(straight,
                            (["--lr", "0.5"], "--lr 0.5 differs from the run's 0.0002"),
                            (["--seed", "4"], "--seed 4 differs from the run's 3")]:
         with pytest.raises(UsageError, match=message):
-            s4.main(["--out", str(straight), "--epochs", "30", "--resume", *flags])
+            s4_cli.main(["--out", str(straight), "--epochs", "30", "--resume", *flags])
         assert {p: p.read_bytes() for p in straight.rglob("*") if p.is_file()} == before
     with pytest.raises(UsageError, match="no run to resume"):
-        s4.main(["--out", str(tmp_path / "empty"), "--resume"])
+        s4_cli.main(["--out", str(tmp_path / "empty"), "--resume"])
 
 
 @pytest.mark.slow  # the test after it checks the same and more
 def test_resume_continues_exactly(straight, tmp_path):
     """The run's flags given again are accepted, and --print-interval may change."""
     half = small_run(tmp_path, "half", *STRAIGHT, epochs=10)
-    assert s4.main(["--out", str(half), "--epochs", "20", "--print-interval", "5",
+    assert s4_cli.main(["--out", str(half), "--epochs", "20", "--print-interval", "5",
                     "--deterministic", *STRAIGHT, "--resume"]) == 0
     assert (half / "losses.csv").read_text() == (straight / "losses.csv").read_text()
     # the post's g.pkl snapshot follows the print interval, which this resume changed
@@ -211,7 +212,7 @@ def test_resume_takes_the_run_s_own_settings_and_its_newest_intact_checkpoint(st
     with (half / "losses.csv").open("a") as f:
         f.write("12,9,9,9,9,9,9,9\n")  # a row written after the last checkpoint, then a kill
     capsys.readouterr()
-    assert s4.main(["--out", str(half), "--epochs", "20", "--resume"]) == 0
+    assert s4_cli.main(["--out", str(half), "--epochs", "20", "--resume"]) == 0
     out = capsys.readouterr().out
     assert "Skipping the damaged checkpoint" in out and "after epoch 11 of 20" in out
     assert (half / "losses.csv").read_text() == (straight / "losses.csv").read_text()
@@ -220,7 +221,7 @@ def test_resume_takes_the_run_s_own_settings_and_its_newest_intact_checkpoint(st
     assert config["flags"]["seed"] == 3 and config["flags"]["d_steps"] == 2
     assert config["flags"]["epochs"] == 20 and len(config["resumed"]) == 1
     with pytest.raises(UsageError, match="has already trained 20 epoch"):
-        s4.main(["--out", str(half), "--resume"])
+        s4_cli.main(["--out", str(half), "--resume"])
     # garbage that its checkpoint.json vouches for: TensorFlow cannot read it, one line
     folder = half / "checkpoints" / "epoch_00000020"
     (folder / "state.data-00000-of-00001").write_bytes(b"garbage")
@@ -229,7 +230,7 @@ def test_resume_takes_the_run_s_own_settings_and_its_newest_intact_checkpoint(st
         folder / "state.data-00000-of-00001")
     (folder / "checkpoint.json").write_text(json.dumps(state))
     with pytest.raises(UsageError, match="--resume: cannot read the checkpoint .*epoch_00000020"):
-        s4.main(["--out", str(half), "--epochs", "30", "--resume"])
+        s4_cli.main(["--out", str(half), "--epochs", "30", "--resume"])
     assert (half / "losses.csv").read_text() == (straight / "losses.csv").read_text()
 
 
@@ -237,7 +238,7 @@ def test_resume_takes_the_run_s_own_settings_and_its_newest_intact_checkpoint(st
 def test_kill_9_and_resume_give_the_numbers_of_an_uninterrupted_run(tmp_path):
     flags = ["--epochs", "1000", "--print-interval", "300", "--deterministic"]
     straight = tmp_path / "straight"
-    assert s4.main(["--out", str(straight), *flags]) == 0
+    assert s4_cli.main(["--out", str(straight), *flags]) == 0
     out = tmp_path / "killed"
     for rows in (450, 800):  # checkpoints after epochs 301 and 601 (the prints' saves)
         argv = ["--resume"] if (out / "config.json").exists() else flags
@@ -249,14 +250,14 @@ def test_kill_9_and_resume_give_the_numbers_of_an_uninterrupted_run(tmp_path):
             time.sleep(0.01)
         process.send_signal(signal.SIGKILL)
         process.wait()
-    assert s4.main(["--out", str(out), "--resume"]) == 0
+    assert s4_cli.main(["--out", str(out), "--resume"]) == 0
     assert (out / "losses.csv").read_text() == (straight / "losses.csv").read_text()
     assert metrics_of(out) == metrics_of(straight)
 
 
 def test_sweep_writes_per_seed_metrics(tmp_path):
     out = tmp_path / "sweep"
-    assert s4.main(["--sweep", "2", "--epochs", "5", "--out", str(out)]) == 0
+    assert s4_cli.main(["--sweep", "2", "--epochs", "5", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         ".classic-gans-files", ".classic-gans-run", "config.json", "sweep.json"]
     sweep = json.loads((out / "sweep.json").read_text())
@@ -303,23 +304,27 @@ def test_script_end_to_end(tmp_path, script):
                                    ["--sweep", "2", "--resume"]])
 def test_bad_flags_exit_2_with_one_line(flags, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        s4.main(flags)
+        s4_cli.main(flags)
     assert exit_info.value.code == 2 and capsys.readouterr().err.count("\n") == 1
 
 
 # -- --variant stable (issue 14): opt-in, the default above unchanged --------------------------
 
 def gan_for(*flags, seed=0):
-    args = runner.build_parser(s4.GaussianGAN()).parse_args(list(flags))
+    args = runner.build_parser(s4_cli.GaussianGAN()).parse_args(list(flags))
     seed_everything(seed)
     return s4.make_gan(args, seed)
 
 
+def test_the_preprocess_flag_offers_the_ports_preprocessings():
+    assert s4_cli.PREPROCESS_CHOICES == tuple(sorted(s4.PREPROCESS))
+
+
 def test_the_variant_flag_exists_and_defaults_to_the_original(capsys):
-    parser = runner.build_parser(s4.GaussianGAN())
+    parser = runner.build_parser(s4_cli.GaussianGAN())
     assert parser.parse_args([]).variant == "original"
     assert parser.parse_args(["--variant", "stable"]).variant == "stable"
-    assert set(s4.GaussianGAN.variants) == {"stable"}
+    assert set(s4_cli.GaussianGAN.variants) == {"stable"}
     with pytest.raises(SystemExit):
         parser.parse_args(["--variant", "wgan"])
     assert "--variant" in capsys.readouterr().err
