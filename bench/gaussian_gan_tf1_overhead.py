@@ -23,7 +23,8 @@ from gantools.launch import quiet_tensorflow
 quiet_tensorflow()
 from gantools import runner
 from tf1_compat import gaussian_gan as s1
-args = runner.build_parser(s1.GaussianGAN()).parse_args([])
+from tf1_compat import gaussian_gan_cli as s1_cli
+args = runner.build_parser(s1_cli.GaussianGAN()).parse_args([])
 s1.make_gan(args, args.seed).train(runner.detached())  # the book's loop: no files, figures
 """
 

@@ -128,24 +128,31 @@ def first_line(error):
 
 def constants_of(module_name):
     """The top-level constants of a module (`name = <literal>`, as an original's settings
-    block: `num_epochs = 30000`), read from its source without running it: a program's
-    flags take their defaults from its port without importing TensorFlow, so that --help
-    and a bad flag answer at once."""
+    block: `num_epochs = 30000`; a class's as `constants_of(m).GAN.loss`), read from its
+    source without running it: a program's flags take their defaults from its port without
+    importing TensorFlow, so that --help and a bad flag answer at once."""
     source = Path(importlib.util.find_spec(module_name).origin).read_text()
+    return _literals(ast.parse(source).body)
+
+
+def _literals(body):
+    """constants_of's namespace of one module or class body (a class's as a namespace)."""
     found = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            names = [target] if isinstance(target, ast.Name) else \
-                list(target.elts) if isinstance(target, ast.Tuple) else []
-            try:
-                value = ast.literal_eval(node.value)
-            except ValueError:
-                continue  # not a literal: computed, or a function
-            if len(names) == 1:
-                found[names[0].id] = value
-            elif isinstance(value, tuple) and len(value) == len(names):
-                found.update((n.id, v) for n, v in zip(names, value)
+    for node in body:
+        if isinstance(node, ast.ClassDef):
+            found[node.name] = _literals(node.body)
+        if not isinstance(node, ast.Assign):
+            continue
+        try:
+            value = ast.literal_eval(node.value)
+        except ValueError:
+            continue  # not a literal: computed, or a function
+        for target in node.targets:  # `a = b = 1`, `a, b = 1, 2`
+            if isinstance(target, ast.Name):
+                found[target.id] = value
+            elif isinstance(target, ast.Tuple) and isinstance(value, tuple) \
+                    and len(value) == len(target.elts):
+                found.update((n.id, v) for n, v in zip(target.elts, value)
                              if isinstance(n, ast.Name))
     return SimpleNamespace(**found)
 

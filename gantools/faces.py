@@ -15,11 +15,12 @@ from gantools.images import ImageFolder, printable
 from gantools.training import describe_swd
 
 class FaceProgram(runner.Program):
-    """A face program sets `image_size` and provides `make_gan(args, seed)` (its models,
-    with a `checkpoint`), `measure(gan, args, data, seed)` (the SWD x 1e3 of generated
-    against real images) and `trained(gan)` (how far its restored models trained: a count
-    and its unit)."""
+    """A face program sets `image_size` and names its `port`, a module with
+    `make_gan(args, seed, replicas)` (its models, with a `checkpoint`), `measure(gan, args,
+    data, seed)` (the SWD x 1e3 of generated against real images) and `trained(gan)` (how far
+    its restored models trained: a count and its unit)."""
     image_size = None
+    port = None
     # flags a resumed run may change, and --evaluate's own besides --data: not the numbers
     free = ("swd_images", "cache", "jit_compile", "strategy", "devices")
 
@@ -54,16 +55,17 @@ def evaluate(program, args):
             setattr(args, dest, value)
     program.setup(args)
     data = program.load_data(args)
+    port = runner.port_module(program.port, args.verbose)
     rundir.seed_everything(args.seed)
     print(scale.startup_line(program.replicas), flush=True)
-    gan = program.make_gan(args, args.seed)
+    gan = port.make_gan(args, args.seed, program.replicas)
     folder, state = runner.checkpoints(out, program).latest(flag="--evaluate")
     try:
         gan.checkpoint.read(str(folder / "state")).assert_consumed()
     except Exception as error:  # whatever a damaged file raises: one line
         raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
                          f"({first_line(error)})") from None
-    (done, unit), distance = program.trained(gan), program.measure(gan, args, data, args.seed)
+    (done, unit), distance = port.trained(gan), port.measure(gan, args, data, args.seed)
     rundir.update_json(out / "metrics.json", swd_x1e3=distance,
                        evaluated_checkpoint=str(folder), **{f"evaluated_{unit}": done},
                        evaluated_data=printable(data.root))

@@ -197,7 +197,7 @@ def program():
         print(f"{sys.argv[0]}: error: not the name of one of the nine programs",
               file=sys.stderr)
         return 1
-    return run(found.entry, tensorflow=found.command is None)
+    return run(found.command, tensorflow=False)
 
 
 def compare_original():

@@ -13,31 +13,26 @@ from dataclasses import dataclass
 class Program:
     id: str          # S1 ... S9, as SPEC numbers them
     script: str      # scripts/<script>.py, console command <script with dashes>, runs/<script>
-    module: str      # the port: its module's main(argv) runs it
+    module: str      # the port: the original's code and loop
     page: str        # its page under docs/
     data: str        # what --data is: "mnist", "faces", or None (the program draws its own)
     seed: str        # the seed document it ports (000 ... 004)
     title: str       # what it is, in a few words
     original: str    # the original beside which sidebyside/s<N>.py runs it
-    command: str = None  # the program's command line: flags, data, summary and main(argv),
-    #                      importable without TensorFlow (the port is imported after parsing)
-
-    @property
-    def entry(self):
-        """The module whose main(argv) the script runs."""
-        return self.command or self.module
+    command: str     # its command line: flags, data, summary and main(argv), importable
+    #                  without TensorFlow (the port is imported once the flags are parsed)
 
 
 PROGRAMS = {p.id: p for p in [
     Program("S1", "gaussian_gan_tf1", "tf1_compat.gaussian_gan", "s1-gaussian-gan-tf1.md",
             None, "000", "the book's 1-D Gaussian GAN (TensorFlow graph mode)",
-            "the book's 1-D Gaussian GAN (tf.compat.v1)"),
+            "the book's 1-D Gaussian GAN (tf.compat.v1)", "tf1_compat.gaussian_gan_cli"),
     Program("S2", "dcgan_anime", "keras_models.dcgan", "s2-dcgan-anime.md", "faces", "001",
             "the blog's DCGAN on 96x96 anime faces",
-            "FangYang970206/Anime_GAN DCGAN (PyTorch)"),
+            "FangYang970206/Anime_GAN DCGAN (PyTorch)", "keras_models.dcgan_cli"),
     Program("S3", "wgan_anime", "keras_models.wgan", "s3-wgan-anime.md", "faces", "001",
             "the blog's WGAN (clipping, RMSProp) on 96x96 anime faces",
-            "FangYang970206/Anime_GAN WGAN_keras (Keras 2)"),
+            "FangYang970206/Anime_GAN WGAN_keras (Keras 2)", "keras_models.wgan_cli"),
     Program("S4", "gaussian_gan_keras", "keras_models.gaussian_gan",
             "s4-gaussian-gan-keras.md", None, "002",
             "the blog's 1-D N(4, 1.25) GAN (PyTorch -> Keras 3)",
@@ -45,19 +40,19 @@ PROGRAMS = {p.id: p for p in [
             "keras_models.gaussian_gan_cli"),
     Program("S5", "mnist_gan_keras", "keras_models.mnist_gan", "s5-mnist-gan-keras.md",
             "mnist", "002", "the blog's MNIST MLP GAN (PyTorch -> Keras 3)",
-            "the blog's MNIST MLP GAN (PyTorch 0.2)"),
+            "the blog's MNIST MLP GAN (PyTorch 0.2)", "keras_models.mnist_gan_cli"),
     Program("S6", "mnist_gan_tf1", "tf1_compat.mnist_gan", "s6-mnist-gan-tf1.md", "mnist",
             "003", "wiseodd's vanilla MLP GAN on MNIST (TensorFlow graph mode)",
-            "wiseodd gan_tensorflow.py (tf.compat.v1)"),
+            "wiseodd gan_tensorflow.py (tf.compat.v1)", "tf1_compat.mnist_gan_cli"),
     Program("S7", "mnist_wgan_tf1", "tf1_compat.mnist_wgan", "s7-mnist-wgan-tf1.md", "mnist",
             "003", "wiseodd's WGAN MLP on MNIST (TensorFlow graph mode)",
-            "wiseodd wgan_tensorflow.py (tf.compat.v1)"),
+            "wiseodd wgan_tensorflow.py (tf.compat.v1)", "tf1_compat.mnist_wgan_cli"),
     Program("S8", "mnist_cgan_tf1", "tf1_compat.mnist_cgan", "s8-mnist-cgan-tf1.md", "mnist",
             "003", "wiseodd's conditional MLP GAN on MNIST (TensorFlow graph mode)",
-            "wiseodd cgan_tensorflow.py (tf.compat.v1)"),
+            "wiseodd cgan_tensorflow.py (tf.compat.v1)", "tf1_compat.mnist_cgan_cli"),
     Program("S9", "sine_gan", "keras_models.sine_gan", "s9-sine-gan.md", None, "004",
             "Robin Ricard's Keras sine-curve GAN",
-            "Robin Ricard's sine-curve GAN (Keras 2)"),
+            "Robin Ricard's sine-curve GAN (Keras 2)", "keras_models.sine_gan_cli"),
 ]}
 
 # The project's other commands: console command -> module with main(argv)

@@ -300,14 +300,19 @@ def main(program, argv, train):
         lock.release()
 
 
-def port_function(name, verbose=False):
-    """The function "package.module:function", imported with TensorFlow's start-up noise
-    filtered (gantools.launch.quiet_tensorflow)."""
+def port_module(name, verbose=False):
+    """The port "package.module", imported with TensorFlow's start-up noise filtered
+    (gantools.launch.quiet_tensorflow)."""
     import importlib
     from gantools.launch import quiet_tensorflow
     quiet_tensorflow(verbose)
+    return importlib.import_module(name)
+
+
+def port_function(name, verbose=False):
+    """The function "package.module:function" of a port (port_module)."""
     module, _, function = name.partition(":")
-    return getattr(importlib.import_module(module), function)
+    return getattr(port_module(module, verbose), function)
 
 
 def _main(program, train, parser, argv, args):

@@ -2,7 +2,8 @@
 
 Ports section 4 ("实现DCGAN") of seed 001 (FangYang's 2018 blog post): FangYang970206/Anime_GAN
 `DCGAN/model.py`, `AnimeDataset.py`, `utils.py` and `main.py` (SPEC S2), in their order and
-names. NCHW PyTorch layers become NHWC Keras layers that compute the same (padding as 'same'
+names; main.py's loop is `main(run)`, its flags keras_models/dcgan_cli.py. NCHW PyTorch
+layers become NHWC Keras layers that compute the same (padding as 'same'
 or 'valid', BatchNorm2d from gantools.torch_compat; the README's S2 notes give each).
 Deliberate differences (the defaults train what main.py trains):
 - Images in [-1, 1], the upstream fix (2019) of the seed's `img - 127.5/127.5` (= img - 1;
@@ -24,7 +25,6 @@ Deliberate differences (the defaults train what main.py trains):
 - Added: the sliced Wasserstein distance (every save, the end, `--evaluate`), and
   `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.scale).
 """
-import argparse
 import functools
 import time
 from pathlib import Path
@@ -34,10 +34,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gantools import rundir, runner, scale
-from gantools.cli import fraction, positive_float, positive_int
-from gantools.faces import FaceProgram
-from gantools.images import CACHE_CHOICES, SCALINGS
+from gantools import rundir
+from gantools.images import SCALINGS
 from gantools.scale import Replicas, startup_line, wrap_optimizer
 from gantools.torch_compat import BatchNorm2d, torch_bce
 from gantools.training import (describe_swd, run_without_side_effects, save_weights,
@@ -279,135 +277,91 @@ def checkpoint_due(done, n_batches, args):
     return done % n_batches == 0 and saves(done // n_batches - 1, args)
 
 
-def count_or_all(text):
-    """--size-per-dataset: a positive number of images, or 'all' (None: no limit)."""
-    return None if text == "all" else positive_int(text)
+def make_gan(args, seed, replicas):
+    """main.py's models and optimisers with the flags' settings, on `replicas`' devices."""
+    return DCGAN(seed, args.lr, args.beta1, replicas=replicas)
 
 
-class DCGANAnime(FaceProgram):
-    script = "dcgan_anime"
-    description = ("The blog's DCGAN (seed 001, FangYang970206/Anime_GAN, PyTorch) in Keras "
-                   "3: 96x96 anime faces from 100 N(0, 1) values.")
-    unit, total_flag, image_size = "batch", "epochs", IMAGE_SIZE
-    loss_columns = ("epoch", "loss_d", "loss_g", "loss_d_mean", "loss_g_mean", "swd",
-                    "seconds")
-
-    def add_arguments(self, parser):
-        main_py = parser.add_argument_group("the original's settings (main.py)").add_argument
-        main_py("--data", "--dataset", default="faces", help="folder of JPEG/PNG faces")
-        main_py("--lr", type=positive_float, default=lr, help="Adam's, of both networks")
-        main_py("--beta1", type=fraction, default=beta1, help="Adam's (beta2 is 0.999)")
-        main_py("--batch-size", type=positive_int, default=batch_size,
-                help="images per batch (DataLoader's batch_size)")
-        main_py("--epochs", type=positive_int, default=epochs, help="passes over the data")
-        main_py("--size-per-dataset", type=count_or_all, default=size_per_dataset,
-                metavar="N|all", help="the first N images in natural order, as the original "
-                                      "read faces/0.jpg ... faces/N-1.jpg; all: every one")
-        main_py("--save-every", type=positive_int, default=save_every,
-                help="epochs between grids, saved models and checkpoints")
-        main_py("--scaling", choices=sorted(SCALINGS), default="unit",
-                help="unit: (img - 127.5) / 127.5, in [-1, 1] (the author's later fix, SPEC's "
-                     "choice); posted: img - 127.5/127.5 = img - 1, in [-1, 254], as the "
-                     "post's code computes (its 500-epoch grid came from it)")
-        added = parser.add_argument_group("added").add_argument
-        added("--evaluate", action="store_true", default=argparse.SUPPRESS,  # not recorded
-              help="only add the SWD of the run in --out (its newest checkpoint) against "
-                   "--data to its metrics.json")
-        added("--swd-images", type=positive_int, default=swd_images,
-              help="generated and real images for the sliced Wasserstein distance")
-        added("--cache", choices=CACHE_CHOICES, default="auto",
-              help="keep the decoded images in memory (auto: if under 1/4 of the RAM)")
-        added("--sample-bn", choices=["batch", "moving"], default="batch",
-              help="BatchNorm statistics of G's samples: batch (the original's) or moving")
-        added("--bytescale-grids", action="store_true",
-              help="stretch each grid to its own min-max, as scipy.misc.imsave did")
-        scale.add_device_arguments(parser)
-
-    def make_gan(self, args, seed):
-        return DCGAN(seed, args.lr, args.beta1, replicas=self.replicas)
-
-    def describe(self, args, data):
-        return dict(betas=[args.beta1, 0.999], adam_epsilon=1e-8, input_dim=input_dim,
-                    grid_samples=grid_samples, image_size=IMAGE_SIZE, conv_init_std=0.01,
-                    bn_gamma_init=[1.0, 0.01], bn_epsilon=1e-5, bn_momentum_pytorch=0.1,
-                    leaky_relu_slope=0.2, loss="PyTorch BCELoss",
-                    normalisation="[-1, 254] (img - 1)" if args.scaling == "posted"
-                    else "[-1, 1]",
-                    dataset=data.summary(), devices_and_scale=self.replicas.describe())
-
-    def main(self, run):
-        """main.py: the models, then for each epoch its batches (D, then G) and, every
-        --save-every epochs and after the last, the grid of fixed_noise, the SWD and the
-        models; then the GIF and the loss figure."""
-        args, dataset = run.args, run.data
-        print(startup_line(self.replicas), flush=True)
-        gan = self.make_gan(args, run.seed)
-        n_batches = dataset.batches_per_epoch(args.batch_size)
-        distance = None  # the last SWD
-
-        def restore(folder, state):  # models, optimisers, noise stream, counters
-            nonlocal distance
-            gan.checkpoint.read(str(folder / "state")).assert_consumed()
-            distance = state["swd_x1e3"]
-
-        run.start(args.epochs, per=n_batches, restore=restore,
-                  save=lambda folder: gan.checkpoint.write(str(folder / "state")),
-                  state=lambda: {"swd_x1e3": distance}, config=self.describe(args, dataset),
-                  parameters=gan.trainable_parameters(),
-                  checkpoint_due=lambda done: checkpoint_due(done, n_batches, args),
-                  generate=lambda n, seed: (gan.sample(gan.evaluation_noise(n, seed), args.sample_bn) + 1) / 2)
-
-        for epoch in run.range(args.epochs, n_batches):
-            run.print("Main epoch{}:".format(epoch))
-            started = time.perf_counter()
-            dataload = dataset.epoch(args.batch_size, run.seed, epoch, run.first_batch,
-                                     scale=SCALINGS[args.scaling])
-            for i, inp in run.batches(dataload, skip=False):
-                loss_D, loss_G = gan.train_step(gan.replicas.split(inp)).numpy()
-                run.show("D:{}, G:{}".format(loss_D, loss_G))  # main.py's printed line
-            # the epoch's row: its last batch's losses (the .txt files) and its means
-            means = gan.loss_sums.numpy() / n_batches
-            row = dict(epoch=epoch, loss_d=float(loss_D), loss_g=float(loss_G),
-                       loss_d_mean=float(means[0]), loss_g_mean=float(means[1]), swd="",
-                       seconds=round(time.perf_counter() - started, 2))
-            gan.epoch.assign(epoch + 1)
-            gan.batch.assign(0)
-            gan.loss_sums.assign(tf.zeros(2, tf.float64))
-            if saves(epoch, args) and run.files:  # main.py's `if epoch % 20 == 0`
-                from gantools.plots import write_image_grid
-                (run.run_dir / "samples").mkdir(exist_ok=True)
-                write_image_grid(gan.sample(gan.fixed_noise, args.sample_bn),
-                                 run.run_dir / "samples" / ("epoch_%03d.png" % epoch),
-                                 bytescale=args.bytescale_grids)
-                distance = self.measure(gan, args, dataset, run.seed)
-                run.print(describe_swd(distance))
-                save_weights(gan.generate, run.run_dir / "generate.weights.h5")
-                save_weights(gan.discriminator, run.run_dir / "discriminator.weights.h5")
-                row["swd"] = round(distance["avg"], 4)
-            run.log(**row)
-
-        creat_gif(run.run_dir / "evolution.gif", run.run_dir / "samples")
-        visualize_loss(run.run_dir / "losses.csv", run.run_dir / "losses.png")
-        losses = rundir.read_losses(run.run_dir / "losses.csv")
-        return dict(epochs=int(gan.epoch.numpy()), swd_x1e3=distance,
-                    final_loss_d=float(losses["loss_d"][-1]),
-                    final_loss_g=float(losses["loss_g"][-1]),
-                    seconds_per_batch=round(np.sum(losses["seconds"]) / run.total, 4))
-
-    def measure(self, gan, args, data, seed):
-        """SWD x 1e3 (per level and 'avg') between generated and as many real images."""
-        noise = gan.evaluation_noise(min(args.swd_images, len(data)))
-        return swd_against_data(gan.sample(noise, args.sample_bn), data, seed)
-
-    def trained(self, gan):
-        return int(gan.epoch.numpy()), "epochs"
-
-    def summary(self, metrics):
-        note = scale.worker_note(self.replicas, self.args.out)
-        return "{} after {} epochs".format(describe_swd(metrics["swd_x1e3"]),
-                                           metrics["epochs"]) + ("\n" + note if note else "")
+def hyper_parameters(args, data, replicas):
+    """config.json's settings besides the flags."""
+    return dict(betas=[args.beta1, 0.999], adam_epsilon=1e-8, input_dim=input_dim,
+                grid_samples=grid_samples, image_size=IMAGE_SIZE, conv_init_std=0.01,
+                bn_gamma_init=[1.0, 0.01], bn_epsilon=1e-5, bn_momentum_pytorch=0.1,
+                leaky_relu_slope=0.2, loss="PyTorch BCELoss",
+                normalisation="[-1, 254] (img - 1)" if args.scaling == "posted"
+                else "[-1, 1]",
+                dataset=data.summary(), devices_and_scale=replicas.describe())
 
 
-def main(argv=None):
-    program = DCGANAnime()
-    return runner.main(program, argv, program.main)
+def main(run):
+    """main.py: the models, then for each epoch its batches (D, then G) and, every
+    --save-every epochs and after the last, the grid of fixed_noise, the SWD and the
+    models; then the GIF and the loss figure."""
+    args, dataset = run.args, run.data
+    replicas = run.program.replicas  # the devices the command line set up (gantools.scale)
+    print(startup_line(replicas), flush=True)
+    gan = make_gan(args, run.seed, replicas)
+    n_batches = dataset.batches_per_epoch(args.batch_size)
+    distance = None  # the last SWD
+
+    def restore(folder, state):  # models, optimisers, noise stream, counters
+        nonlocal distance
+        gan.checkpoint.read(str(folder / "state")).assert_consumed()
+        distance = state["swd_x1e3"]
+
+    run.start(args.epochs, per=n_batches, restore=restore,
+              save=lambda folder: gan.checkpoint.write(str(folder / "state")),
+              state=lambda: {"swd_x1e3": distance},
+              config=hyper_parameters(args, dataset, replicas),
+              parameters=gan.trainable_parameters(),
+              checkpoint_due=lambda done: checkpoint_due(done, n_batches, args),
+              generate=lambda n, seed: (gan.sample(gan.evaluation_noise(n, seed),
+                                                   args.sample_bn) + 1) / 2)
+
+    for epoch in run.range(args.epochs, n_batches):
+        run.print("Main epoch{}:".format(epoch))
+        started = time.perf_counter()
+        dataload = dataset.epoch(args.batch_size, run.seed, epoch, run.first_batch,
+                                 scale=SCALINGS[args.scaling])
+        for i, inp in run.batches(dataload, skip=False):
+            loss_D, loss_G = gan.train_step(gan.replicas.split(inp)).numpy()
+            run.show("D:{}, G:{}".format(loss_D, loss_G))  # main.py's printed line
+        # the epoch's row: its last batch's losses (the .txt files) and its means
+        means = gan.loss_sums.numpy() / n_batches
+        row = dict(epoch=epoch, loss_d=float(loss_D), loss_g=float(loss_G),
+                   loss_d_mean=float(means[0]), loss_g_mean=float(means[1]), swd="",
+                   seconds=round(time.perf_counter() - started, 2))
+        gan.epoch.assign(epoch + 1)
+        gan.batch.assign(0)
+        gan.loss_sums.assign(tf.zeros(2, tf.float64))
+        if saves(epoch, args) and run.files:  # main.py's `if epoch % 20 == 0`
+            from gantools.plots import write_image_grid
+            (run.run_dir / "samples").mkdir(exist_ok=True)
+            write_image_grid(gan.sample(gan.fixed_noise, args.sample_bn),
+                             run.run_dir / "samples" / ("epoch_%03d.png" % epoch),
+                             bytescale=args.bytescale_grids)
+            distance = measure(gan, args, dataset, run.seed)
+            run.print(describe_swd(distance))
+            save_weights(gan.generate, run.run_dir / "generate.weights.h5")
+            save_weights(gan.discriminator, run.run_dir / "discriminator.weights.h5")
+            row["swd"] = round(distance["avg"], 4)
+        run.log(**row)
+
+    creat_gif(run.run_dir / "evolution.gif", run.run_dir / "samples")
+    visualize_loss(run.run_dir / "losses.csv", run.run_dir / "losses.png")
+    losses = rundir.read_losses(run.run_dir / "losses.csv")
+    return dict(epochs=int(gan.epoch.numpy()), swd_x1e3=distance,
+                final_loss_d=float(losses["loss_d"][-1]),
+                final_loss_g=float(losses["loss_g"][-1]),
+                seconds_per_batch=round(np.sum(losses["seconds"]) / run.total, 4))
+
+
+def measure(gan, args, data, seed):
+    """SWD x 1e3 (per level and 'avg') between generated and as many real images."""
+    noise = gan.evaluation_noise(min(args.swd_images, len(data)))
+    return swd_against_data(gan.sample(noise, args.sample_bn), data, seed)
+
+
+def trained(gan):
+    """How far the restored models trained (--evaluate)."""
+    return int(gan.epoch.numpy()), "epochs"

@@ -2,7 +2,8 @@
 
 Ports section 3 ("MNIST") of seed 002, jiweibo's 2017 post: Generator, Discriminator,
 build_model, fit (d_steps D updates, then g_steps G updates on the same noise), sampler and
-show_sample_img, in the post's order and names (originals/mnist_gan_torch.py). The rest of
+show_sample_img, in the post's order and names (originals/mnist_gan_torch.py); the command
+line (flags, data, summary) is keras_models/mnist_gan_cli.py. The rest of
 its code is lost; SPEC S5 decides it: hidden size 256, Adam 2e-4 with betas (0.5, 0.999) for
 both nets, batches of 64, 100 epochs, smooth 0.1, d_steps = g_steps = 1, sample_size 25,
 print_interval 100, MNIST scaled to [-1, 1]. The reasons and measurements: README (S5).
@@ -33,10 +34,9 @@ import tensorflow as tf
 from keras import layers
 
 from gantools import runner
-from gantools.cli import (BCE_CHOICES, BCE_HELP, UsageError, first_line, fraction,
-                          non_negative_int, positive_float, positive_int)
-from gantools.mnist import (DATA_STREAM, GRID_STREAM, METRICS_STREAM, NOISE_STREAM,
-                            add_data_arguments, images, load_mnist, stream_rng)
+from gantools.cli import UsageError, first_line
+from gantools.mnist import (DATA_STREAM, GRID_STREAM, METRICS_STREAM, NOISE_STREAM, images,
+                            load_mnist, stream_rng)
 from gantools.rundir import read_losses, update_json
 from gantools.torch_compat import criterion, torch_linear
 
@@ -52,6 +52,7 @@ sample_size, print_interval, save_every = 25, 100, 10  # a 5x5 figure; save_mode
 
 
 # ##### 生成器 / 判别器 (the models)
+
 
 def Generator(input_size, hidden_size, output_size, p=dropout_p):
     x = keras.Input((input_size,))
@@ -178,6 +179,7 @@ def gen_batch(real_x, batch_size, rng):
 
 # ##### 生成图片 (the figure)
 
+
 def show_sample_img(data, path, figure=None):
     """The post's figure of 25 samples (5x5, figsize (7, 7), axes hidden, 'Greys_r'), saved
     to `path` instead of shown; returns the figure, for the next call to reuse."""
@@ -208,169 +210,120 @@ def quality(gan, seed, mnist, n):
 
 # ##### The program: the post's fit, with the run's services (a unit is one batch)
 
+
 def make_gan(args):
     """The post's build_model with the flags' settings."""
     return GAN(args.lr, args.d_steps, args.g_steps, args.smooth, args.dropout,
                args.sample_dropout, args.bce)
 
 
-class MnistGAN(runner.Program):
-    script = 'mnist_gan_keras'
-    description = ("The blog's MNIST MLP GAN (seed 002, jiweibo's lost PyTorch 0.2 code) in "
-                   "Keras 3. Saves a 5x5 figure of samples every epoch, the models every 10 "
-                   "epochs, evolution.gif, losses and quality metrics into --out.")
-    unit, total_flag = 'batch', 'epochs'
-    loss_columns = ('epoch', 'batch', 'iteration', 'd_real_error', 'd_fake_error', 'g_error')
-    free = ('metric_samples', 'gif_frames', 'download')
+def hyper_parameters(data, n_batches):
+    """config.json's settings besides the flags."""
+    return dict(betas=betas, adam_epsilon=adam_epsilon, g_hidden_size=g_hidden_size,
+                d_hidden_size=d_hidden_size, noise='U(-1, 1) of size 100',
+                data_range=[-1, 1], sample_size=sample_size, save_every=save_every,
+                data_source=dict(data.describe(), batches_per_epoch=n_batches,
+                                 training_images_used=len(data.x_train)))
 
-    def add_arguments(self, parser):
-        add_data_arguments(parser)
-        post = parser.add_argument_group("the post's settings (SPEC's where it is silent)")
-        for flag, kind, default, text in [
-                ('--epochs', positive_int, num_epoch, 'num_epoch'),
-                ('--batch-size', positive_int, batch_size, 'real images and noise vectors '
-                                                           'per batch'),
-                ('--lr', positive_float, d_lr, 'Adam learning rate of both nets (d_lr, g_lr)'),
-                ('--smooth', fraction, smooth, 'the real target of D and G is 1 - smooth'),
-                ('--d-steps', positive_int, d_steps, 'D updates per batch'),
-                ('--g-steps', positive_int, g_steps, 'G updates per batch, on the same noise'),
-                ('--print-interval', positive_int, print_interval,
-                 'print the mean losses (a losses.csv row) every this many batches'),
-                ('--dropout', fraction, dropout_p,
-                 "rate of the Dropout layers; 0: none, as the post's F.dropout computed on "
-                 "PyTorch 0.2; %s: the dropout the post wrote" % post_dropout_p)]:
-            post.add_argument(flag, type=kind, default=default, help=text)
-        post.add_argument('--bce', choices=BCE_CHOICES, default='era', help=BCE_HELP)
-        post.add_argument('--no-sample-dropout', dest='sample_dropout', action='store_false',
-                          help='with --dropout: sample figures and metrics without it')
-        added = parser.add_argument_group('metrics')
-        added.add_argument('--evaluate', type=Path, metavar='PATH',
-                           help="only add the quality metrics of a run's generator to its "
-                                "metrics.json: PATH is the run (its latest checkpoint), one "
-                                "of its checkpoints/ or models/generator_epoch_*.keras")
-        added.add_argument('--metric-samples', type=non_negative_int, default=10_000,
-                           help='generated images scored at the end (0: no metrics)')
-        added.add_argument('--gif-frames', type=non_negative_int, default=100,
-                           help='at most this many epoch figures in evolution.gif (0: all)')
 
-    def check_args(self, parser, args):
-        if args.evaluate is not None:  # a command of its own, which exits as --help does
-            if args.resume:
-                parser.error('--evaluate cannot be combined with --resume')
-            parser.exit(evaluate(self, args))
+def fit(run):
+    """The post's build_model and fit: each epoch, its batches (D, then G on the same
+    noise) with the mean losses printed every print_interval batches; after the
+    batches, the epoch's figure, and the models every 10 epochs. Then the metrics."""
+    args, seed = run.args, run.seed
+    gan = make_gan(args)
+    real_x = run.data.x_train
+    n_batches = len(real_x) // args.batch_size
+    noise_rng, sums = None, np.zeros(3)  # the epoch's noise; losses since the last print
 
-    def load_data(self, args):
-        mnist = load_mnist(args.data, args.download)
-        if len(mnist.x_train) < args.batch_size:
-            raise UsageError(f'--batch-size {args.batch_size} is larger than the training '
-                             f'set ({len(mnist.x_train)} images in {mnist.source})')
-        return mnist
+    # The checkpoint: the weights, both Adams' slots and the Dropout layers' random
+    # states in `state.*`; the epoch's noise generator and the sums in its state.
+    def state():
+        return {'noise_rng': None if noise_rng is None else noise_rng.bit_generator.state,
+                'loss_sums': sums.tolist()}
 
-    def describe(self, data, n_batches):
-        return dict(betas=betas, adam_epsilon=adam_epsilon, g_hidden_size=g_hidden_size,
-                    d_hidden_size=d_hidden_size, noise='U(-1, 1) of size 100',
-                    data_range=[-1, 1], sample_size=sample_size, save_every=save_every,
-                    data_source=dict(data.describe(), batches_per_epoch=n_batches,
-                                     training_images_used=len(data.x_train)))
+    def restore(folder, saved):
+        nonlocal noise_rng, sums
+        gan.checkpoint.read(str(folder / 'state')).assert_consumed()
+        if saved['noise_rng'] is not None:
+            noise_rng = np.random.default_rng()
+            noise_rng.bit_generator.state = saved['noise_rng']
+        sums = np.array(saved['loss_sums'])
 
-    def fit(self, run):
-        """The post's build_model and fit: each epoch, its batches (D, then G on the same
-        noise) with the mean losses printed every print_interval batches; after the
-        batches, the epoch's figure, and the models every 10 epochs. Then the metrics."""
-        args, seed = run.args, run.seed
-        gan = make_gan(args)
-        real_x = run.data.x_train
-        n_batches = len(real_x) // args.batch_size
-        noise_rng, sums = None, np.zeros(3)  # the epoch's noise; losses since the last print
+    count = lambda model: int(sum(np.prod(v.shape) for v in model.trainable_variables))
+    run.start(args.epochs, per=n_batches, state=state, restore=restore,
+              save=lambda folder: gan.checkpoint.write(str(folder / 'state')),
+              config=hyper_parameters(run.data, n_batches),
+              parameters={'generator': count(gan.G), 'discriminator': count(gan.D)},
+              checkpoint_due=lambda done: done % n_batches == 0,  # every epoch
+              generate=lambda n, seed: generated_digits(gan, n, seed))
+    figure, status = None, ''
 
-        # The checkpoint: the weights, both Adams' slots and the Dropout layers' random
-        # states in `state.*`; the epoch's noise generator and the sums in its state.
-        def state():
-            return {'noise_rng': None if noise_rng is None else noise_rng.bit_generator.state,
-                    'loss_sums': sums.tolist()}
+    for epoch in run.range(args.epochs, n_batches):
+        order = stream_rng(seed, DATA_STREAM, epoch)  # gen_batch's shuffle of the epoch
+        for i, d_real_data in run.batches(gen_batch(real_x, args.batch_size, order)):
+            if i == 0:  # a new epoch: new noise, the sums restart
+                noise_rng, sums = stream_rng(seed, NOISE_STREAM, epoch), np.zeros(3)
+            d_fake_input = noise(noise_rng, args.batch_size)
+            sums += gan.train_batch(d_real_data, d_fake_input).numpy()
 
-        def restore(folder, saved):
-            nonlocal noise_rng, sums
-            gan.checkpoint.read(str(folder / 'state')).assert_consumed()
-            if saved['noise_rng'] is not None:
-                noise_rng = np.random.default_rng()
-                noise_rng.bit_generator.state = saved['noise_rng']
-            sums = np.array(saved['loss_sums'])
-
-        count = lambda model: int(sum(np.prod(v.shape) for v in model.trainable_variables))
-        run.start(args.epochs, per=n_batches, state=state, restore=restore,
-                  save=lambda folder: gan.checkpoint.write(str(folder / 'state')),
-                  config=self.describe(run.data, n_batches),
-                  parameters={'generator': count(gan.G), 'discriminator': count(gan.D)},
-                  checkpoint_due=lambda done: done % n_batches == 0,  # every epoch
-                  generate=lambda n, seed: generated_digits(gan, n, seed))
-        figure, status = None, ''
-
-        for epoch in run.range(args.epochs, n_batches):
-            order = stream_rng(seed, DATA_STREAM, epoch)  # gen_batch's shuffle of the epoch
-            for i, d_real_data in run.batches(gen_batch(real_x, args.batch_size, order)):
-                if i == 0:  # a new epoch: new noise, the sums restart
-                    noise_rng, sums = stream_rng(seed, NOISE_STREAM, epoch), np.zeros(3)
-                d_fake_input = noise(noise_rng, args.batch_size)
-                sums += gan.train_batch(d_real_data, d_fake_input).numpy()
-
-                if (i + 1) % args.print_interval == 0:
-                    d_real_error, d_fake_error, g_error = (sums / args.print_interval).tolist()
-                    sums[:] = 0
-                    run.print('%s/%s--%s/%s: D: %s/%s G: %s' % (
-                        epoch, args.epochs, i, n_batches, d_real_error, d_fake_error,
-                        g_error))
-                    run.log(epoch=epoch, batch=i, iteration=epoch * n_batches + i + 1,
-                            d_real_error=d_real_error, d_fake_error=d_fake_error,
-                            g_error=g_error)
-                    status = 'D: %.3f/%.3f G: %.3f' % (d_real_error, d_fake_error, g_error)
-                run.show(status)  # the last printed losses
-
-            if run.files:
-                figure = self.save_sample_img(gan, run, epoch, figure)
-                if (epoch + 1) % save_every == 0:
-                    self.save_model(gan, run.run_dir, epoch)
+            if (i + 1) % args.print_interval == 0:
+                d_real_error, d_fake_error, g_error = (sums / args.print_interval).tolist()
+                sums[:] = 0
+                run.print('%s/%s--%s/%s: D: %s/%s G: %s' % (
+                    epoch, args.epochs, i, n_batches, d_real_error, d_fake_error,
+                    g_error))
+                run.log(epoch=epoch, batch=i, iteration=epoch * n_batches + i + 1,
+                        d_real_error=d_real_error, d_fake_error=d_fake_error,
+                        g_error=g_error)
+                status = 'D: %.3f/%.3f G: %.3f' % (d_real_error, d_fake_error, g_error)
+            run.show(status)  # the last printed losses
 
         if run.files:
-            self.save_figures(run.run_dir, args)
-        metrics = {'epochs': args.epochs, 'sample_dropout': args.sample_dropout}
-        if args.metric_samples:
-            metrics.update(quality(gan, seed, run.data, args.metric_samples))
-        return metrics
+            figure = save_sample_img(gan, run, epoch, figure)
+            if (epoch + 1) % save_every == 0:
+                save_model(gan, run.run_dir, epoch)
 
-    def save_sample_img(self, gan, run, epoch, figure):
-        """sample_size samples of fresh noise (from the figures' stream, not training's)."""
-        rng = stream_rng(run.seed, GRID_STREAM, epoch)
-        d_fake_data = gan.sampler(noise(rng, sample_size), rng)
-        (run.run_dir / 'samples').mkdir(exist_ok=True)
-        return show_sample_img(d_fake_data, run.run_dir / 'samples' / f'epoch_{epoch:03d}.png',
-                               figure)
+    if run.files:
+        save_figures(run.run_dir, args)
+    metrics = {'epochs': args.epochs, 'sample_dropout': args.sample_dropout}
+    if args.metric_samples:
+        metrics.update(quality(gan, seed, run.data, args.metric_samples))
+    return metrics
 
-    def save_model(self, gan, run_dir, epoch):
-        (run_dir / 'models').mkdir(exist_ok=True)
-        for model, name in [(gan.G, 'generator'), (gan.D, 'discriminator')]:
-            path = run_dir / 'models' / f'{name}_epoch_{epoch:03d}.keras'
-            model.save(path.with_suffix('.tmp.keras'))  # a kill leaves the older file whole
-            path.with_suffix('.tmp.keras').replace(path)
 
-    def save_figures(self, run_dir, args):
-        """evolution.gif of the epochs' figures (not a later one left by a killed run) and
-        losses.png."""
-        from gantools.plots import evenly_spaced, plot_losses, write_gif
-        frames = [run_dir / 'samples' / f'epoch_{epoch:03d}.png' for epoch in range(args.epochs)]
-        frames = [path for path in frames if path.is_file()]
-        if frames:
-            write_gif(evenly_spaced(frames, args.gif_frames), run_dir / 'evolution.gif', 200)
-        losses = read_losses(run_dir / 'losses.csv')
-        if losses:  # none if print_interval exceeds the batches of an epoch
-            plot_losses(losses, run_dir / 'losses.png',
-                        {'d_real_error': 'D real', 'd_fake_error': 'D fake', 'g_error': 'G'},
-                        x='iteration', xlabel='batch', title='MNIST GAN: mean losses every '
-                                                             f'{args.print_interval} batches')
+def save_sample_img(gan, run, epoch, figure):
+    """sample_size samples of fresh noise (from the figures' stream, not training's)."""
+    rng = stream_rng(run.seed, GRID_STREAM, epoch)
+    d_fake_data = gan.sampler(noise(rng, sample_size), rng)
+    (run.run_dir / 'samples').mkdir(exist_ok=True)
+    return show_sample_img(d_fake_data, run.run_dir / 'samples' / f'epoch_{epoch:03d}.png',
+                           figure)
 
-    def summary(self, metrics):
-        from gantools.mnist_metrics import summary
-        return summary(metrics) if self.args.metric_samples else ''
+
+def save_model(gan, run_dir, epoch):
+    """The post's save_model: models/generator_epoch_NNN.keras and the discriminator's."""
+    (run_dir / 'models').mkdir(exist_ok=True)
+    for model, name in [(gan.G, 'generator'), (gan.D, 'discriminator')]:
+        path = run_dir / 'models' / f'{name}_epoch_{epoch:03d}.keras'
+        model.save(path.with_suffix('.tmp.keras'))  # a kill leaves the older file whole
+        path.with_suffix('.tmp.keras').replace(path)
+
+
+def save_figures(run_dir, args):
+    """evolution.gif of the epochs' figures (not a later one left by a killed run) and
+    losses.png."""
+    from gantools.plots import evenly_spaced, plot_losses, write_gif
+    frames = [run_dir / 'samples' / f'epoch_{epoch:03d}.png' for epoch in range(args.epochs)]
+    frames = [path for path in frames if path.is_file()]
+    if frames:
+        write_gif(evenly_spaced(frames, args.gif_frames), run_dir / 'evolution.gif', 200)
+    losses = read_losses(run_dir / 'losses.csv')
+    if losses:  # none if print_interval exceeds the batches of an epoch
+        plot_losses(losses, run_dir / 'losses.png',
+                    {'d_real_error': 'D real', 'd_fake_error': 'D fake', 'g_error': 'G'},
+                    x='iteration', xlabel='batch', title='MNIST GAN: mean losses every '
+                                                         f'{args.print_interval} batches')
 
 
 def evaluate(program, args):
@@ -417,8 +370,3 @@ def evaluate(program, args):
     print(mnist_metrics.summary(metrics))
     print(f'Wrote evaluations[{name!r}] into {file}', flush=True)
     return 0
-
-
-def main(argv=None):
-    program = MnistGAN()
-    return runner.main(program, argv, program.fit)

@@ -4,7 +4,9 @@ Ports the Keras example of seed document 004 (a Jianshu translation of Robin Ric
 "Generative Adversarial Networks Part 2 - Implementation with Keras 2.0", 2017), completed
 from the original post where the translation leaves code out (SPEC S9). Names and order are
 the post's: sample_data, get_generative, get_discriminative, set_trainability, make_gan,
-sample_data_and_gen, sample_noise, pretrain, train. G 12,250 and D 115,452 parameters.
+sample_data_and_gen, sample_noise, pretrain, train, and the notebook's flow (`notebook`). G
+12,250 and D 115,452 parameters. The command line (flags, summary) is
+keras_models/sine_gan_cli.py.
 
 Keras 2.0's semantics kept (README, "S9"): Adam's epsilon 1e-8; Keras 2.0's clipped
 binary_crossentropy (gantools.losses); `set_trainability` before every D and chained step,
@@ -39,7 +41,6 @@ from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, LeakyReLU,
 from keras.optimizers import SGD, Adam
 
 from gantools import rundir, runner
-from gantools.cli import positive_int
 from gantools.curves import COLLAPSE_RATIO, rolling_mean, sine_curve_metrics
 from gantools.launch import quiet_runtime_noise
 from gantools.losses import keras2_binary_crossentropy
@@ -402,124 +403,75 @@ def save_frame(run_dir, plot, G, samples, epochs_done):
               G.predict_on_batch(samples['frame_noise']), caption=f'epoch {epochs_done}')
 
 
-class SineGAN(runner.Program):
-    script = 'sine_gan'
-    description = ("Robin Ricard's Keras sine-curve GAN (seed 004): pretrains D, trains G "
-                   "through the chained model with D frozen, and saves the post's figures, "
-                   "evolution.gif, losses, sine-fit metrics and the models into --out.")
-    unit, total_flag, loss_columns = 'epoch', 'epochs', ('step', 'g_loss', 'd_loss')
-    has_sweep = True
-    variants = {'stable': "D uses the post's unused LeakyReLU(0.2) after its Dense(50) and an "
-                          "R1 penalty (weight 5); G reads its first noise value as an angle "
-                          "(cos, sin), has two tanh layers of 200 and a linear output; Adam 2e-4, "
-                          "beta_1 0.5 for both nets, decayed (cosine) over the second half; "
-                          "steps on minibatches of 250 curves"}
+def hyper_parameters(args):
+    """config.json's settings besides the flags."""
+    if args.variant == 'stable':
+        return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25,
+                    adam_epsilon=ADAM_EPSILON, loss='binary_crossentropy from logits',
+                    generator_input='angle (cos, sin of 2 pi z1), z3..',
+                    generator_output='linear', discriminator_output='logits',
+                    x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2], stable=STABLE)
+    return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25, lr_generator=1e-3,
+                lr_discriminator=1e-3, optimizer_generator='SGD',
+                optimizer_discriminator='Adam', adam_epsilon=ADAM_EPSILON,
+                loss='binary_crossentropy of Keras 2.0 (clipped at 1e-7)',
+                x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2])
 
-    def add_arguments(self, parser):
-        post = parser.add_argument_group("the post's settings")
-        post.add_argument('--epochs', type=positive_int, default=500,
-                          help='epochs of one D step and one chained step each')
-        post.add_argument('--n-samples', type=positive_int, default=10000,
-                          help='real and generated curves per D step (and noise per G step)')
-        post.add_argument('--noise-dim', type=positive_int, default=10,
-                          help="size of the generator's U(0, 1) noise")
-        post.add_argument('--batch-size', type=positive_int, default=32,
-                          help="batch size of pretrain's D.fit")
-        post.add_argument('--v-freq', type=positive_int, default=50,
-                          help='print the losses, save a frame and a checkpoint every this '
-                               'many epochs')
+def notebook(run):
+    """The post's notebook: the models, pretrain, train (or the variant's), then its
+    figures, the models and the sine-fit metrics."""
+    args = run.args
+    GAN, G, D = build_models(args.noise_dim, variant=args.variant)
+    rng = training_rng(run.seed)
+    samples = evaluation_samples(run.seed, args.noise_dim)
+    pretrain_loss = None
 
-    def check_args(self, parser, args):
-        # an epoch holds 2n curves of 50 values, n noise vectors, their labels and the
-        # framework's float32 copies: about (2 x 50 x 12 + 10 x 12 + 4 x 8) bytes per curve
-        per_curve = 2 * len(X_VALS) * 12 + args.noise_dim * 12 + 32
-        rundir.check_memory(args.n_samples * per_curve,
-                            f"--n-samples {args.n_samples} (with --noise-dim {args.noise_dim})")
+    # The checkpoint: the models as .keras files; the NumPy generator's and the Dropout
+    # layer's random states (which .keras files leave out) in its state.
+    def state():
+        return {'pretrain_loss': pretrain_loss, 'rng_state': rng.bit_generator.state,
+                'dropout_states': [s.numpy().tolist() for s in dropout_states(D)]}
 
-    def describe(self):
-        if self.variant == 'stable':
-            return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25,
-                        adam_epsilon=ADAM_EPSILON, loss='binary_crossentropy from logits',
-                        generator_input='angle (cos, sin of 2 pi z1), z3..',
-                        generator_output='linear', discriminator_output='logits',
-                        x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2], stable=STABLE)
-        return dict(dense_dim=200, n_channels=50, conv_sz=5, drate=.25, lr_generator=1e-3,
-                    lr_discriminator=1e-3, optimizer_generator='SGD',
-                    optimizer_discriminator='Adam', adam_epsilon=ADAM_EPSILON,
-                    loss='binary_crossentropy of Keras 2.0 (clipped at 1e-7)',
-                    x_vals=[0, 5, .1], max_offset=100, mul_range=[1, 2])
+    def restore(folder, saved):
+        nonlocal GAN, G, D, pretrain_loss
+        GAN, G, D = build_models(args.noise_dim, keras.models.load_model(
+            folder / 'generator.keras'), keras.models.load_model(
+            folder / 'discriminator.keras'), args.variant)
+        for variable, value in zip(dropout_states(D), saved['dropout_states']):
+            variable.assign(value)
+        rng.bit_generator.state = saved['rng_state']
+        pretrain_loss = saved['pretrain_loss']
 
-    def train(self, run):
-        """The post's notebook: the models, pretrain, train (or the variant's), then its
-        figures, the models and the sine-fit metrics."""
-        args = run.args
-        GAN, G, D = build_models(args.noise_dim, variant=self.variant)
-        rng = training_rng(run.seed)
-        samples = evaluation_samples(run.seed, args.noise_dim)
-        pretrain_loss = None
+    resumed = run.start(args.epochs, save=lambda folder: save_models(folder, G, D),
+                        restore=restore, state=state, config=hyper_parameters(args),
+                        parameters=trainable_parameters(G, D),
+                        checkpoint_due=lambda done: done % args.v_freq == 0,
+                        generate=lambda n, seed: G.predict_on_batch(  # the restored G
+                            np.random.default_rng([seed, 3]).uniform(
+                                0, 1, size=(n, args.noise_dim))))
+    frame = None
+    if run.files:
+        from gantools.plots import CurvePlot
+        plot = CurvePlot(np.arange(50), FRAME_CURVES, 'Generated curves', (-1.05, 1.05))
+        frame = lambda epochs_done: save_frame(run.run_dir, plot, G, samples, epochs_done)
+    if resumed is None:
+        with quiet_runtime_noise(args.verbose):  # a tf.data notice under --deterministic
+            pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim,
+                                     n_samples=args.n_samples, batch_size=args.batch_size,
+                                     rng=rng, verbose=fit_verbosity(run.files))
+        if frame:
+            frame(0)
+    loop = train_stable if args.variant == 'stable' else train
+    loop(GAN, G, D, epochs=args.epochs, n_samples=args.n_samples,
+         noise_dim=args.noise_dim, batch_size=args.batch_size, verbose=True,
+         v_freq=args.v_freq, rng=rng, run=run, frame=frame)
 
-        # The checkpoint: the models as .keras files; the NumPy generator's and the Dropout
-        # layer's random states (which .keras files leave out) in its state.
-        def state():
-            return {'pretrain_loss': pretrain_loss, 'rng_state': rng.bit_generator.state,
-                    'dropout_states': [s.numpy().tolist() for s in dropout_states(D)]}
-
-        def restore(folder, saved):
-            nonlocal GAN, G, D, pretrain_loss
-            GAN, G, D = build_models(args.noise_dim, keras.models.load_model(
-                folder / 'generator.keras'), keras.models.load_model(
-                folder / 'discriminator.keras'), self.variant)
-            for variable, value in zip(dropout_states(D), saved['dropout_states']):
-                variable.assign(value)
-            rng.bit_generator.state = saved['rng_state']
-            pretrain_loss = saved['pretrain_loss']
-
-        resumed = run.start(args.epochs, save=lambda folder: save_models(folder, G, D),
-                            restore=restore, state=state, config=self.describe(),
-                            parameters=trainable_parameters(G, D),
-                            checkpoint_due=lambda done: done % args.v_freq == 0,
-                            generate=lambda n, seed: G.predict_on_batch(  # the restored G
-                                np.random.default_rng([seed, 3]).uniform(
-                                    0, 1, size=(n, args.noise_dim))))
-        frame = None
-        if run.files:
-            from gantools.plots import CurvePlot
-            plot = CurvePlot(np.arange(50), FRAME_CURVES, 'Generated curves', (-1.05, 1.05))
-            frame = lambda epochs_done: save_frame(run.run_dir, plot, G, samples, epochs_done)
-        if resumed is None:
-            with quiet_runtime_noise(args.verbose):  # a tf.data notice under --deterministic
-                pretrain_loss = pretrain(G, D, noise_dim=args.noise_dim,
-                                         n_samples=args.n_samples, batch_size=args.batch_size,
-                                         rng=rng, verbose=fit_verbosity(run.files))
-            if frame:
-                frame(0)
-        loop = train_stable if self.variant == 'stable' else train
-        loop(GAN, G, D, epochs=args.epochs, n_samples=args.n_samples,
-             noise_dim=args.noise_dim, batch_size=args.batch_size, verbose=True,
-             v_freq=args.v_freq, rng=rng, run=run, frame=frame)
-
-        generated = G.predict_on_batch(samples['metric_noise'])
-        metrics = dict(sine_curve_metrics(generated, samples['metric_real'], X_VALS,
-                                          **DATA_FAMILY),
-                       pretrain_loss=pretrain_loss, final_g_loss=run.last['g_loss'],
-                       final_d_loss=run.last['d_loss'], epochs=args.epochs)
-        if run.files:
-            save_figures(run.run_dir, G, samples)
-            save_models(run.run_dir, G, D, final=True)
-        return metrics
-
-    def summary(self, metrics):
-        return ('Pretrain loss {pretrain_loss:.4f}; generated curves: sine-fit RMSE median '
-                '{fit_rmse_median:.3f}, frequencies {frequency_p05:.2f}-{frequency_p95:.2f} '
-                '(5-95%; data 1-2, W1 {frequency_w1:.3f}), diversity {diversity_ratio:.2f} '
-                "of the real curves'{collapse}").format(
-                    **metrics, collapse=': collapsed' if metrics['collapsed'] else '')
-
-    def sweep_summary(self, per_seed):
-        return {'collapsed': sum(run['collapsed'] for run in per_seed),
-                'criterion': 'diversity_ratio < {}'.format(COLLAPSE_RATIO)}
-
-
-def main(argv=None):
-    program = SineGAN()
-    return runner.main(program, argv, program.train)
+    generated = G.predict_on_batch(samples['metric_noise'])
+    metrics = dict(sine_curve_metrics(generated, samples['metric_real'], X_VALS,
+                                      **DATA_FAMILY),
+                   pretrain_loss=pretrain_loss, final_g_loss=run.last['g_loss'],
+                   final_d_loss=run.last['d_loss'], epochs=args.epochs)
+    if run.files:
+        save_figures(run.run_dir, G, samples)
+        save_models(run.run_dir, G, D, final=True)
+    return metrics

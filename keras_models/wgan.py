@@ -4,8 +4,8 @@ Ports section 5 of seed 001 (FangYang's 2018 blog post): FangYang970206/Anime_GA
 `WGAN_keras/wgan_keras.py`, from tjwei's GANotebooks `wgan-keras.ipynb` (SPEC S3). Read it
 beside the script: conv_init, gamma_init, DCGAN_D, DCGAN_G, the constants, then (in `WGAN`)
 netD, netG, netD_clamp, netD_train, netG_train, fixed_noise and the loop's body
-(`train_step`), and the loop (`WGANAnime.main`: its line, and the saves every --save-every
-steps).
+(`train_step`), and the loop (`main`: its line, and the saves every --save-every steps).
+The command line (flags, summary) is keras_models/wgan_cli.py.
 Trainable parameters: G 12,067,712, D 11,157,248.
 
 Deliberate differences (the defaults train what the script trains):
@@ -29,10 +29,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from gantools import runner, scale
-from gantools.cli import finite_float, positive_float, positive_int
-from gantools.faces import FaceProgram
-from gantools.images import CACHE_CHOICES
+from gantools import scale
 from gantools.rundir import read_losses
 from gantools.scale import Replicas
 from gantools.training import describe_swd, run_without_side_effects, save_weights, \
@@ -268,150 +265,96 @@ def save_figures(run_dir, losses):
 # ---------------------------------------------------------------------------------------
 # The script's loop, with the run's services (gantools.runner.Run), and its settings.
 
-class WGANAnime(FaceProgram):
-    script = "wgan_anime"
-    description = ("The blog's WGAN (seed 001, FangYang970206/Anime_GAN WGAN_keras, weight "
-                   "clipping and RMSprop) in Keras 3: 96x96 anime faces.")
-    loss_columns = ("step", "loss_d", "loss_g", "loss_d_real", "loss_d_fake", "swd")
-    image_size = imageSize
-
-    def add_arguments(self, parser):
-        group = parser.add_argument_group("the original's settings (wgan_keras.py)")
-        add = group.add_argument
-        add("--data", default="faces", help="folder of face images (every JPEG/PNG below it)")
-        add("--steps", type=positive_int, default=100000, help="generator steps")
-        add("--batch-size", type=positive_int, default=batchSize, help="images per batch")
-        add("--lr-d", type=positive_float, default=lrD, help="critic RMSprop lr")
-        add("--lr-g", type=positive_float, default=lrG, help="generator RMSprop lr")
-        add("--n-critic", type=positive_int, default=5, help="critic updates per step")
-        add("--clamp-lower", type=finite_float, default=clamp_lower,
-            help="critic weights are clipped to [lower, upper]")
-        add("--clamp-upper", type=finite_float, default=clamp_upper,
-            help="the upper bound of the clipping (--clamp-lower: the lower)")
-        add("--nz", type=positive_int, default=nz, help="noise size")
-        add("--ngf", type=positive_int, default=ngf,
-            help="channels of G's first layer (halved four times; a multiple of 16)")
-        add("--ndf", type=positive_int, default=ndf,
-            help="channels of D's first layer (doubled four times)")
-        add("--rotation-range", type=finite_float, default=20,
-            help="random rotation of the real images, in degrees (0: none)")
-        add("--save-every", type=positive_int, default=1000,
-            help="steps between grids, saved models and checkpoints")
-        add("--rmsprop-epsilon", type=positive_float, default=1e-8,
-            help="RMSprop epsilon, added to sqrt(a) as Keras 2 did")
-        group = parser.add_argument_group("added")
-        add = group.add_argument
-        add("--size-per-dataset", type=positive_int, help="use only the first N images")
-        add("--evaluate", action="store_true",
-            help="only compute the SWD of the run in --out (its newest checkpoint) against "
-                 "--data, into its metrics.json")
-        add("--swd-images", type=positive_int, default=1024,
-            help="generated and real images for the sliced Wasserstein distance")
-        add("--cache", choices=CACHE_CHOICES, default="auto",
-            help="keep the decoded images in memory: auto = if they take < 1/4 of the RAM")
-        add("--bytescale-grids", action="store_true",
-            help="stretch each grid to its own min-max, as scipy.misc.imsave did")
-        scale.add_device_arguments(parser)
-
-    def check_args(self, parser, args):
-        if args.ngf % 16:
-            parser.error(f"--ngf {args.ngf} must be a multiple of 16 (G halves it 4 times)")
-        if args.clamp_lower >= args.clamp_upper:
-            parser.error(f"--clamp-lower {args.clamp_lower} must be below --clamp-upper "
-                         f"{args.clamp_upper}")
-        if not 0 <= args.rotation_range <= 180:
-            parser.error(f"--rotation-range {args.rotation_range} must be 0-180 degrees")
-        super().check_args(parser, args)  # --evaluate
-
-    def make_gan(self, a, seed):
-        return WGAN(seed=seed, nz=a.nz, ngf=a.ngf, ndf=a.ndf, batch_size=a.batch_size,
-                    lrD=a.lr_d, lrG=a.lr_g, clamp=(a.clamp_lower, a.clamp_upper),
-                    n_critic=a.n_critic, rmsprop_epsilon=a.rmsprop_epsilon,
-                    replicas=self.replicas)
-
-    def describe(self, data):
-        return dict(rmsprop="Keras 2.1.2 (epsilon outside the sqrt)", rmsprop_rho=0.9,
-                    grid_samples=grid_samples, image_size=imageSize, conv_init_std=0.02,
-                    bn_gamma_init=[1.0, 0.02], bn_epsilon=1.01e-5, bn_training_always=True,
-                    normalisation="[-1, 1]", dataset=data.summary(),
-                    devices_and_scale=self.replicas.describe())
-
-    def main(self, run):
-        """The script: the models and their summaries, train_generate (the rotated real
-        batches), then its loop: n_critic critic updates with clipping and one generator
-        update per step, its line, and every --save-every steps (the script: 1000) and after
-        the last the models, the grid of the fixed noise and the SWD."""
-        args, data = run.args, run.data
-        print(scale.startup_line(self.replicas), flush=True)
-        wgan = self.make_gan(args, run.seed)
-        wgan.netD.summary()  # as the original
-        wgan.netG.summary()
-        swd = None  # the last SWD: {step, distance}
-        # train_generate: the rotated real batches from the data position on
-        stream = lambda: data.stream(args.batch_size, run.seed, int(wgan.batches.numpy()),
-                                     args.rotation_range)
-        train_generate = stream()
-
-        # The checkpoint: models, optimisers, noise generator, step and data position.
-        def restore(folder, state):
-            nonlocal swd, train_generate
-            wgan.checkpoint.read(str(folder / "state")).assert_consumed()
-            swd, train_generate = state["last_swd"], stream()
-
-        run.start(args.steps, restore=restore,
-                  save=lambda folder: wgan.checkpoint.write(str(folder / "state")),
-                  state=lambda: {"last_swd": swd}, config=self.describe(data),
-                  parameters=wgan.trainable_parameters(),
-                  checkpoint_due=lambda done: (done - 1) % args.save_every == 0,
-                  generate=lambda n, seed: (wgan.sample(wgan.evaluation_noise(n, seed)) + 1) / 2)
-
-        for step in run.range(args.steps):
-            real_batches = [wgan.replicas.split(next(train_generate))
-                            for _ in range(args.n_critic)]
-            errD, errG, errD_real, errD_fake = wgan.train_step(real_batches).numpy()
-            run.print('[%d] Loss_D: %f Loss_G: %f Loss_D_real: %f Loss_D_fake %f' % (
-                step, errD, errG, errD_real, errD_fake))
-            row = dict(step=step, loss_d=float(errD), loss_g=float(errG),
-                       loss_d_real=float(errD_real), loss_d_fake=float(errD_fake), swd="")
-            if step % args.save_every == 0 or step == args.steps - 1:  # and the last
-                swd = dict(step=step, distance=self.save_step(wgan, run, step))
-                row["swd"] = round(swd["distance"]["avg"], 4)
-            run.log(**row)
-
-        losses = read_losses(run.run_dir / "losses.csv")
-        steps = int(wgan.step.numpy())
-        last = swd or {}  # measured after the last step, unless resumed to finish
-        distance = (last["distance"] if last.get("step") == steps - 1
-                    else self.measure(wgan, args, data, run.seed))
-        save_figures(run.run_dir, losses)
-        return dict(steps=steps, swd_x1e3=distance, final_loss_d=float(losses["loss_d"][-1]),
-                    final_loss_g=float(losses["loss_g"][-1]))
-
-    def save_step(self, wgan, run, step):
-        """The models, the grid of the fixed noise and the SWD."""
-        from gantools.plots import write_image_grid
-        samples = run.run_dir / "samples"
-        samples.mkdir(exist_ok=True)
-        write_image_grid(wgan.sample(wgan.fixed_noise), samples / f"step_{step:06d}.png",
-                         bytescale=run.args.bytescale_grids)
-        distance = self.measure(wgan, run.args, run.data, run.seed)
-        run.print(describe_swd(distance))
-        save_weights(wgan.netD, run.run_dir / "discriminator.weights.h5")
-        save_weights(wgan.netG, run.run_dir / "generate.weights.h5")
-        return distance
-
-    def measure(self, wgan, args, data, seed):
-        """The SWD of generated against real images (x 1e3)."""
-        noise = wgan.evaluation_noise(min(args.swd_images, len(data)))
-        return swd_against_data(wgan.sample(noise), data, seed)
-
-    def trained(self, wgan):
-        return int(wgan.step.numpy()), "steps"
-
-    def summary(self, metrics):
-        return scale.worker_note(self.replicas, self.args.out)
+def make_gan(a, seed, replicas):
+    """The script's models and optimisers with the flags' settings, on `replicas`' devices."""
+    return WGAN(seed=seed, nz=a.nz, ngf=a.ngf, ndf=a.ndf, batch_size=a.batch_size,
+                lrD=a.lr_d, lrG=a.lr_g, clamp=(a.clamp_lower, a.clamp_upper),
+                n_critic=a.n_critic, rmsprop_epsilon=a.rmsprop_epsilon,
+                replicas=replicas)
 
 
-def main(argv=None):
-    program = WGANAnime()
-    return runner.main(program, argv, program.main)
+def hyper_parameters(data, replicas):
+    """config.json's settings besides the flags."""
+    return dict(rmsprop="Keras 2.1.2 (epsilon outside the sqrt)", rmsprop_rho=0.9,
+                grid_samples=grid_samples, image_size=imageSize, conv_init_std=0.02,
+                bn_gamma_init=[1.0, 0.02], bn_epsilon=1.01e-5, bn_training_always=True,
+                normalisation="[-1, 1]", dataset=data.summary(),
+                devices_and_scale=replicas.describe())
+
+
+def main(run):
+    """The script: the models and their summaries, train_generate (the rotated real
+    batches), then its loop: n_critic critic updates with clipping and one generator
+    update per step, its line, and every --save-every steps (the script: 1000) and after
+    the last the models, the grid of the fixed noise and the SWD."""
+    args, data = run.args, run.data
+    replicas = run.program.replicas  # the devices the command line set up (gantools.scale)
+    print(scale.startup_line(replicas), flush=True)
+    wgan = make_gan(args, run.seed, replicas)
+    wgan.netD.summary()  # as the original
+    wgan.netG.summary()
+    swd = None  # the last SWD: {step, distance}
+    # train_generate: the rotated real batches from the data position on
+    stream = lambda: data.stream(args.batch_size, run.seed, int(wgan.batches.numpy()),
+                                 args.rotation_range)
+    train_generate = stream()
+
+    # The checkpoint: models, optimisers, noise generator, step and data position.
+    def restore(folder, state):
+        nonlocal swd, train_generate
+        wgan.checkpoint.read(str(folder / "state")).assert_consumed()
+        swd, train_generate = state["last_swd"], stream()
+
+    run.start(args.steps, restore=restore,
+              save=lambda folder: wgan.checkpoint.write(str(folder / "state")),
+              state=lambda: {"last_swd": swd}, config=hyper_parameters(data, replicas),
+              parameters=wgan.trainable_parameters(),
+              checkpoint_due=lambda done: (done - 1) % args.save_every == 0,
+              generate=lambda n, seed: (wgan.sample(wgan.evaluation_noise(n, seed)) + 1) / 2)
+
+    for step in run.range(args.steps):
+        real_batches = [wgan.replicas.split(next(train_generate))
+                        for _ in range(args.n_critic)]
+        errD, errG, errD_real, errD_fake = wgan.train_step(real_batches).numpy()
+        run.print('[%d] Loss_D: %f Loss_G: %f Loss_D_real: %f Loss_D_fake %f' % (
+            step, errD, errG, errD_real, errD_fake))
+        row = dict(step=step, loss_d=float(errD), loss_g=float(errG),
+                   loss_d_real=float(errD_real), loss_d_fake=float(errD_fake), swd="")
+        if step % args.save_every == 0 or step == args.steps - 1:  # and the last
+            swd = dict(step=step, distance=save_step(wgan, run, step))
+            row["swd"] = round(swd["distance"]["avg"], 4)
+        run.log(**row)
+
+    losses = read_losses(run.run_dir / "losses.csv")
+    steps = int(wgan.step.numpy())
+    last = swd or {}  # measured after the last step, unless resumed to finish
+    distance = (last["distance"] if last.get("step") == steps - 1
+                else measure(wgan, args, data, run.seed))
+    save_figures(run.run_dir, losses)
+    return dict(steps=steps, swd_x1e3=distance, final_loss_d=float(losses["loss_d"][-1]),
+                final_loss_g=float(losses["loss_g"][-1]))
+
+
+def save_step(wgan, run, step):
+    """The models, the grid of the fixed noise and the SWD."""
+    from gantools.plots import write_image_grid
+    samples = run.run_dir / "samples"
+    samples.mkdir(exist_ok=True)
+    write_image_grid(wgan.sample(wgan.fixed_noise), samples / f"step_{step:06d}.png",
+                     bytescale=run.args.bytescale_grids)
+    distance = measure(wgan, run.args, run.data, run.seed)
+    run.print(describe_swd(distance))
+    save_weights(wgan.netD, run.run_dir / "discriminator.weights.h5")
+    save_weights(wgan.netG, run.run_dir / "generate.weights.h5")
+    return distance
+
+
+def measure(wgan, args, data, seed):
+    """The SWD of generated against real images (x 1e3)."""
+    noise = wgan.evaluation_noise(min(args.swd_images, len(data)))
+    return swd_against_data(wgan.sample(noise), data, seed)
+
+
+def trained(wgan):
+    """How far the restored models trained (--evaluate)."""
+    return int(wgan.step.numpy()), "steps"

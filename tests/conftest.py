@@ -57,7 +57,7 @@ def program_parser(program_id):
     from gantools import runner
     from gantools.programs import PROGRAMS
     entry = PROGRAMS[program_id]
-    module = importlib.import_module(entry.entry)
+    module = importlib.import_module(entry.command)
     [declared] = [value for value in vars(module).values()
                   if isinstance(value, type) and issubclass(value, runner.Program)
                   and value.__module__ == module.__name__

@@ -12,6 +12,7 @@ from conftest import assert_only_run_files, make_faces, read_rows
 from gantools import launch, runner, training
 from gantools.cli import UsageError
 from keras_models import dcgan as s2
+from keras_models import dcgan_cli as s2_cli
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +237,7 @@ FLAGS = ["--epochs", "3", "--batch-size", "2", "--save-every", "2", "--swd-image
 
 
 def parse(flags):
-    return runner.build_parser(s2.DCGANAnime()).parse_args(flags)
+    return runner.build_parser(s2_cli.DCGANAnime()).parse_args(flags)
 
 
 def checkpoint_values(run_dir):
@@ -304,7 +305,7 @@ def test_size_per_dataset_is_the_originals_30000_and_all_a_flag_value_away(tmp_p
     root = make_faces(tmp_path / "faces", n=6, corrupt=False)
     for flags, images in [(["--size-per-dataset", "4"], 4), (["--size-per-dataset", "all"], 6),
                           ([], 6)]:
-        assert len(s2.DCGANAnime().load_data(parse(["--data", str(root), *flags]))) == images
+        assert len(s2_cli.DCGANAnime().load_data(parse(["--data", str(root), *flags]))) == images
 
 
 def test_a_unit_is_a_batch_a_row_an_epoch_and_checkpoints_follow_the_saves():
@@ -333,15 +334,15 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     flags = ["--data", str(small_faces), "--out", str(out), *FLAGS]
     interrupt_after(monkeypatch, 5)  # inside epoch 1, after its second batch
     with pytest.raises(KeyboardInterrupt):
-        s2.main(flags)
+        s2_cli.main(flags)
     assert "Interrupted: checkpoint saved after batch 5; continue with --resume" in \
         capsys.readouterr().out
     monkeypatch.undo()
     with (out / "losses.csv").open("a") as f:
         f.write("1,9,9,9,9,,1\n")  # a row written after the checkpoint, before a kill
     with pytest.raises(UsageError, match="--batch-size 4 differs from the run's 2"):
-        s2.main(flags[:-1] + ["--batch-size", "4", "--resume"])
-    assert s2.main(flags + ["--resume"]) == 0
+        s2_cli.main(flags[:-1] + ["--batch-size", "4", "--resume"])
+    assert s2_cli.main(flags + ["--resume"]) == 0
     printed = capsys.readouterr().out
     assert "Resuming " in printed and "after batch 5 of 9" in printed
     assert "Main epoch1:" in printed and "Main epoch0:" not in printed
@@ -359,10 +360,10 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
         k: v for k, v in json.loads((straight / "metrics.json").read_text()).items()
         if k not in timings}
     with pytest.raises(UsageError, match="already trained 9 batch"):
-        s2.main(flags + ["--resume"])
+        s2_cli.main(flags + ["--resume"])
     # --evaluate recomputes the metric of the newest checkpoint: the same as at the end
     with pytest.raises(SystemExit) as exit_info:  # a command of its own, as --help
-        s2.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+        s2_cli.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
                  "--swd-images", "4"])
     assert exit_info.value.code == 0
     after = json.loads((out / "metrics.json").read_text())
@@ -388,7 +389,7 @@ def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monke
     monkeypatch.chdir(tmp_path)
     make_faces(tmp_path / "faces", n=2)
     try:
-        code = launch.run("keras_models.dcgan", flags)
+        code = launch.run("keras_models.dcgan_cli", flags)
     except SystemExit as exit_info:  # argparse's own errors
         code = exit_info.code
     assert code == 2

@@ -188,7 +188,7 @@ def test_a_sweep_has_its_own_default_folder():
 def test_launcher_turns_usage_errors_into_one_line(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    code = run("tf1_compat.gaussian_gan", ["--out", str(blocker / "run"), "--steps", "1"])
+    code = run("tf1_compat.gaussian_gan_cli", ["--out", str(blocker / "run"), "--steps", "1"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "cannot write" in err
 
@@ -392,7 +392,7 @@ def test_a_run_folder_has_one_writer_and_kill_9_leaves_no_lock(tmp_path):
 
 def test_a_refused_new_run_leaves_no_folder_behind(tmp_path):
     """The lock creates a new --out; a run refused after it (here: no data) removes it."""
-    from keras_models import mnist_gan
+    from keras_models import mnist_gan_cli as mnist_gan
     out = tmp_path / "run"
     with pytest.raises(UsageError, match="missing.npz"):
         mnist_gan.main(["--out", str(out), "--data", str(tmp_path / "missing.npz")])

@@ -14,17 +14,18 @@ from PIL import Image
 from gantools import runner
 from gantools.cli import UsageError
 from tf1_compat import gaussian_gan as s1
+from tf1_compat import gaussian_gan_cli as s1_cli
 from conftest import SCRIPTS, assert_only_run_files
 
 
 def make(*flags, seed=0):
-    args = runner.build_parser(s1.GaussianGAN()).parse_args(list(flags))
+    args = runner.build_parser(s1_cli.GaussianGAN()).parse_args(list(flags))
     return s1.make_gan(args, seed)
 
 
 def small_run(tmp_path, name, *flags):
     out = tmp_path / name
-    code = s1.main(["--out", str(out), "--steps", "30", "--pretrain-steps", "20",
+    code = s1_cli.main(["--out", str(out), "--steps", "30", "--pretrain-steps", "20",
                     "--plot-every", "0", *flags])
     assert code == 0
     return out
@@ -166,7 +167,7 @@ def test_config_and_metrics_files(tmp_path):
 
 def test_sweep_writes_sweep_json(tmp_path, capsys):
     out = tmp_path / "sweep"
-    assert s1.main(["--sweep", "2", "--steps", "20", "--pretrain-steps", "5",
+    assert s1_cli.main(["--sweep", "2", "--steps", "20", "--pretrain-steps", "5",
                     "--out", str(out)]) == 0
     sweep = json.loads((out / "sweep.json").read_text())
     assert sweep["runs"] == 2 and [r["seed"] for r in sweep["per_seed"]] == [0, 1]
@@ -245,7 +246,7 @@ def test_resume_after_a_crash_gives_the_numbers_of_a_straight_run(tmp_path, monk
     monkeypatch.undo()
     crashed = tmp_path / "crashed"
     assert len((crashed / "losses.csv").read_text().splitlines()) == 1 + 25
-    assert s1.main(["--out", str(crashed), "--resume"]) == 0
+    assert s1_cli.main(["--out", str(crashed), "--resume"]) == 0
     assert (crashed / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
     assert same_metrics(crashed, straight)
     assert sorted(p.name for p in (crashed / "checkpoints").iterdir()) == [
@@ -269,7 +270,7 @@ def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, cap
     newest = damaged / "checkpoints" / "step_00000030" / "model.data-00000-of-00001"
     newest.write_bytes(newest.read_bytes()[:10])
     capsys.readouterr()
-    assert s1.main(["--out", str(damaged), "--steps", "40", "--resume"]) == 0
+    assert s1_cli.main(["--out", str(damaged), "--steps", "40", "--resume"]) == 0
     out = capsys.readouterr().out
     assert "Skipping the damaged checkpoint" in out and "after step 20 of 40" in out
     assert (damaged / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
@@ -277,12 +278,12 @@ def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, cap
 
 def test_resume_refusals(tmp_path):
     with pytest.raises(UsageError, match="no run to resume"):
-        s1.main(["--out", str(tmp_path / "none"), "--resume"])
+        s1_cli.main(["--out", str(tmp_path / "none"), "--resume"])
     done = small_run(tmp_path, "done")
     with pytest.raises(UsageError, match="has already trained 30 steps"):
-        s1.main(["--out", str(done), "--resume"])
+        s1_cli.main(["--out", str(done), "--resume"])
     with pytest.raises(UsageError, match="--k 2 differs from the run's 1"):
-        s1.main(["--out", str(done), "--steps", "40", "--resume", "--k", "2"])
+        s1_cli.main(["--out", str(done), "--steps", "40", "--resume", "--k", "2"])
 
 
 @pytest.mark.slow  # three runs of the script, 25-60 s; CI runs the slow suite too
@@ -318,7 +319,7 @@ def test_kill_9_and_resume_give_the_numbers_of_a_straight_run(tmp_path, script):
 ])
 def test_bad_flags_give_one_line_and_exit_code_2(flags, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        s1.main(flags)
+        s1_cli.main(flags)
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
 
@@ -347,14 +348,14 @@ def test_instance_noise_rescues_a_seed_where_the_book_diverges(tmp_path):
 @pytest.mark.slow  # 2200 steps, 11 s; CI runs the slow suite too
 def test_default_seed_reproduces_figure_3_14(tmp_path):
     out = small_run(tmp_path, "default", "--steps", "1200", "--pretrain-steps", "1000",
-                    "--seed", str(s1.GaussianGAN.default_seed))
+                    "--seed", str(s1_cli.GaussianGAN.default_seed))
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["converged"] and abs(metrics["gen_std"] - 0.5) < 0.15
 
 
 def sweep(tmp_path, *flags):
     out = tmp_path / "sweep"
-    assert s1.main(["--sweep", "20", "--out", str(out), *flags]) == 0
+    assert s1_cli.main(["--sweep", "20", "--out", str(out), *flags]) == 0
     return json.loads((out / "sweep.json").read_text())
 
 
@@ -369,7 +370,7 @@ def test_instance_noise_converges_on_19_of_20_seeds(tmp_path):
 
 
 def test_variant_stable_is_instance_noise_unless_given():
-    program = s1.GaussianGAN()
+    program = s1_cli.GaussianGAN()
     parser = runner.build_parser(program)
     for argv, noise in [([], 0.0), (["--variant", "stable"], 2.0),
                         (["--variant", "stable", "--instance-noise", "1"], 1.0),

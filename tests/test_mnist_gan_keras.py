@@ -15,6 +15,7 @@ from gantools import runner, training
 from gantools.cli import UsageError
 from gantools.launch import run
 from keras_models import mnist_gan as s5
+from keras_models import mnist_gan_cli as s5_cli
 
 PARAMETERS = {"generator": 293136, "discriminator": 267009}
 LINE = re.compile(r"^(\d+)/(\d+)--(\d+)/(\d+): D: (\S+)/(\S+) G: (\S+)$")
@@ -42,7 +43,7 @@ def batch(n=64, seed=0):
 
 
 def parse(*flags):
-    return runner.build_parser(s5.MnistGAN()).parse_args(list(flags))
+    return runner.build_parser(s5_cli.MnistGAN()).parse_args(list(flags))
 
 
 # -- models --------------------------------------------------------------------------------
@@ -259,13 +260,13 @@ def small(synthetic, tmp_path_factory):
 
 
 def train(out, data, *flags):
-    return s5.main(["--data", str(data), "--out", str(out), *SMALL, *map(str, flags)])
+    return s5_cli.main(["--data", str(data), "--out", str(out), *SMALL, *map(str, flags)])
 
 
 def evaluate(*flags):
     """--evaluate exits as --help does: its exit code."""
     with pytest.raises(SystemExit) as exit_info:
-        s5.main(["--evaluate", *map(str, flags)])
+        s5_cli.main(["--evaluate", *map(str, flags)])
     return exit_info.value.code
 
 
@@ -287,7 +288,7 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script):
     assert "Training the MNIST classifier" not in result.stdout  # cached by the fixture
     assert "Quality (300 samples)" in result.stdout
     log = read_rows(out / "losses.csv")
-    assert len(log) == 8 and tuple(log[0]) == s5.MnistGAN.loss_columns
+    assert len(log) == 8 and tuple(log[0]) == s5_cli.MnistGAN.loss_columns
     assert [float(log[0][k]) for k in ("d_real_error", "d_fake_error", "g_error")] == [
         float(v) for v in printed[0].groups()[4:]]
     assert [int(r["iteration"]) for r in log[:5]] == [10, 20, 30, 40, 50]
@@ -361,7 +362,7 @@ def test_ctrl_c_and_resume_give_the_same_run_as_a_straight_one(tmp_path, small,
     assert state["noise_rng"]["bit_generator"] == "PCG64" and state["loss_sums"][0] > 0
     with (split / "losses.csv").open("a") as f:
         f.write("0,2,3,1,1,1\n")  # a row written after the checkpoint, before a crash
-    assert s5.main(["--out", str(split), "--resume", "--epochs", "2"]) == 0
+    assert s5_cli.main(["--out", str(split), "--resume", "--epochs", "2"]) == 0
     assert (straight / "losses.csv").read_bytes() == (split / "losses.csv").read_bytes()
     assert [int(r["epoch"]) for r in read_rows(split / "losses.csv")] == [0, 0, 0, 1, 1, 1]
     for epoch in range(2):  # the figures too: sampling never touches the training stream
@@ -386,7 +387,7 @@ def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, sma
     for path in (damaged / "checkpoints" / "batch_00000020").glob("state.data-*"):
         path.write_bytes(path.read_bytes()[:1000])
     capsys.readouterr()
-    assert s5.main(["--out", str(damaged), "--resume"]) == 0
+    assert s5_cli.main(["--out", str(damaged), "--resume"]) == 0
     out = capsys.readouterr().out
     assert "Skipping the damaged checkpoint" in out and "after batch 10 of 20" in out
     assert (damaged / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
@@ -404,11 +405,11 @@ def test_resume_refusals_and_saved_models(tmp_path, synthetic, classifier, monke
                            (["--dropout", "0.2"], "--dropout 0.2 differs from the run's 0.0"),
                            (["--epochs", "1"], "has already trained 40 batch")]:
         with pytest.raises(UsageError, match=message):
-            s5.main(["--out", str(out), "--resume", *flags])
+            s5_cli.main(["--out", str(out), "--resume", *flags])
     with pytest.raises(UsageError, match="no run to resume"):
-        s5.main(["--out", str(tmp_path / "empty"), "--resume"])
+        s5_cli.main(["--out", str(tmp_path / "empty"), "--resume"])
     with pytest.raises(SystemExit):
-        s5.main(["--out", str(out), "--resume", "--overwrite"])
+        s5_cli.main(["--out", str(out), "--resume", "--overwrite"])
     assert "cannot be combined" in capsys.readouterr().err
     # save_model's generator gives the metrics of the end of training; a D is refused
     assert sorted(p.name for p in (out / "models").iterdir()) == [
@@ -448,7 +449,7 @@ def test_evaluate_builds_the_runs_dropout(tmp_path, synthetic, classifier):
     (["--dropout", "1"], "[0, 1)")])
 def test_bad_flags_exit_2_with_one_line(flags, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        s5.main(flags)
+        s5_cli.main(flags)
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
 
@@ -457,11 +458,11 @@ def test_missing_or_too_small_data_is_one_line_and_writes_nothing(tmp_path, monk
                                                                    capsys, synthetic):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty_keras"))
     out = tmp_path / "run"
-    assert run("keras_models.mnist_gan", ["--out", str(out), "--epochs", "1"]) == 2
+    assert run("keras_models.mnist_gan_cli", ["--out", str(out), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "MNIST not found" in err and "--download" in err
     assert not out.exists()
-    assert run("keras_models.mnist_gan", ["--data", str(synthetic[1]), "--out", str(out),
+    assert run("keras_models.mnist_gan_cli", ["--data", str(synthetic[1]), "--out", str(out),
                                           "--batch-size", "5000"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "larger than the training set" in err
@@ -482,7 +483,7 @@ def test_twenty_epochs_learn_most_digits(tmp_path, monkeypatch):
     data = synthetic_mnist(20000, 2000, seed=11)
     write_npz(tmp_path / "digits.npz", data.x_train, data.y_train, data.x_test, data.y_test)
     out = tmp_path / "run"
-    assert s5.main(["--data", str(tmp_path / "digits.npz"), "--out", str(out),
+    assert s5_cli.main(["--data", str(tmp_path / "digits.npz"), "--out", str(out),
                     "--epochs", "20", "--seed", "0"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["modes_covered"] >= 8 and metrics["inception_score"] > 3.5

@@ -16,14 +16,15 @@ from gantools.cli import UsageError
 from gantools.launch import run
 from gantools.mnist import Batches, write_npz
 from tf1_compat import mnist_cgan, mnist_gan, mnist_training, mnist_wgan
+from tf1_compat import mnist_cgan_cli, mnist_gan_cli, mnist_wgan_cli
 
 PROGRAMS = {
-    "S6": (mnist_gan, mnist_gan.GAN, {"generator": 114064, "discriminator": 100609}),
-    "S7": (mnist_wgan, mnist_wgan.WGAN, {"generator": 102544, "discriminator": 100609}),
-    "S8": (mnist_cgan, mnist_cgan.CGAN, {"generator": 115344, "discriminator": 101889}),
+    "S6": (mnist_gan_cli, mnist_gan.GAN, {"generator": 114064, "discriminator": 100609}),
+    "S7": (mnist_wgan_cli, mnist_wgan.WGAN, {"generator": 102544, "discriminator": 100609}),
+    "S8": (mnist_cgan_cli, mnist_cgan.CGAN, {"generator": 115344, "discriminator": 101889}),
 }
-PROGRAM_CLASSES = {"S6": mnist_gan.GANProgram, "S7": mnist_wgan.WGANProgram,
-                   "S8": mnist_cgan.CGANProgram}
+PROGRAM_CLASSES = {"S6": mnist_gan_cli.GANProgram, "S7": mnist_wgan_cli.WGANProgram,
+                   "S8": mnist_cgan_cli.CGANProgram}
 
 
 def parse(program, *flags):
@@ -205,7 +206,7 @@ def test_kill_9_and_resume_give_the_straight_run(tmp_path, synthetic):
              "--deterministic", "--seed", "3", "--log-every", "1", "--sample-every", "5",
              "--checkpoint-every", "7", "--steps", "60"]
     straight, out = tmp_path / "straight", tmp_path / "run"
-    assert mnist_gan.main(["--out", str(straight), *flags]) == 0
+    assert mnist_gan_cli.main(["--out", str(straight), *flags]) == 0
     command = [sys.executable, str(mnist_training.Path(__file__).parents[1] / "scripts" /
                                    "mnist_gan_tf1.py"), "--out", str(out), *flags]
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
@@ -215,7 +216,7 @@ def test_kill_9_and_resume_give_the_straight_run(tmp_path, synthetic):
             break
     process.kill()  # SIGKILL: no handler runs
     process.communicate(timeout=60)
-    assert mnist_gan.main(["--out", str(out), "--resume"]) == 0
+    assert mnist_gan_cli.main(["--out", str(out), "--resume"]) == 0
     assert (out / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
     assert without_timings(out / "metrics.json") == without_timings(straight / "metrics.json")
     for path in straight.glob("samples/*.png"):
@@ -224,7 +225,7 @@ def test_kill_9_and_resume_give_the_straight_run(tmp_path, synthetic):
 
 def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthetic, capsys):
     out = tmp_path / "run"
-    assert train(mnist_gan, out, synthetic[1], "--steps", "12", "--checkpoint-every", "2",
+    assert train(mnist_gan_cli, out, synthetic[1], "--steps", "12", "--checkpoint-every", "2",
                  "--sample-every", "5") == 0
     kept = sorted(p.name for p in (out / "checkpoints").iterdir())
     assert kept == ["step_00000008", "step_00000010", "step_00000012"]
@@ -234,17 +235,17 @@ def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthet
     state = json.loads((newest / "checkpoint.json").read_text())
     assert (state["iteration"], state["data_position"], state["grids"]) == (12, 12 * 128, 3)
     with pytest.raises(UsageError, match="--batch-size 64 differs"):
-        mnist_gan.main(["--out", str(out), "--resume", "--batch-size", "64"])
+        mnist_gan_cli.main(["--out", str(out), "--resume", "--batch-size", "64"])
     with pytest.raises(UsageError, match="already trained 12 steps"):
-        mnist_gan.main(["--out", str(out), "--resume"])
+        mnist_gan_cli.main(["--out", str(out), "--resume"])
     with pytest.raises(UsageError, match="no run to resume"):
-        mnist_gan.main(["--out", str(tmp_path / "empty"), "--resume"])
+        mnist_gan_cli.main(["--out", str(tmp_path / "empty"), "--resume"])
     # a damaged newest checkpoint is skipped for the newest intact one; the grids continue
     # their numbering with a new --sample-every (the counter is in the checkpoint)
     data = newest / "model.data-00000-of-00001"
     data.write_bytes(data.read_bytes()[:1000])
     capsys.readouterr()
-    assert mnist_gan.main(["--out", str(out), "--resume", "--steps", "14",
+    assert mnist_gan_cli.main(["--out", str(out), "--resume", "--steps", "14",
                            "--sample-every", "2"]) == 0
     printed = capsys.readouterr().out
     assert "Skipping the damaged checkpoint" in printed and "after step 10 of 14" in printed
@@ -257,16 +258,16 @@ def test_checkpoints_keep_the_last_few_and_resume_checks_flags(tmp_path, synthet
 def test_another_programs_run_or_checkpoint_is_refused_and_touches_nothing(
         tmp_path, synthetic, monkeypatch, capsys):
     out = tmp_path / "run"
-    assert train(mnist_gan, out, synthetic[1], "--steps", "2", "--sample-every", "0") == 0
+    assert train(mnist_gan_cli, out, synthetic[1], "--steps", "2", "--sample-every", "0") == 0
     files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     for flag in ("--resume", "--evaluate"):  # config.json names the program
-        code, err = as_script("tf1_compat.mnist_wgan", "mnist_wgan_tf1.py",
+        code, err = as_script("tf1_compat.mnist_wgan_cli", "mnist_wgan_tf1.py",
                               ["--out", out, flag], monkeypatch, capsys)
         assert code == 2 and err == (f"mnist_wgan_tf1.py: error: {flag}: {out} holds a run of "
                                      f"mnist_gan_tf1, not of mnist_wgan_tf1.py\n")
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
     # an intact checkpoint of another graph (resource variables would take its shapes)
-    program, s8 = mnist_cgan.CGANProgram(), make("S8")
+    program, s8 = mnist_cgan_cli.CGANProgram(), make("S8")
     with s8.session() as sess:
         sess.run(s8.init)
         runner.checkpoints(out, program).save(
@@ -277,7 +278,7 @@ def test_another_programs_run_or_checkpoint_is_refused_and_touches_nothing(
     with pytest.raises(UsageError, match=r"cannot read the checkpoint .*step_00000003 \(not a "
                                          r"checkpoint of this program \(D_W1: expected shape "
                                          r"\[784, 128\], shape \[794, 128\]\)\)"):
-        mnist_gan.main(["--out", str(out), "--resume", "--steps", "4"])
+        mnist_gan_cli.main(["--out", str(out), "--resume", "--steps", "4"])
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
 
 
@@ -289,14 +290,14 @@ def test_a_moved_data_file_resumes(tmp_path, synthetic, monkeypatch, capsys):
     shutil.copy(synthetic[1], first)
     flags = ["--log-every", "1", "--sample-every", "0"]
     out = tmp_path / "run"
-    assert train(mnist_cgan, out, first, "--steps", "3", *flags) == 0
+    assert train(mnist_cgan_cli, out, first, "--steps", "3", *flags) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["flags"]["data"] == str(first.resolve())  # usable from any folder
     first.rename(moved)
-    code, err = as_script("tf1_compat.mnist_cgan", "mnist_cgan_tf1.py",
+    code, err = as_script("tf1_compat.mnist_cgan_cli", "mnist_cgan_tf1.py",
                           ["--out", out, "--resume", "--steps", "6"], monkeypatch, capsys)
     assert code == 2 and err.count("\n") == 1 and "does not exist" in err
-    assert mnist_cgan.main(["--out", str(out), "--resume", "--steps", "6",
+    assert mnist_cgan_cli.main(["--out", str(out), "--resume", "--steps", "6",
                             "--data", str(moved)]) == 0
     assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == list(range(6))
     assert json.loads((out / "config.json").read_text())["flags"]["data"] == str(moved.resolve())
@@ -304,7 +305,7 @@ def test_a_moved_data_file_resumes(tmp_path, synthetic, monkeypatch, capsys):
     x, y = synthetic[0].x_train[:100], synthetic[0].y_train[:100]
     write_npz(other, x, y, x, y)
     with pytest.raises(UsageError, match="not the data the run was trained on"):
-        mnist_cgan.main(["--out", str(out), "--resume", "--steps", "8", "--data", str(other)])
+        mnist_cgan_cli.main(["--out", str(out), "--resume", "--steps", "8", "--data", str(other)])
 
 
 @pytest.mark.slow  # CI runs the slow suite too
@@ -328,7 +329,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic, scr
     assert stopped >= 6
     assert (out / "checkpoints" / f"step_{stopped:08d}" / "model.index").is_file()
     assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == list(range(stopped))
-    assert mnist_gan.main(["--out", str(out), "--resume", "--steps", str(stopped + 3)]) == 0
+    assert mnist_gan_cli.main(["--out", str(out), "--resume", "--steps", str(stopped + 3)]) == 0
     assert [int(r["step"]) for r in read_rows(out / "losses.csv")] == list(range(stopped + 3))
 
 
@@ -376,7 +377,7 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script, monkeypatch,
         # the run in the default --out, with its flags: the samples of the end of training
         # (in this process: a second fresh one would double the test's time)
         monkeypatch.chdir(tmp_path)
-        assert mnist_cgan.main(["--evaluate", "--metric-samples", "300"]) == 0
+        assert mnist_cgan_cli.main(["--evaluate", "--metric-samples", "300"]) == 0
         printed = capsys.readouterr().out
         assert "Checkpoint runs/mnist_cgan_tf1/checkpoints/step_00000025 (iteration 25)" in \
             printed and "Quality (300 samples)" in printed
@@ -393,7 +394,7 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script, monkeypatch,
 def test_missing_mnist_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty_keras"))
     out = tmp_path / "run"
-    code, err = as_script("tf1_compat.mnist_gan", "mnist_gan_tf1.py",
+    code, err = as_script("tf1_compat.mnist_gan_cli", "mnist_gan_tf1.py",
                           ["--out", out, "--steps", "3"], monkeypatch, capsys)
     assert code == 2 and err.startswith("mnist_gan_tf1.py: error: MNIST not found")
     assert err.count("\n") == 1 and "--download" in err
@@ -434,7 +435,7 @@ def test_bad_data_files_are_one_line(tmp_path, synthetic, monkeypatch, capsys, k
         path = tmp_path / "x.npy"
         np.save(path, data.x_train)
     given = path.parent if kind == "idx" else path
-    code, err = as_script("tf1_compat.mnist_wgan", "mnist_wgan_tf1.py",
+    code, err = as_script("tf1_compat.mnist_wgan_cli", "mnist_wgan_tf1.py",
                           ["--data", given, "--out", tmp_path / "run"], monkeypatch, capsys)
     assert code == 2 and err.count("\n") == 1
     assert err.startswith(f"mnist_wgan_tf1.py: error: {path}: {message}")
@@ -442,13 +443,13 @@ def test_bad_data_files_are_one_line(tmp_path, synthetic, monkeypatch, capsys, k
 
 
 @pytest.mark.parametrize("module, flags, message", [
-    (mnist_cgan, ["--digit", "12"], "a digit 0-9"),
-    (mnist_wgan, ["--n-critic", "0"], "--n-critic"),
-    (mnist_wgan, ["--lr", "nan"], "finite"),
-    (mnist_gan, ["--data", "x.npz", "--download"], "not allowed with"),
-    (mnist_gan, ["--steps", "-1"], "--steps"),
-    (mnist_gan, ["--resume", "--overwrite"], "cannot be combined"),
-    (mnist_gan, ["--evaluate", "--resume"], "--evaluate cannot be combined"),
+    (mnist_cgan_cli, ["--digit", "12"], "a digit 0-9"),
+    (mnist_wgan_cli, ["--n-critic", "0"], "--n-critic"),
+    (mnist_wgan_cli, ["--lr", "nan"], "finite"),
+    (mnist_gan_cli, ["--data", "x.npz", "--download"], "not allowed with"),
+    (mnist_gan_cli, ["--steps", "-1"], "--steps"),
+    (mnist_gan_cli, ["--resume", "--overwrite"], "cannot be combined"),
+    (mnist_gan_cli, ["--evaluate", "--resume"], "--evaluate cannot be combined"),
 ])
 def test_bad_flags(module, flags, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -459,7 +460,7 @@ def test_bad_flags(module, flags, message, capsys):
 
 def test_evaluate_needs_a_run(tmp_path):
     with pytest.raises(UsageError, match="--evaluate: .* holds no run"):
-        mnist_gan.main(["--evaluate", "--out", str(tmp_path)])
+        mnist_gan_cli.main(["--evaluate", "--out", str(tmp_path)])
 
 
 # -- convergence (slow) --------------------------------------------------------------------
@@ -477,7 +478,7 @@ def test_cgan_learns_the_requested_digits(tmp_path, monkeypatch):
     data = synthetic_mnist(20000, 2000, seed=11)
     write_npz(tmp_path / "digits.npz", data.x_train, data.y_train, data.x_test, data.y_test)
     out = tmp_path / "run"
-    assert mnist_cgan.main(["--data", str(tmp_path / "digits.npz"), "--out", str(out),
+    assert mnist_cgan_cli.main(["--data", str(tmp_path / "digits.npz"), "--out", str(out),
                             "--steps", "10000", "--seed", "0"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["label_accuracy"] > 0.25 and metrics["modes_covered"] == 10

@@ -1,8 +1,10 @@
 """The one list of the nine programs (gantools.programs) and everything that must agree with
 it: setup.cfg's console scripts, scripts/, the README's table, the docs pages, and the
-lists keyed by program elsewhere (the results page, the fault matrix, side by side)."""
+lists keyed by program elsewhere (the results page, the fault matrix, side by side, the GPU
+check's few units)."""
 import configparser
 import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -36,7 +38,7 @@ def test_scripts_folder_holds_one_script_per_program_and_the_tools():
 
 def test_each_program_has_a_module_with_main_a_page_and_a_harness():
     for p in PROGRAMS.values():
-        assert callable(importlib.import_module(p.module).main), p.id
+        assert callable(importlib.import_module(p.command).main), p.id
         page = (ROOT / "docs" / p.page).read_text()
         assert re.search(r"^Sources: .*\]\(https://", page, re.M), p.page  # the documents
         assert (ROOT / "sidebyside" / f"{p.id.lower()}.py").is_file(), p.id
@@ -57,7 +59,11 @@ def test_the_readme_table_lists_every_program_with_its_script_and_page():
 def test_the_lists_keyed_by_program_cover_exactly_the_nine():
     from sidebyside import PROGRAMS as HARNESSES
     from test_contract import TINY
-    assert list(reproduce.PROGRAMS) == list(TINY) == list(HARNESSES) == list(PROGRAMS)
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "bench" / "gpu_check.py")
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
+    assert list(reproduce.PROGRAMS) == list(TINY) == list(HARNESSES) == list(gpu_check.FEW) \
+        == list(PROGRAMS)
 
 
 def program_parsers():
@@ -89,3 +95,43 @@ def test_an_abbreviated_flag_is_refused_not_guessed(capsys):
             parser.parse_args([total[:-1], "3"])  # --epoch, --step
         assert exit_info.value.code == 2, p.id
         assert f"unrecognized arguments: {total[:-1]} 3" in capsys.readouterr().err
+
+
+def test_a_programs_command_line_answers_without_importing_tensorflow():
+    """--help and a bad flag need only the command module (flags, with the port's settings
+    read from its source): a process that parses them never imports TensorFlow, which takes
+    seconds (bench/help_time.py measures the answer)."""
+    import subprocess
+    import sys
+    code = ("import sys, importlib\n"
+            "from gantools import runner\n"
+            "for name in sys.argv[1:]:\n"
+            "    module = importlib.import_module(name)\n"
+            "    program = next(v for v in vars(module).values() if isinstance(v, type)\n"
+            "                   and issubclass(v, runner.Program) and v is not runner.Program\n"
+            "                   and v.__module__ == name)\n"
+            "    runner.build_parser(program()).format_help()\n"
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
+    names = [p.command for p in PROGRAMS.values()]
+    result = subprocess.run([sys.executable, "-c", code, *names], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]", (names, result.stdout)
+
+
+def test_the_settings_read_from_a_ports_source_are_the_ports_values():
+    """cli.constants_of reads `name = literal` lines without running the module: each one
+    it finds has the value the imported port holds."""
+    from types import SimpleNamespace
+    from gantools.cli import constants_of
+
+    def check(found, held, where):
+        for name, value in vars(found).items():
+            if isinstance(value, SimpleNamespace):  # a class's constants
+                check(value, getattr(held, name), f"{where}.{name}")
+            else:
+                assert getattr(held, name) == value, f"{where}.{name}"
+    for p in PROGRAMS.values():
+        found = constants_of(p.module)
+        assert vars(found), p.id
+        check(found, importlib.import_module(p.module), p.module)

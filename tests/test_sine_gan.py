@@ -1,4 +1,5 @@
 """The Keras sine-curve GAN (S9): models, the frozen discriminator, data, metric, runs."""
+import argparse
 import csv
 import json
 import sys
@@ -15,6 +16,7 @@ from gantools.cli import DiskFull, UsageError
 from gantools.losses import keras2_binary_crossentropy
 from gantools.rundir import seed_everything
 from keras_models import sine_gan as s9
+from keras_models import sine_gan_cli as s9_cli
 from conftest import assert_only_run_files
 
 SMALL = ["--n-samples", "64", "--v-freq", "2"]
@@ -76,7 +78,11 @@ def test_keras_2_0_adam_epsilon_and_binary_crossentropy(models):
     assert D.optimizer.epsilon == 1e-8  # Keras 3's default: 1e-7
     assert G.loss is GAN.loss is D.loss is s9.binary_crossentropy
     assert s9.binary_crossentropy is keras2_binary_crossentropy
-    assert s9.SineGAN().describe()["adam_epsilon"] == 1e-8
+    assert s9.hyper_parameters(argparse.Namespace(variant='original'))["adam_epsilon"] == 1e-8
+
+
+def test_the_command_line_knows_the_ports_curve_length():
+    assert s9_cli.CURVE_VALUES == len(s9.X_VALS)
 
 
 def test_keras2_binary_crossentropy_clips_where_keras_3_does_not():
@@ -235,7 +241,7 @@ def test_mean_pairwise_distance_is_rms_difference():
 
 def run(tmp_path, name, *flags):
     out = tmp_path / name
-    assert s9.main(["--out", str(out), *SMALL, *flags]) == 0
+    assert s9_cli.main(["--out", str(out), *SMALL, *flags]) == 0
     return out
 
 
@@ -289,7 +295,7 @@ def test_resume_continues_exactly_where_a_run_stopped(tmp_path):
     resumed = run(tmp_path, "resumed", "--epochs", "4", *flags)
     with (resumed / "losses.csv").open("a") as f:
         f.write("4,9,9\n")  # a row written after the last checkpoint, before a crash
-    assert s9.main(["--out", str(resumed), "--epochs", "6", "--resume"]) == 0
+    assert s9_cli.main(["--out", str(resumed), "--epochs", "6", "--resume"]) == 0
     assert (resumed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
     assert sorted(p.name for p in (resumed / "checkpoints").iterdir()) == [
         "epoch_00000002", "epoch_00000004", "epoch_00000006"]  # the last three
@@ -318,7 +324,7 @@ def test_a_checkpoint_whose_parts_do_not_belong_together_is_never_resumed(tmp_pa
     (torn / "checkpoints" / "epoch_00000002" / "generator.keras").write_bytes(
         (other / "checkpoints" / "epoch_00000004" / "generator.keras").read_bytes())
     capsys.readouterr()
-    assert s9.main(["--out", str(torn), "--epochs", "4", "--resume"]) == 0
+    assert s9_cli.main(["--out", str(torn), "--epochs", "4", "--resume"]) == 0
     out = capsys.readouterr().out
     assert "Skipping the damaged checkpoint" in out and "generator.keras is not the file " \
         "this checkpoint wrote" in out and "after epoch 0 of 4" in out
@@ -347,7 +353,7 @@ def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch)
     crashed = tmp_path / "crashed"
     assert sorted(p.name for p in (crashed / "checkpoints").iterdir()) == [
         "epoch_00000000", "epoch_00000002"]
-    assert s9.main(["--out", str(crashed), "--epochs", "6", "--resume"]) == 0
+    assert s9_cli.main(["--out", str(crashed), "--epochs", "6", "--resume"]) == 0
     assert (crashed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
 
 
@@ -358,7 +364,7 @@ def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, cap
     damaged = run(tmp_path, "damaged", "--epochs", "4", *flags)
     newest = damaged / "checkpoints" / "epoch_00000004" / "discriminator.keras"
     newest.write_bytes(newest.read_bytes()[:100])
-    assert s9.main(["--out", str(damaged), "--epochs", "6", "--resume"]) == 0
+    assert s9_cli.main(["--out", str(damaged), "--epochs", "6", "--resume"]) == 0
     assert "Skipping the damaged checkpoint" in capsys.readouterr().out
     assert (damaged / "losses.csv").read_text() == (straight / "losses.csv").read_text()
 
@@ -366,7 +372,7 @@ def test_a_damaged_newest_checkpoint_is_skipped_for_the_one_before(tmp_path, cap
 @pytest.mark.slow  # 11 s; CI runs the slow suite too
 def test_sweep_writes_sweep_json_and_matches_single_runs(tmp_path, capsys):
     out = tmp_path / "sweep"
-    assert s9.main(["--sweep", "2", "--epochs", "2", "--out", str(out), "--deterministic",
+    assert s9_cli.main(["--sweep", "2", "--epochs", "2", "--out", str(out), "--deterministic",
                     *SMALL]) == 0
     sweep = json.loads((out / "sweep.json").read_text())
     assert sweep["runs"] == 2 and [r["seed"] for r in sweep["per_seed"]] == [0, 1]
@@ -387,19 +393,19 @@ def test_sweep_writes_sweep_json_and_matches_single_runs(tmp_path, capsys):
 ])
 def test_bad_flags_give_one_line_and_exit_code_2(flags, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        s9.main(flags)
+        s9_cli.main(flags)
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1 and message in err
 
 
 def test_resume_refusals(tmp_path):
     with pytest.raises(UsageError, match="no run to resume"):
-        s9.main(["--out", str(tmp_path / "none"), "--resume"])
+        s9_cli.main(["--out", str(tmp_path / "none"), "--resume"])
     done = run(tmp_path, "done", "--epochs", "2")
     with pytest.raises(UsageError, match="has already trained 2 epochs"):
-        s9.main(["--out", str(done), "--epochs", "2", "--resume"])
+        s9_cli.main(["--out", str(done), "--epochs", "2", "--resume"])
     with pytest.raises(UsageError, match="--n-samples 32 differs from the run's 64"):
-        s9.main(["--out", str(done), "--epochs", "3", "--resume", "--n-samples", "32"])
+        s9_cli.main(["--out", str(done), "--epochs", "3", "--resume", "--n-samples", "32"])
 
 
 # -- --variant stable (issue 14): opt-in, the default above unchanged -------------------------
@@ -412,7 +418,7 @@ def stable_models():
 
 def test_the_variant_flag_exists_and_defaults_to_the_original(capsys):
     from gantools import runner
-    parser = runner.build_parser(s9.SineGAN())
+    parser = runner.build_parser(s9_cli.SineGAN())
     assert parser.parse_args([]).variant == "original"
     assert parser.parse_args(["--variant", "stable"]).variant == "stable"
     with pytest.raises(SystemExit):
@@ -509,7 +515,7 @@ def test_the_stable_variant_runs_resumes_exactly_and_records_itself(tmp_path):
     flags = ["--variant", "stable", "--deterministic", "--n-samples", "300"]
     straight = run(tmp_path, "straight", "--epochs", "3", *flags)
     resumed = run(tmp_path, "resumed", "--epochs", "2", *flags)
-    assert s9.main(["--out", str(resumed), "--epochs", "3", "--resume"]) == 0
+    assert s9_cli.main(["--out", str(resumed), "--epochs", "3", "--resume"]) == 0
     assert (resumed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
     config = json.loads((straight / "config.json").read_text())
     assert config["flags"]["variant"] == "stable" and config["stable"] == json.loads(json.dumps(s9.STABLE))
@@ -546,11 +552,11 @@ def test_more_curves_than_memory_is_one_line_before_anything_is_written(tmp_path
     from gantools.cli import UsageError
     out = tmp_path / "run"
     with pytest.raises(UsageError, match=r"--n-samples 1000000000 .* GiB of memory"):
-        s9.main(["--out", str(out), "--n-samples", "1000000000"])
+        s9_cli.main(["--out", str(out), "--n-samples", "1000000000"])
     assert not out.exists()
     monkeypatch.setattr(rundir, "available_memory", lambda: 2 ** 20)  # 1 MiB free
     with pytest.raises(UsageError, match="--n-samples 10000 "):
-        s9.main(["--out", str(out), "--n-samples", "10000"])
+        s9_cli.main(["--out", str(out), "--n-samples", "10000"])
     monkeypatch.setattr(rundir, "available_memory", lambda: None)  # cannot tell: no check
     rundir.check_memory(10 ** 15, "anything")
 

@@ -12,6 +12,7 @@ from conftest import assert_only_run_files, make_faces, read_rows, run_script
 from gantools import launch
 from gantools.cli import UsageError
 from keras_models import wgan as s3
+from keras_models import wgan_cli as s3_cli
 
 SMALL = ["--ngf", "64", "--ndf", "8"]  # the original's width knobs, for quick runs
 
@@ -230,12 +231,12 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
         return split(replicas, batch)
     monkeypatch.setattr(s3.Replicas, "split", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        s3.main(flags)
+        s3_cli.main(flags)
     assert "checkpoint saved after step 2" in capsys.readouterr().out
     monkeypatch.undo()
     with open(out / "losses.csv", "a") as f:
         f.write("2,9,9,9,9,\n")  # a row written after the last checkpoint, before a crash
-    assert s3.main(flags + ["--resume"]) == 0
+    assert s3_cli.main(flags + ["--resume"]) == 0
     assert "Resuming" in capsys.readouterr().out
     _, straight = straight_run
     assert (out / "losses.csv").read_bytes() == (straight / "losses.csv").read_bytes()
@@ -250,9 +251,9 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
         {k: v for k, v in metrics.items() if k != "train_seconds"}
 
     with pytest.raises(UsageError, match="--ngf 32 differs from the run's 64"):
-        s3.main(flags + ["--resume", "--ngf", "32"])
+        s3_cli.main(flags + ["--resume", "--ngf", "32"])
     with pytest.raises(SystemExit) as exit_info:
-        s3.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+        s3_cli.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
                  "--swd-images", "4"])
     assert exit_info.value.code == 0
     assert "after 4 steps" in capsys.readouterr().out
@@ -277,7 +278,7 @@ def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monke
                                                  capsys):
     monkeypatch.chdir(tmp_path)
     try:
-        code = launch.run("keras_models.wgan", flags)
+        code = launch.run("keras_models.wgan_cli", flags)
     except SystemExit as exit_info:  # argparse's own errors
         code = exit_info.code
     assert code == 2

@@ -6,6 +6,7 @@ G maps an evenly spaced grid over [-8, 8] to N(3, 0.5), against a D first pretra
 on the data density and then copied into D. Read it beside the book: the names and their
 order are the book's: DataDistribution, GeneratorDistribution, linear, generator,
 discriminator, optimizer, GAN (_create_model, train, _samples, _plot_distributions), main.
+The command line (flags, summary) is tf1_compat/gaussian_gan_cli.py.
 
 Deliberate differences from the printed code (the defaults compute what the book computes):
 - `def _init_` and `def_init_` are `__init__` (as printed, mu, sigma and range are never set).
@@ -24,9 +25,6 @@ import numpy as np
 from scipy.stats import norm
 import tensorflow.compat.v1 as tf
 
-from gantools import runner
-from gantools.cli import (finite_float, non_negative_float, non_negative_int, positive_float,
-                          positive_int, unit_interval)
 from gantools.metrics import density_histogram, distribution_metrics
 from gantools.rundir import LossLog, read_losses
 
@@ -368,77 +366,10 @@ def save_figures(run_dir, num_steps):
                 {'loss_d': 'loss_d', 'loss_g': 'loss_g'}, title='GAN training loss')
 
 
-class GaussianGAN(runner.Program):
-    script = 'gaussian_gan_tf1'
-    description = ("The book's 1-D Gaussian GAN (section 3.4) in TensorFlow graph mode: "
-                   "pretrains D_pre, trains G to match N(3, 0.5) and saves Figures 3-12 to "
-                   "3-14, evolution.gif, losses and metrics into --out.")
-    loss_columns = ('step', 'loss_d', 'loss_g', 'lr_d', 'lr_g', 'instance_noise')
-    default_seed = 4  # one of the seeds on which the printed code reproduces Figure 3-14
-    has_sweep = True
-    variants = {'stable': "--instance-noise 2 unless given: noise on D's inputs, annealed "
-                          "(converges on 20 of 20 seeds)"}
-    STABLE_NOISE = 2.0
-
-    def add_arguments(self, parser):
-        book = parser.add_argument_group("the book's settings")
-        book.add_argument('--steps', type=positive_int, default=1200, help='training steps')
-        book.add_argument('--batch-size', type=positive_int, default=12, help='batch size')
-        book.add_argument('--log-every', type=positive_int, default=10,
-                          help="print 'step:loss_d<TAB>loss_g' every this many steps")
-        book.add_argument('--hidden-size', type=positive_int, default=4,
-                          help='mlp_hidden_size (D layers are twice as wide)')
-        book.add_argument('--lr', '--learning-rate', dest='learning_rate', default=0.03,
-                          type=positive_float, help='initial rate of all three optimizers')
-        book.add_argument('--pretrain-steps', type=non_negative_int, default=1000,
-                          help='D_pre pretraining steps')
-        book.add_argument('--decay', type=unit_interval, default=0.95, help='lr decay factor')
-        book.add_argument('--decay-steps', type=positive_int, default=150,
-                          help='steps per decay (staircase)')
-        book.add_argument('--mu', type=finite_float, default=3.0, help='mean of the data')
-        book.add_argument('--sigma', type=positive_float, default=0.5, help='std of the data')
-        book.add_argument('--range', type=positive_float, default=8.0,
-                          help="generator input range and the plots' x range")
-        book.add_argument('--plot-every', type=non_negative_int, default=100,
-                          help='save a frame every this many steps (and the last); 0: none')
-        book.add_argument('--k', type=positive_int, default=1,
-                          help='discriminator updates per iteration (pseudo-code 3-2)')
-        changes = parser.add_argument_group('opt-in changes (off by default)')
-        changes.add_argument('--instance-noise', type=non_negative_float, default=0.0,
-                             metavar='STD', help="std of Gaussian noise on D's inputs (try 2)")
-        changes.add_argument('--instance-noise-anneal', type=unit_interval, default=0.8,
-                             metavar='FRACTION',
-                             help='fraction of the steps at which the noise reaches 0')
-        changes.add_argument('--book-sampling', action='store_true',
-                             help="keep the book's quirk of generating 9996 of 10000 plot "
-                                  "points")
-        parser.add_argument('--checkpoint-every', type=non_negative_int, default=100,
-                            help='write a checkpoint every this many steps (0: only at the '
-                                 'end and on Ctrl-C)')
-
-    def check_args(self, parser, args):
-        if args.variant == 'stable' and not args.instance_noise:
-            args.instance_noise = self.STABLE_NOISE
-
-    def train(self, run):
-        """The book's main(): a GAN, trained; the figures."""
-        gan = make_gan(run.args, run.seed)
-        metrics = gan.train(run)
-        if run.files:
-            save_figures(run.run_dir, run.args.steps)
-        return metrics
-
-    def summary(self, metrics):
-        return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (data {mu} / {sigma}); '
-                'JS {js_divergence:.4f}, W1 {wasserstein1:.4f}: {verdict}').format(
-                    mu=self.args.mu, sigma=self.args.sigma, **metrics,
-                    verdict='converged' if metrics['converged'] else 'did not converge')
-
-    def sweep_summary(self, per_seed):
-        return {'converged': sum(run['converged'] for run in per_seed),
-                'criterion': 'wasserstein1 < {}'.format(CONVERGED_W1)}
-
-
-def main(argv=None):
-    program = GaussianGAN()
-    return runner.main(program, argv, program.train)
+def main(run):
+    """The book's main(): a GAN, trained; the figures."""
+    gan = make_gan(run.args, run.seed)
+    metrics = gan.train(run)
+    if run.files:
+        save_figures(run.run_dir, run.args.steps)
+    return metrics

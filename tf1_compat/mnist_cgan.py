@@ -27,10 +27,8 @@ Deliberate differences (the defaults compute what the code computes; details in 
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from gantools.cli import digit_label
 from gantools.mnist import one_hot
-from tf1_compat import mnist_training
-from tf1_compat.mnist_training import GraphGAN, Loop, MnistProgram, xavier_init, sample_Z
+from tf1_compat.mnist_training import GraphGAN, Loop, xavier_init, sample_Z
 
 mb_size = 64
 Z_dim = 100
@@ -158,27 +156,3 @@ def train(run):
             run.log(step=it, D_loss=D_loss_curr, G_loss=G_loss_curr)
         run.show('D:{:.4g}  G:{:.4g}'.format(D_loss_curr, G_loss_curr))
     return loop.finish()
-
-
-class CGANProgram(MnistProgram):
-    script = 'mnist_cgan_tf1'
-    description = ("The conditional MLP GAN on MNIST of the WGAN/CGAN post (wiseodd's "
-                   "cgan_tensorflow.py) in TensorFlow graph mode. Saves a 4x4 grid of samples of "
-                   "--digit every 1000 iterations, a 10x10 grid of all digits at the end, "
-                   "evolution.gif, losses and quality metrics into --out.")
-    gan_class = CGAN
-    batch_size, learning_rate, log_every = mb_size, 1e-3, 1000  # lr: AdamOptimizer()'s default
-    train = staticmethod(train)
-
-    def add_program_arguments(self, group):
-        group.add_argument('--digit', type=digit_label, default=CGAN.digit,
-                           help='the digit of the 4x4 sample grids (y_sample[:, 7] = 1)')
-        group.add_argument('--loss', choices=('logits', 'ps'), default=CGAN.loss,
-                           help="logits: the code's sigmoid cross-entropy on D's logits; ps: "
-                                "the post's \"PS\" loss as written, D's probabilities passed as "
-                                "logits= (a slip: the sigmoid is applied twice, so D's loss "
-                                "on fakes never goes below log 2)")
-
-
-def main(argv=None):
-    return mnist_training.main(CGANProgram(), argv)

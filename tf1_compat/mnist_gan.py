@@ -27,8 +27,7 @@ README):
 """
 import tensorflow.compat.v1 as tf
 
-from tf1_compat import mnist_training
-from tf1_compat.mnist_training import GraphGAN, Loop, MnistProgram, xavier_init, sample_Z
+from tf1_compat.mnist_training import GraphGAN, Loop, xavier_init, sample_Z
 
 X_dim = 784
 Z_dim = 100
@@ -136,24 +135,3 @@ def train(run):
             run.log(step=it, D_loss=D_loss_curr, G_loss=G_loss_curr)
         run.show('D:{:.4g}  G:{:.4g}'.format(D_loss_curr, G_loss_curr))
     return loop.finish()
-
-
-class GANProgram(MnistProgram):
-    script = 'mnist_gan_tf1'
-    description = ("The vanilla MLP GAN on MNIST (wiseodd's gan_tensorflow.py, the start of the "
-                   "WGAN/CGAN post) in TensorFlow graph mode. Saves a 4x4 grid of samples every "
-                   "1000 iterations, evolution.gif, losses and quality metrics into --out.")
-    gan_class = GAN
-    batch_size, learning_rate, log_every = mb_size, 1e-3, 1000  # lr: AdamOptimizer()'s default
-    train = staticmethod(train)
-
-    def add_program_arguments(self, group):
-        group.add_argument('--loss', choices=('logits', 'log'), default=GAN.loss,
-                           help="logits: the code's sigmoid cross-entropy on D's logits; log: "
-                                "the post's -mean(log D_real + log(1 - D_fake)), "
-                                "-mean(log D_fake) on D's probabilities (the same objective; "
-                                "infinite once D saturates)")
-
-
-def main(argv=None):
-    return mnist_training.main(GANProgram(), argv)

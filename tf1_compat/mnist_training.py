@@ -6,25 +6,23 @@ same in all three), `GraphGAN` (one model in a seeded `tf.Graph` of its own, wit
 `tf.compat.v1.train.Saver` of its checkpoints), `Loop` (what the three loops call around
 their body: the session, the data, the 4x4 grids `samples/NNN.png` with the original's
 counter i, each iteration's noise, the checkpoint, the final figures and metrics),
-`MnistProgram` (the flags each of the three configures in a subclass), and `main`, which adds
-`--evaluate` (the metrics of a run's newest checkpoint).
+and `evaluate`, `--evaluate` (the metrics of a run's newest checkpoint). Their command
+lines (flags, data, summary) are tf1_compat/mnist_cli.py and its three subclasses.
 
 Every random draw comes from a NumPy generator derived from (seed, stream, index)
 (`gantools.mnist.stream_rng`): each epoch's data order, each iteration's noise, each grid's
 and the metrics' noise. So a checkpoint (the graph's variables, optimiser slots included;
 the iteration, the data position and the grid counter) resumes to the same numbers.
 """
-import sys
 from pathlib import Path
 
 import numpy as np
 import tensorflow.compat.v1 as tf
 
 from gantools import runner
-from gantools.cli import UsageError, first_line, non_negative_int, positive_float, positive_int
+from gantools.cli import UsageError, first_line
 from gantools.launch import quiet_runtime_noise
-from gantools.mnist import (GRID_STREAM, METRICS_STREAM, NOISE_STREAM, Batches,
-                            add_data_arguments, images, load_mnist, stream_rng)
+from gantools.mnist import GRID_STREAM, METRICS_STREAM, NOISE_STREAM, Batches, images, stream_rng
 from gantools.rundir import read_losses, update_json
 
 
@@ -219,89 +217,12 @@ class Loop:
                               f"iterations")
 
 
-class MnistProgram(runner.Program):
-    """The flags of S6, S7 or S8; each module's subclass sets the class attributes and
-    `train`, its loop."""
-    unit, total_flag, loss_columns = "step", "steps", ("step", "D_loss", "G_loss")
-    # Free on --resume besides the runner's (--steps, --log-every, --sample-every, ...):
-    # none changes training. --evaluate and --download are not settings of the run.
-    free = ("metric_samples", "gif_frames", "evaluate", "download")
-    gan_class = None  # the program's GraphGAN
-    batch_size = learning_rate = log_every = None  # the original's values
-    sample_every, steps = 1000, 1_000_000
-
-    def add_program_arguments(self, group):
-        """The program's own flags (S7's --n-critic, --clip; S8's --digit)."""
-
-    def add_arguments(self, parser):
-        add_data_arguments(parser).add_argument(
-            "--validation-size", type=non_negative_int, default=5000,
-            help="the first this many training images are held out, as TF 1's "
-                 "read_data_sets did (55,000 images remain); 0 trains on all of them")
-        original = parser.add_argument_group("the original's settings")
-        original.add_argument("--steps", type=positive_int, default=self.steps,
-                              help="total training iterations (with --resume: still the total)")
-        original.add_argument("--batch-size", type=positive_int, default=self.batch_size,
-                              help="mb_size")
-        original.add_argument("--lr", "--learning-rate", dest="learning_rate",
-                              type=positive_float, default=self.learning_rate,
-                              help="learning rate of both solvers")
-        original.add_argument("--log-every", type=positive_int, default=self.log_every,
-                              help="print the losses and write a losses.csv row every this "
-                                   "many iterations")
-        original.add_argument("--sample-every", type=non_negative_int, default=self.sample_every,
-                              help="save a 4x4 grid of samples every this many iterations "
-                                   "(samples/NNN.png); 0: none")
-        self.add_program_arguments(original)
-        added = parser.add_argument_group("checkpoints and metrics")
-        added.add_argument("--checkpoint-every", type=positive_int, default=10_000,
-                           help="write a checkpoint every this many iterations (also at the "
-                                "end and on Ctrl-C); the last %d are kept" % runner.KEEP)
-        added.add_argument("--metric-samples", type=non_negative_int, default=10_000,
-                           help="generated images scored by the MNIST classifier at the end; "
-                                "0: no quality metrics")
-        added.add_argument("--gif-frames", type=non_negative_int, default=100,
-                           help="evolution.gif shows at most this many of the grids, evenly "
-                                "spaced (0: all)")
-        added.add_argument("--evaluate", action="store_true",
-                           help="train nothing: add the quality metrics of the newest "
-                                "checkpoint of the run in --out to its metrics.json")
-
-    def check_args(self, parser, args):
-        if args.data is not None:  # config.json's path then works from any folder
-            args.data = Path(args.data).expanduser().resolve()
-
-    def load_data(self, args):
-        mnist = load_mnist(args.data, args.download)
-        if args.validation_size >= len(mnist.x_train):
-            raise UsageError(f"--validation-size {args.validation_size} leaves no training "
-                             f"image ({mnist.source} has {len(mnist.x_train)})")
-        return mnist
-
-    def train(self, run):
-        """The program's own loop: its module's `train(run)`."""
-        raise NotImplementedError
-
-    def summary(self, metrics):
-        from gantools import mnist_metrics
-        return mnist_metrics.summary(metrics) if "frechet_distance" in metrics else ""
-
-
-def main(program, argv=None):
-    """runner.main(program, argv), or --evaluate."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = runner.build_parser(program)
-    args = parser.parse_args(argv)
-    if not args.evaluate:
-        return runner.main(program, argv, program.train)
-    if args.resume or args.overwrite:
-        parser.error("--evaluate cannot be combined with --resume or --overwrite")
-    return evaluate(program, parser, argv, args)
-
-
 def evaluate(program, parser, argv, args):
     """--evaluate: the quality metrics of the newest checkpoint of the run in --out, with the
-    run's flags (the same samples as at the end of training), added to its metrics.json."""
+    run's flags (the same samples as at the end of training), added to its metrics.json.
+    `program`: the command line's (tf1_compat/mnist_cli.py), naming its port and GAN class."""
+    import importlib
+    port = importlib.import_module(program.port)
     from gantools import mnist_metrics
     out = args.out = Path(args.out).expanduser()
     if not (out / "config.json").is_file():
@@ -319,7 +240,7 @@ def evaluate(program, parser, argv, args):
     data = program.load_data(args)
     if config.get("data_checksum") not in (None, data.checksum):
         raise UsageError("--evaluate: the data is not the data the run was trained on")
-    loop = Loop(args, args.seed, data, program.gan_class)
+    loop = Loop(args, args.seed, data, getattr(port, program.gan))
     try:
         loop.restore(folder, state)
     except Exception as error:  # whatever a damaged file raises: one line

@@ -26,9 +26,7 @@ Deliberate differences (the defaults compute what the post describes; details in
 """
 import tensorflow.compat.v1 as tf
 
-from gantools.cli import positive_float, positive_int
-from tf1_compat import mnist_training
-from tf1_compat.mnist_training import (GraphGAN, Loop, MnistProgram, xavier_init,
+from tf1_compat.mnist_training import (GraphGAN, Loop, xavier_init,
                                        sample_Z as sample_z)
 
 mb_size = 32
@@ -140,31 +138,3 @@ def train(run):
             loop.plot(it)  # samples/NNN.png; i += 1
         run.show('D:{:.4g}  G:{:.4g}'.format(D_loss_curr, G_loss_curr))
     return loop.finish()
-
-
-class WGANProgram(MnistProgram):
-    script = 'mnist_wgan_tf1'
-    description = ("The WGAN MLP on MNIST of the WGAN/CGAN post (wiseodd's wgan_tensorflow.py) "
-                   "in TensorFlow graph mode: linear critic, weight clipping, 5 critic updates "
-                   "per generator update, RMSProp 5e-5. Saves a 4x4 grid of samples every 1000 "
-                   "iterations, evolution.gif, losses and quality metrics into --out.")
-    gan_class = WGAN
-    batch_size, learning_rate, log_every = mb_size, 5e-5, 100  # lr: the post's
-    train = staticmethod(train)
-
-    def add_program_arguments(self, group):
-        group.add_argument('--n-critic', type=positive_int, default=WGAN.n_critic,
-                           help='critic updates per generator update')
-        group.add_argument('--clip', type=positive_float, default=WGAN.clip,
-                           help='critic weights and biases are clipped to [-CLIP, CLIP]')
-        group.add_argument('--clip-order', choices=('after-update', 'same-run'),
-                           default=WGAN.clip_order,
-                           help="after-update: clip_D runs after each critic update (the "
-                                "post's intent); same-run: clip_D in the same run as the "
-                                "update with no order, as the code wrote it (TensorFlow 2.21 "
-                                "clips first, so the critic leaves each step up to one update "
-                                "outside the range)")
-
-
-def main(argv=None):
-    return mnist_training.main(WGANProgram(), argv)

@@ -1,0 +1,77 @@
+"""The command line of S5 (scripts/mnist_gan_keras.py): its flags, with the post's settings
+(SPEC's where it is silent) as defaults, the data, and what it prints at the end. The
+program itself, the post's code and its fit, is keras_models/mnist_gan.py, imported once
+the flags are parsed (so that --help and a bad flag answer without waiting for
+TensorFlow)."""
+from pathlib import Path
+
+from gantools import runner
+from gantools.cli import (BCE_CHOICES, BCE_HELP, UsageError, constants_of, fraction,
+                          non_negative_int, positive_float, positive_int)
+from gantools.mnist import add_data_arguments, load_mnist
+
+PORT = "keras_models.mnist_gan"
+post = constants_of(PORT)  # the post's settings, read from the port without running it
+
+
+class MnistGAN(runner.Program):
+    script = 'mnist_gan_keras'
+    description = ("The blog's MNIST MLP GAN (seed 002, jiweibo's lost PyTorch 0.2 code) in "
+                   "Keras 3. Saves a 5x5 figure of samples every epoch, the models every 10 "
+                   "epochs, evolution.gif, losses and quality metrics into --out.")
+    unit, total_flag = 'batch', 'epochs'
+    loss_columns = ('epoch', 'batch', 'iteration', 'd_real_error', 'd_fake_error', 'g_error')
+    free = ('metric_samples', 'gif_frames', 'download')
+
+    def add_arguments(self, parser):
+        add_data_arguments(parser)
+        group = parser.add_argument_group("the post's settings (SPEC's where it is silent)")
+        for flag, kind, default, text in [
+                ('--epochs', positive_int, post.num_epoch, 'num_epoch'),
+                ('--batch-size', positive_int, post.batch_size,
+                 'real images and noise vectors per batch'),
+                ('--lr', positive_float, post.d_lr,
+                 'Adam learning rate of both nets (d_lr, g_lr)'),
+                ('--smooth', fraction, post.smooth, 'the real target of D and G is 1 - smooth'),
+                ('--d-steps', positive_int, post.d_steps, 'D updates per batch'),
+                ('--g-steps', positive_int, post.g_steps,
+                 'G updates per batch, on the same noise'),
+                ('--print-interval', positive_int, post.print_interval,
+                 'print the mean losses (a losses.csv row) every this many batches'),
+                ('--dropout', fraction, post.dropout_p,
+                 "rate of the Dropout layers; 0: none, as the post's F.dropout computed on "
+                 "PyTorch 0.2; %s: the dropout the post wrote" % post.post_dropout_p)]:
+            group.add_argument(flag, type=kind, default=default, help=text)
+        group.add_argument('--bce', choices=BCE_CHOICES, default='era', help=BCE_HELP)
+        group.add_argument('--no-sample-dropout', dest='sample_dropout', action='store_false',
+                           help='with --dropout: sample figures and metrics without it')
+        added = parser.add_argument_group('metrics')
+        added.add_argument('--evaluate', type=Path, metavar='PATH',
+                           help="only add the quality metrics of a run's generator to its "
+                                "metrics.json: PATH is the run (its latest checkpoint), one "
+                                "of its checkpoints/ or models/generator_epoch_*.keras")
+        added.add_argument('--metric-samples', type=non_negative_int, default=10_000,
+                           help='generated images scored at the end (0: no metrics)')
+        added.add_argument('--gif-frames', type=non_negative_int, default=100,
+                           help='at most this many epoch figures in evolution.gif (0: all)')
+
+    def check_args(self, parser, args):
+        if args.evaluate is not None:  # a command of its own, which exits as --help does
+            if args.resume:
+                parser.error('--evaluate cannot be combined with --resume')
+            parser.exit(runner.port_module(PORT, args.verbose).evaluate(self, args))
+
+    def load_data(self, args):
+        mnist = load_mnist(args.data, args.download)
+        if len(mnist.x_train) < args.batch_size:
+            raise UsageError(f'--batch-size {args.batch_size} is larger than the training '
+                             f'set ({len(mnist.x_train)} images in {mnist.source})')
+        return mnist
+
+    def summary(self, metrics):
+        from gantools.mnist_metrics import summary
+        return summary(metrics) if self.args.metric_samples else ''
+
+
+def main(argv=None):
+    return runner.main(MnistGAN(), argv, PORT + ":fit")
