@@ -488,3 +488,22 @@ def test_twenty_epochs_learn_most_digits(tmp_path, monkeypatch):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["modes_covered"] >= 8 and metrics["inception_score"] > 3.5
     assert metrics["frechet_distance"] < 150
+
+
+@pytest.mark.slow
+def test_a_saved_generator_loads_in_a_process_that_never_imported_the_project(tmp_path,
+                                                                              small):
+    """models/generator_epoch_NNN.keras with only Keras imported (the S5 page's snippet):
+    no custom object is needed, and nothing of this project gets imported."""
+    import subprocess
+    import sys
+    assert train(tmp_path / "run", small, "--epochs", "10") == 0
+    code = ("import sys, keras, numpy\n"
+            "G = keras.saving.load_model('run/models/generator_epoch_009.keras')\n"
+            "print(G(numpy.zeros((3, 100), 'float32')).shape)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules}\n"
+            "             & {'gantools', 'keras_models', 'tf1_compat'}))\n")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.split("\n")[-3:-1] == ["(3, 784)", "[]"]
