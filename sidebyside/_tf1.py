@@ -140,7 +140,7 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
     noise. Returns a dict: what the port measured, and under "original" one entry per
     variant of the original's loop body.
 
-    `settings`: the port's defaults (its `mnist_training.MnistProgram` subclass: `batch_size`,
+    `settings`: the port's defaults (its `mnist_cli.MnistProgram` subclass: `batch_size`,
     `learning_rate`). `reference`: the original's module (`build_graph`, `train_iteration`).
     `variants`:
     {name: train_iteration(session, g, mnist)} (default {"code": reference.train_iteration});

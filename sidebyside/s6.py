@@ -16,6 +16,7 @@ port from a stream of its own).
 from originals import wiseodd_gan as original
 from sidebyside._tf1 import mnist_side_by_side, side_by_side
 from tf1_compat import mnist_gan as port
+from tf1_compat.mnist_gan_cli import GANProgram  # the port's settings
 
 TOLERANCES = (1e-5, 1e-5, (
     "the original runs in the same TensorFlow, in the same process, as the same float32 graph "
@@ -31,7 +32,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     """The side-by-side run of S6 (see the module docstring)."""
     if as_posted:  # the post's loss on both sides: the port's --loss log
         port_overrides = dict(port_overrides or {}, loss="log")
-    measured = mnist_side_by_side(port.GAN, port.GANProgram, original, steps, seed, data_mnist,
+    measured = mnist_side_by_side(port.GAN, GANProgram, original, steps, seed, data_mnist,
                                   port_overrides, graph_options=dict(posted_loss=as_posted),
                                   original_first=original_first)
     return side_by_side("S6", measured, "code", TOLERANCES, [

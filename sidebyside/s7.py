@@ -34,6 +34,7 @@ import numpy as np
 from originals import wiseodd_wgan as original
 from sidebyside._tf1 import mnist_side_by_side, side_by_side
 from tf1_compat import mnist_wgan as port
+from tf1_compat.mnist_wgan_cli import WGANProgram  # the port's settings
 
 CLIP_ORDERS = ("after_update", "same_run")
 TOLERANCES = {
@@ -105,7 +106,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
         port_overrides = dict(port_overrides or {}, clip_order="same-run")
         clip_order = "same_run"
     measured = mnist_side_by_side(
-        port.WGAN, port.WGANProgram, original, steps, seed, data_mnist, port_overrides,
+        port.WGAN, WGANProgram, original, steps, seed, data_mnist, port_overrides,
         variants={"after_update": train_iteration_clip_after_update,
                   "same_run": original.train_iteration},
         inspect=_largest_critic_weight, original_first=original_first)

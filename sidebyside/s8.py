@@ -17,6 +17,7 @@ the label accuracy).
 from originals import wiseodd_cgan as original
 from sidebyside._tf1 import mnist_side_by_side, side_by_side
 from tf1_compat import mnist_cgan as port
+from tf1_compat.mnist_cgan_cli import CGANProgram  # the port's settings
 
 TOLERANCES = (1e-5, 1e-5, (
     "the original runs in the same TensorFlow, in the same process, as the same float32 graph "
@@ -32,7 +33,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     """The side-by-side run of S8 (see the module docstring)."""
     if as_posted:  # the post's loss on both sides: the port's --loss ps
         port_overrides = dict(port_overrides or {}, loss="ps")
-    measured = mnist_side_by_side(port.CGAN, port.CGANProgram, original, steps, seed, data_mnist,
+    measured = mnist_side_by_side(port.CGAN, CGANProgram, original, steps, seed, data_mnist,
                                   port_overrides, graph_options=dict(posted_loss=as_posted),
                                   original_first=original_first)
     return side_by_side("S8", measured, "code", TOLERANCES, [
