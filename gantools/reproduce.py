@@ -169,7 +169,7 @@ PROGRAMS = {p.id: p for p in [
         # the original's widths (G and D of 12 and 11 million parameters): up to 4 minutes a
         # step (5 critic updates) on 2 busy CPU cores
         [Run("run", {"quick": ["--steps", "2", "--save-every", "1", "--swd-images", "256"],
-                     "standard": ["--steps", "6", "--save-every", "3", "--swd-images", "256"],
+                     "standard": ["--steps", "3", "--save-every", "1", "--swd-images", "256"],
                      "full": []})],
         [Row("final critic loss", "not reported", "-", "run", "final_loss_d", low=-1e30,
              high=1e30, stated="finite"),
