@@ -17,7 +17,7 @@ import tensorflow as tf
 from conftest import ROOT, SCRIPTS, make_faces, run_script
 from gantools.cli import UsageError
 from gantools.scale import Replicas, non_chief_index, set_precision, worker_out
-from keras_models import dcgan as s2, wgan as s3
+from keras_models import dcgan as s2, dcgan_cli as s2_cli, wgan as s3, wgan_cli as s3_cli
 
 REAL = tf.random.stateless_uniform((4, 96, 96, 3), (5, 6), -1, 1)
 
@@ -104,7 +104,7 @@ def test_mirrored_check_catches_a_wrong_step(mutation):
     assert found["dcgan"]["relative_change_difference"] > 0.5
 
 
-@pytest.mark.parametrize("module", [s2, s3], ids=["dcgan", "wgan"])
+@pytest.mark.parametrize("module", [s2_cli, s3_cli], ids=["dcgan", "wgan"])
 def test_bad_device_flags_are_refused(module, tmp_path, monkeypatch):
     faces = make_faces(tmp_path / "faces", n=2)
     monkeypatch.chdir(tmp_path)
