@@ -329,7 +329,7 @@ def test_finished_but_unwritten_is_finished_by_resume(program, data, straight, t
     assert "has already trained" in one_error_line(again, PROGRAMS[program][0], 2)
 
 
-@pytest.mark.parametrize("program", programs())
+@pytest.mark.parametrize("program", programs(fast_ones=set()))  # fast: test_runner.py
 def test_a_full_disk_is_one_line_and_the_run_can_be_finished(program, data, straight,
                                                              tmp_path):
     out = tmp_path / program
