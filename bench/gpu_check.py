@@ -78,7 +78,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gantools import rundir  # noqa: E402
+from gantools import programs, rundir  # noqa: E402
 from gantools.cli import ArgumentParser, positive_int  # noqa: E402
 from gantools.programs import PROGRAMS  # noqa: E402
 
@@ -132,12 +132,11 @@ def build_parser():
 
 
 def chosen(text):
-    names = [name.strip().upper() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in PROGRAMS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown program {', '.join(unknown) or repr(text)}; choose from "
-            f"{','.join(PROGRAMS)}")
+    """--only: the programs named, in the registry's order."""
+    try:
+        names = programs.chosen(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     return [p for p in PROGRAMS if p in names]
 
 

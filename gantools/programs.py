@@ -64,3 +64,15 @@ def by_script(name):
     or without .py), or None."""
     name = name[:-3] if name.endswith(".py") else name
     return next((p for p in PROGRAMS.values() if p.script == name.replace("-", "_")), None)
+
+
+def chosen(text):
+    """The ids of a comma-separated list ("S1,s4"), in its order; a ValueError naming an
+    unknown one (--only of reproduce-gans and bench/gpu_check.py)."""
+    names = [name.strip().upper() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in PROGRAMS]
+    if unknown or not names:
+        raise ValueError(f"unknown program {', '.join(unknown) or repr(text)}; choose from "
+                         f"{','.join(PROGRAMS)}")
+    return names
+

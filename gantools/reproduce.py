@@ -265,12 +265,10 @@ def build_parser():
 
 
 def chosen(text):
-    names = [n.strip().upper() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in PROGRAMS]
-    if unknown or not names:
-        what = ", ".join(unknown) or repr(text)
-        raise UsageError(f"--only: unknown program {what}; choose from {','.join(PROGRAMS)}")
-    return names
+    try:
+        return programs.chosen(text)
+    except ValueError as error:
+        raise UsageError(f"--only: {error}") from None
 
 
 def data_for(program, args):
