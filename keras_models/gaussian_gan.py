@@ -26,7 +26,7 @@ Deliberate differences (the defaults compute what the post computes):
 `--variant stable` (issue 14; not the post's program; the default is unchanged): D sees each
 set sorted; gradient penalties on D at the real and the generated sets (R1 and R2, weight 10
 each); both learning rates decayed (cosine) from half-way to 0 at the end (STABLE; chosen by
-measurement, see the docs page).
+measurement, see the docs page). `StableGAN` overrides only these: `rate` and `d_error`.
 """
 import keras
 import numpy as np
@@ -144,12 +144,8 @@ class GAN:
     of the post's `for epoch in range(num_epochs)`."""
 
     def __init__(self, seed=0, preprocess='variances', lr=d_learning_rate, d_steps=d_steps,
-                 g_steps=g_steps, betas=optim_betas, decay=None, total_epochs=num_epochs,
-                 instance_noise=0.0, r1=0.0, r2=0.0, sort=False, bce='era'):
+                 g_steps=g_steps, betas=optim_betas, bce='era'):
         self.preprocess, d_input_func = PREPROCESS[preprocess]
-        if sort:  # --variant stable: D sees the set in order, so it can compare quantiles
-            unsorted = self.preprocess
-            self.preprocess = lambda data: unsorted(tf.sort(data, axis=1))
         self.seed, self.d_steps, self.g_steps = seed, d_steps, g_steps
         self.rng = tf.random.Generator.from_seed(seed)
         self.d_sampler = get_distribution_sampler(self.rng, data_mean, data_stddev)
@@ -159,42 +155,18 @@ class GAN:
         self.criterion = criterion(bce)  # Binary cross entropy (PyTorch 0.2's by default)
         self.real = tf.fill((1, 1), real_target)  # targets shaped like D's output
         self.fake = tf.zeros((1, 1))              # the post's zeros(1) * 0.95
-        d_lr = g_lr = lr
-        if decay is not None:  # --variant stable: the rate decays late in training
-            d_lr = LateDecay(lr, decay, total_epochs * d_steps)
-            g_lr = LateDecay(lr, decay, total_epochs * g_steps)
-        self.d_optimizer = keras.optimizers.Adam(d_lr, *betas, epsilon=adam_epsilon)
-        self.g_optimizer = keras.optimizers.Adam(g_lr, *betas, epsilon=adam_epsilon)
+        self.d_optimizer = keras.optimizers.Adam(self.rate(lr, d_steps), *betas,
+                                                 epsilon=adam_epsilon)
+        self.g_optimizer = keras.optimizers.Adam(self.rate(lr, g_steps), *betas,
+                                                 epsilon=adam_epsilon)
         self.d_optimizer.build(self.D.trainable_variables)  # slots exist before a restore
         self.g_optimizer.build(self.G.trainable_variables)
-        self.instance_noise, self.noise_steps = instance_noise, total_epochs * d_steps
-        self.r1, self.r2 = r1, r2
-        if r1 or r2:  # D's logit (the input of its last sigmoid), for the gradient penalty
-            features = keras.Model(self.D.input, self.D.get_layer('fc2').output)
-            fc3 = self.D.get_layer('fc3')
-            self.d_logit = lambda x: tf.matmul(features(x), fc3.kernel) + fc3.bias
 
-    def penalty(self, data, weight):
-        """--variant stable: weight/2 times the squared gradient of D's logit with respect
-        to the set `data` (R1 at the real sets, R2 at the generated ones: Mescheder et al.
-        2018; none by default)."""
-        with tf.GradientTape() as tape:
-            tape.watch(data)
-            logit = self.d_logit(self.preprocess(data))
-        grad = tape.gradient(logit, data)
-        return 0.5 * weight * tf.reduce_sum(tf.square(grad))
+    def rate(self, lr, steps_per_epoch):
+        return lr  # the post's constant rate (StableGAN: a late decay)
 
-    def r1_penalty(self, real_data):
-        return self.penalty(real_data, self.r1)
-
-    def noisy(self, data):
-        """--variant stable: N(0, s) instance noise on what D sees, s annealed linearly to
-        0 over the run (the default adds nothing)."""
-        if not self.instance_noise:
-            return data
-        step = tf.cast(self.d_optimizer.iterations, tf.float32)
-        scale = self.instance_noise * tf.maximum(0.0, 1.0 - step / self.noise_steps)
-        return data + scale * self.rng.normal(tf.shape(data))
+    def d_error(self, d_real_error, d_fake_error, d_real_data, d_fake_data):
+        return d_real_error + d_fake_error  # the post's two backward() calls (StableGAN: R1, R2)
 
     def train_d(self):
         """1. Train D on real+fake: its two errors and the real and fake sets it saw."""
@@ -202,15 +174,10 @@ class GAN:
         d_gen_input = self.gi_sampler(minibatch_size, g_input_size)  # 1B: Train D on fake
         d_fake_data = self.G(d_gen_input)  # outside the tape: G gets no gradient here
         with tf.GradientTape() as tape:
-            d_real_error = self.criterion(self.real,
-                                           self.D(self.preprocess(self.noisy(d_real_data))))
-            d_fake_decision = self.D(self.preprocess(self.noisy(tf.transpose(d_fake_data))))
+            d_real_error = self.criterion(self.real, self.D(self.preprocess(d_real_data)))
+            d_fake_decision = self.D(self.preprocess(tf.transpose(d_fake_data)))
             d_fake_error = self.criterion(self.fake, d_fake_decision)
-            d_error = d_real_error + d_fake_error  # the post's two backward() calls
-            if self.r1:
-                d_error += self.r1_penalty(d_real_data)
-            if self.r2:
-                d_error += self.penalty(tf.transpose(d_fake_data), self.r2)
+            d_error = self.d_error(d_real_error, d_fake_error, d_real_data, d_fake_data)
         grads = tape.gradient(d_error, self.D.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.D.trainable_variables))
         return d_real_error, d_fake_error, d_real_data, d_fake_data
@@ -220,7 +187,7 @@ class GAN:
         gen_input = self.gi_sampler(minibatch_size, g_input_size)
         with tf.GradientTape() as tape:
             g_fake_data = self.G(gen_input)
-            dg_fake_decision = self.D(self.preprocess(self.noisy(tf.transpose(g_fake_data))))
+            dg_fake_decision = self.D(self.preprocess(tf.transpose(g_fake_data)))
             g_error = self.criterion(self.real, dg_fake_decision)
         grads = tape.gradient(g_error, self.G.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.G.trainable_variables))
@@ -243,6 +210,42 @@ class GAN:
         seed = self.seed if seed is None else seed
         noise = np.random.default_rng([seed, 1]).random((n, 1), dtype=np.float32)
         return self.G(noise).numpy().ravel()
+
+
+class StableGAN(GAN):
+    """--variant stable (issue 14; not the post's program): D sees each set sorted; R1 and
+    R2 gradient penalties on D's logit; both rates decayed late (STABLE)."""
+
+    def __init__(self, *args, total_epochs=num_epochs, sort=True, r1=10.0, r2=10.0,
+                 decay=(0.5, 0.0), **kwargs):
+        self.total_epochs, self.decay, self.r1, self.r2 = total_epochs, decay, r1, r2
+        super().__init__(*args, **kwargs)
+        if sort:  # D sees the set in order, so it can compare quantiles
+            unsorted = self.preprocess
+            self.preprocess = lambda data: unsorted(tf.sort(data, axis=1))
+        # D's logit (the input of its last sigmoid), for the gradient penalties
+        features = keras.Model(self.D.input, self.D.get_layer('fc2').output)
+        fc3 = self.D.get_layer('fc3')
+        self.d_logit = lambda x: tf.matmul(features(x), fc3.kernel) + fc3.bias
+
+    def rate(self, lr, steps_per_epoch):
+        return LateDecay(lr, self.decay, self.total_epochs * steps_per_epoch)
+
+    def penalty(self, data, weight):
+        """weight/2 times the squared gradient of D's logit with respect to the set `data`
+        (R1 at the real sets, R2 at the generated ones: Mescheder et al. 2018)."""
+        with tf.GradientTape() as tape:
+            tape.watch(data)
+            logit = self.d_logit(self.preprocess(data))
+        grad = tape.gradient(logit, data)
+        return 0.5 * weight * tf.reduce_sum(tf.square(grad))
+
+    def r1_penalty(self, real_data):
+        return self.penalty(real_data, self.r1)
+
+    def d_error(self, d_real_error, d_fake_error, d_real_data, d_fake_data):
+        return (d_real_error + d_fake_error + self.r1_penalty(d_real_data)
+                + self.penalty(tf.transpose(d_fake_data), self.r2))
 
 
 # ##### The program: the post's main() with its prints and saves; figures, metrics
@@ -308,8 +311,8 @@ def save_figures(gan, run_dir, eval_samples):
 def make_gan(args, seed):
     """The post's models and optimisers with the flags' settings (or the stable variant's)."""
     stable = dict(STABLE, total_epochs=args.epochs) if args.variant == 'stable' else {}
-    return GAN(seed, args.preprocess, args.lr, args.d_steps, args.g_steps,
-               **{'bce': args.bce, **stable})
+    return (StableGAN if stable else GAN)(seed, args.preprocess, args.lr, args.d_steps,
+                                          args.g_steps, **{'bce': args.bce, **stable})
 
 
 def checkpoint_of(gan, snapshot, snapshot_epoch):

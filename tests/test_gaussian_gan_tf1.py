@@ -108,7 +108,8 @@ def test_k_discriminator_updates_per_iteration(k):
 def test_instance_noise_anneals_linearly_to_zero():
     gan = make("--instance-noise", "2", "--steps", "1000", "--instance-noise-anneal", "0.8")
     assert [gan._noise_std(s) for s in (0, 400, 800, 999)] == pytest.approx([2, 1, 0, 0])
-    assert make()._noise_std(0) == 0.0
+    assert make()._noise_std(0) == 0.0 and make()._noise_feed(0) == {}
+    assert type(gan) is s1.NoisyGAN and type(make()) is s1.GAN  # the book's class, unchanged
     # off by default: the graph holds only the book's random ops (the initialisers)
     normals = lambda g: sum(op.type == "RandomStandardNormal" for op in g.get_operations())
     assert normals(gan.graph) == normals(make().graph) + 2 == 10 + 2  # 10 weight matrices
@@ -215,13 +216,12 @@ RESUMABLE = ["--steps", "40", "--pretrain-steps", "20", "--checkpoint-every", "1
 def crash_at_step(monkeypatch, crash_step):
     """Make step `crash_step` fail before its row, as a kill there would (the rows after the
     last checkpoint are in losses.csv, the frames after it on disk)."""
-    noise_std = s1.GAN._noise_std  # called by every step before its row is logged
-
-    def crashing(gan, step):
-        if step == crash_step:
-            raise RuntimeError("killed")
-        return noise_std(gan, step)
-    monkeypatch.setattr(s1.GAN, "_noise_std", crashing)
+    for cls in (s1.GAN, s1.NoisyGAN):  # called by every step before its row is logged
+        def crashing(gan, step, noise_std=cls.__dict__["_noise_std"]):
+            if step == crash_step:
+                raise RuntimeError("killed")
+            return noise_std(gan, step)
+        monkeypatch.setattr(cls, "_noise_std", crashing)
 
 
 def same_metrics(a, b):

@@ -18,8 +18,8 @@ Deliberate differences from the printed code (the defaults compute what the book
 - Files: losses.csv, pretrain_losses.csv, metrics.json; checkpoints and `--resume`: `train`
   calls the run's services (gantools.runner.Run: `start`, `range`, `log`, `print`).
 Opt-in, off by default: `--k N` D updates per iteration (pseudo-code 3-2); `--instance-noise
-STD` on both of D's inputs, annealed to 0 at `--instance-noise-anneal` of the steps;
-`--book-sampling`.
+STD` on both of D's inputs, annealed to 0 at `--instance-noise-anneal` of the steps (`NoisyGAN`,
+which overrides only what D sees, its feed and the resume); `--book-sampling`.
 """
 import numpy as np
 from scipy.stats import norm
@@ -97,8 +97,7 @@ def optimizer(loss, var_list, initial_learning_rate, decay=0.95, num_decay_steps
 class GAN(object):
     def __init__(self, data, gen, num_steps, batch_size, log_every, mlp_hidden_size=4,
                  learning_rate=0.03, num_pretrain_steps=1000, decay=0.95, num_decay_steps=150,
-                 k=1, instance_noise=0.0, instance_noise_anneal=0.8, plot_every=100,
-                 book_sampling=False, seed=None, eval_rng=None):
+                 k=1, plot_every=100, book_sampling=False, seed=None, eval_rng=None):
         self.data = data
         self.gen = gen
         self.num_steps = num_steps
@@ -110,8 +109,6 @@ class GAN(object):
         self.decay = decay
         self.num_decay_steps = num_decay_steps
         self.k = k
-        self.instance_noise = instance_noise
-        self.instance_noise_anneal = instance_noise_anneal
         self.plot_every = plot_every
         self.book_sampling = book_sampling
         # Real samples for figures and metrics, drawn apart from the training stream.
@@ -139,13 +136,7 @@ class GAN(object):
 
         with tf.variable_scope('Discriminator') as scope:
             self.x = tf.placeholder(tf.float32, shape=(self.batch_size, 1))
-            real, fake = self.x, self.G
-            if self.instance_noise:  # opt-in: noise on both of D's inputs
-                self.noise_std = tf.placeholder_with_default(0.0, shape=())
-                self.noise = [tf.random_normal(tf.shape(real))]
-                real = real + self.noise_std * self.noise[0]
-                self.noise.append(tf.random_normal(tf.shape(fake)))
-                fake = fake + self.noise_std * self.noise[1]
+            real, fake = self._d_inputs(self.x, self.G)  # the book: x and G themselves
             self.D1 = discriminator(real, self.mlp_hidden_size)
             scope.reuse_variables()
             self.D2 = discriminator(fake, self.mlp_hidden_size)
@@ -188,7 +179,7 @@ class GAN(object):
                 self._copy_pretrained(session)
 
             for step in run.range(self.num_steps):
-                noise = {self.noise_std: self._noise_std(step)} if self.instance_noise else {}
+                noise = self._noise_feed(step)  # the book: none ({})
                 # update discriminator (k times, pseudo-code 3-2; the book: once)
                 for _ in range(self.k):
                     x = self.data.sample(self.batch_size)
@@ -206,7 +197,7 @@ class GAN(object):
                     **noise
                 })
                 run.log(step=step, loss_d=loss_d, loss_g=loss_g, lr_d=lr_d, lr_g=lr_g,
-                        instance_noise=self._noise_std(step))
+                        instance_noise=self._noise_std(step))  # the book: 0
                 run.show('loss_d:{:.4g}  loss_g:{:.4g}'.format(loss_d, loss_g))
 
                 if step % self.log_every == 0:
@@ -246,12 +237,15 @@ class GAN(object):
         for i, v in enumerate(self.d_params):
             session.run(v.assign(self.weightsD[i]))
 
+    # What D sees, and the noise on it: nothing in the book (NoisyGAN, --instance-noise).
+    def _d_inputs(self, x, G):
+        return x, G
+
     def _noise_std(self, step):
-        """Instance noise for this step: linear from `instance_noise` to 0 at the anneal point."""
-        if not self.instance_noise:
-            return 0.0
-        end = self.instance_noise_anneal * self.num_steps
-        return self.instance_noise * max(0.0, 1.0 - step / end)
+        return 0.0
+
+    def _noise_feed(self, step):
+        return {}
 
     # The checkpoint: the graph's variables (Saver) and both NumPy generators' states.
     def _state(self):
@@ -270,18 +264,6 @@ class GAN(object):
         self.data.rng.bit_generator.state = state['training_rng']  # and gen's
         self.eval_data.rng.bit_generator.state = state['evaluation_rng']
         self.pretrain_loss = state['pretrain_loss']
-        self._replay_instance_noise(session, state['units_done'])
-
-    def _replay_instance_noise(self, session, steps):
-        """Advance the noise ops as `steps` iterations did: a new session restarts their
-        random streams, which no checkpoint holds (once per D update; fake: per G too)."""
-        if not self.instance_noise:
-            return
-        z = {self.z: np.zeros((self.batch_size, 1))}  # the noise's shape is G's batch
-        for _ in range(self.k * steps):
-            session.run(self.noise, z)
-        for _ in range(steps):
-            session.run(self.noise[1], z)
 
     def _plots_at(self, step):
         """The book's frames: every plot_every steps and the last."""
@@ -331,6 +313,40 @@ class GAN(object):
         return metrics
 
 
+class NoisyGAN(GAN):
+    """--instance-noise STD (not the book's): N(0, s) noise on both of D's inputs, s annealed
+    linearly from STD to 0 at `instance_noise_anneal` of the steps."""
+
+    def __init__(self, *args, instance_noise=2.0, instance_noise_anneal=0.8, **kwargs):
+        self.instance_noise = instance_noise
+        self.instance_noise_anneal = instance_noise_anneal
+        super().__init__(*args, **kwargs)
+
+    def _d_inputs(self, x, G):
+        self.noise_std = tf.placeholder_with_default(0.0, shape=())
+        self.noise = [tf.random_normal(tf.shape(x))]
+        real = x + self.noise_std * self.noise[0]
+        self.noise.append(tf.random_normal(tf.shape(G)))  # after real's ops: the op seeds
+        return real, G + self.noise_std * self.noise[1]
+
+    def _noise_std(self, step):
+        end = self.instance_noise_anneal * self.num_steps
+        return self.instance_noise * max(0.0, 1.0 - step / end)
+
+    def _noise_feed(self, step):
+        return {self.noise_std: self._noise_std(step)}
+
+    def _restore(self, session, saver, folder, state):
+        """Also advance the noise ops as the steps done did: a new session restarts their
+        random streams, which no checkpoint holds (once per D update; fake: per G too)."""
+        super()._restore(session, saver, folder, state)
+        z = {self.z: np.zeros((self.batch_size, 1))}  # the noise's shape is G's batch
+        for _ in range(self.k * state['units_done']):
+            session.run(self.noise, z)
+        for _ in range(state['units_done']):
+            session.run(self.noise[1], z)
+
+
 # ---------------------------------------------------------------------------------------
 # The program: the book's main() and settings, its figures.
 
@@ -338,7 +354,9 @@ def make_gan(args, seed):
     """The book's main(): a GAN on DataDistribution and GeneratorDistribution(range=8)."""
     train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.default_rng(train_seq)
-    return GAN(
+    noisy = dict(instance_noise=args.instance_noise,
+                 instance_noise_anneal=args.instance_noise_anneal) if args.instance_noise else {}
+    return (NoisyGAN if noisy else GAN)(
         DataDistribution(args.mu, args.sigma, rng),
         GeneratorDistribution(args.range, rng),
         args.steps,       # num_steps
@@ -346,9 +364,9 @@ def make_gan(args, seed):
         args.log_every,   # log_every
         mlp_hidden_size=args.hidden_size, learning_rate=args.learning_rate,
         num_pretrain_steps=args.pretrain_steps, decay=args.decay,
-        num_decay_steps=args.decay_steps, k=args.k, instance_noise=args.instance_noise,
-        instance_noise_anneal=args.instance_noise_anneal, plot_every=args.plot_every,
-        book_sampling=args.book_sampling, seed=seed, eval_rng=np.random.default_rng(eval_seq))
+        num_decay_steps=args.decay_steps, k=args.k, plot_every=args.plot_every,
+        book_sampling=args.book_sampling, seed=seed, eval_rng=np.random.default_rng(eval_seq),
+        **noisy)
 
 
 def save_figures(run_dir, num_steps):
