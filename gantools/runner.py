@@ -97,6 +97,8 @@ class Program:
     default_seed = 0
     has_sweep = False           # --sweep N: seeds 0..N-1, sweep.json
     variants = {}               # --variant NAME: opt-in changes, {name: what it changes}
+    evaluation = None           # --evaluate: what it measures (the loop's run.start measure=)
+    evaluation_flags = ()       # flags an --evaluate may change (besides the free ones)
 
     @property
     def variant(self):
@@ -133,6 +135,10 @@ class Program:
         """sweep.json's fields besides per_seed (e.g. how many converged)."""
         return {}
 
+    def evaluation_name(self, args):
+        """--evaluate's key in metrics.json's `evaluations`, after the checkpoint's name."""
+        return ""
+
 
 # -- flags ----------------------------------------------------------------------------------
 
@@ -155,6 +161,13 @@ def build_parser(program):
                             "figure of them)" % SAMPLED)
     group.add_argument("--sample-seed", type=cli.seed_value, default=0,
                        help="the seed of --sample's noise")
+    if program.evaluation:
+        group.add_argument("--evaluate", nargs="?", const=True, default=None,
+                           metavar="CHECKPOINT",
+                           help="no training: add %s of the newest intact checkpoint of the "
+                                "run in --out (or of CHECKPOINT, one of its checkpoints/ "
+                                "folders) to its metrics.json, under `evaluations`"
+                                % program.evaluation)
     group.add_argument("--tensorboard", action="store_true",
                        help="also write losses, figures, metrics and flags for TensorBoard "
                             "to <out>/tensorboard/ (the [tensorboard] extra)")
@@ -210,24 +223,25 @@ def free_flags(program):
             *program.free}
 
 
-def apply_config(parser, argv, args, config, program):
-    """--resume: the run's flags from config.json; a changed one (not free) is refused."""
+def apply_config(parser, argv, args, config, program, flag="--resume"):
+    """--resume (--sample, --evaluate): the run's flags from config.json; a changed one
+    (not free) is refused."""
     given = given_flags(parser, argv)
     flags = config.get("flags")
     if not isinstance(flags, dict):
-        raise UsageError(f"--resume: {args.out}/config.json has no flags (a run of an older "
+        raise UsageError(f"{flag}: {args.out}/config.json has no flags (a run of an older "
                          f"version?); start a new run")
-    free = free_flags(program)
+    free = free_flags(program) | (set(program.evaluation_flags) if flag == "--evaluate"
+                                  else set())
     for dest, previous in flags.items():
         if not hasattr(args, dest):
             continue
         if dest in given:
             current = _recorded(getattr(args, dest))
             if dest not in free and current != previous and not _same_data(dest, config):
-                flag = option(parser, dest)
-                raise UsageError(f"--resume: {flag} {current} differs from the run's "
-                                 f"{previous}; resume with the run's flags (or start a new "
-                                 f"run in another --out)")
+                raise UsageError(f"{flag}: {option(parser, dest)} {current} differs from the "
+                                 f"run's {previous}; use the run's flags (or start a new run "
+                                 f"in another --out)")
         else:
             setattr(args, dest, _from_json(getattr(args, dest), previous))
 
@@ -285,11 +299,16 @@ def main(program, argv, train):
         parser.error("--resume cannot be combined with --overwrite")
     if args.sample and (args.resume or args.overwrite or getattr(args, "sweep", None)):
         parser.error("--sample cannot be combined with --resume, --overwrite or --sweep")
+    if getattr(args, "evaluate", None) and (args.resume or args.overwrite or args.sample
+                                            or getattr(args, "sweep", None)):
+        parser.error("--evaluate cannot be combined with --resume, --overwrite, --sample or "
+                     "--sweep")
     if getattr(args, "tensorboard", False):
         from gantools import board
         board.require()
     args.out = Path(program.out_folder(args)).expanduser()
-    lock = rundir.lock_run_dir(args.out, create=not (args.resume or args.sample))  # one writer
+    loads = args.resume or args.sample or getattr(args, "evaluate", None)  # an existing run
+    lock = rundir.lock_run_dir(args.out, create=not loads)  # one writer
     try:
         return _main(program, train, parser, argv, args)
     except BaseException:
@@ -317,14 +336,15 @@ def port_function(name, verbose=False):
 
 def _main(program, train, parser, argv, args):
     config = None
-    if args.resume or args.sample:
-        flag = "--resume" if args.resume else "--sample"
+    flag = ("--resume" if args.resume else "--sample" if args.sample
+            else "--evaluate" if getattr(args, "evaluate", None) else None)
+    if flag:  # a command on an existing run: its flags
         config = read_config(args.out, flag)
         if config.get("program") != program.script:
             raise UsageError(f"{flag}: {args.out} holds a run of "
                              f"{config.get('program', 'another program')}, not of "
                              f"{program.script}.py")
-        apply_config(parser, argv, args, config, program)
+        apply_config(parser, argv, args, config, program, flag)
     program.check_args(parser, args)
     try:
         if getattr(args, "sweep", None):
@@ -384,7 +404,7 @@ class Run:
 
     # -- the services ---------------------------------------------------------------------
     def start(self, total, save, restore, state=dict, config=None, parameters=None,
-              checkpoint_due=None, per=None, generate=None):
+              checkpoint_due=None, per=None, generate=None, measure=None):
         """Declare the run's `total` units and its checkpoint: `save(folder)` writes the
         program's files, `restore(folder, state)` reads them back, `state()` is the JSON
         part (counters, NumPy RNG states). On --resume the newest intact checkpoint is
@@ -395,7 +415,10 @@ class Run:
         --checkpoint-every); `per`: see `range`.
         With --sample N: the newest checkpoint is restored, `generate(n, seed)` (N samples
         drawn from noise of that seed, as an array) is written to <out>/sampled/, and the
-        program ends there (`Sampled`): the loop does not run."""
+        program ends there (`Sampled`): the loop does not run.
+        With --evaluate [CHECKPOINT]: that (or the newest intact) checkpoint is restored,
+        `measure()` (a dict of metrics) is added to metrics.json's `evaluations` under the
+        checkpoint's name, and the program ends there (`Evaluated`)."""
         program, args = self.program, self.args
         total = total * per if per else total  # units: `per` batches in each of `total` epochs
         self.total, self._save, self._state = total, save, state
@@ -407,6 +430,8 @@ class Run:
             return None
         if getattr(args, "sample", None):
             self._write_samples(restore, generate)
+        if getattr(args, "evaluate", None):
+            self._evaluate(restore, measure)
         state = None
         if self.config is not None:
             found = checkpoints(args.out, program).latest(required=False)
@@ -588,6 +613,43 @@ class Run:
               f"the generator of {folder} ({self.unit} {state['units_done']})", flush=True)
         raise Sampled
 
+    def _evaluate(self, restore, measure):
+        """--evaluate [CHECKPOINT]: the checkpoint's metrics into metrics.json's
+        `evaluations` (the final metrics stay as they are), then `Evaluated`."""
+        args, store = self.args, checkpoints(self.args.out, self.program)
+        if args.evaluate is True:
+            folder, state = store.latest(flag="--evaluate")
+        else:
+            folder = Path(args.evaluate).expanduser()
+            if folder.resolve().parent != store.directory.resolve():
+                raise UsageError(f"--evaluate: {folder} is not one of the checkpoints in "
+                                 f"{store.directory}")
+            try:
+                state = store.check(folder)
+            except ValueError as error:
+                raise UsageError(f"--evaluate: the checkpoint {folder} is damaged "
+                                 f"({error})") from None
+        try:
+            restore(folder, state)
+        except Exception as error:  # whatever a damaged file raises: one line
+            raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
+                             f"({first_line(error)})") from None
+        print(f"Evaluating {folder} ({self.unit} {state['units_done']})", flush=True)
+        metrics = dict(measure(), checkpoint=folder.name,
+                       **{plural(self.unit) + "_trained": state["units_done"]})
+        if self.checksum is not None and self.checksum != self.config.get("data_checksum"):
+            metrics["data_checksum"] = self.checksum  # other data than the run's
+        name = folder.name + self.program.evaluation_name(args)
+        file = args.out / "metrics.json"
+        before = rundir.snapshot(args.out)
+        rundir.update_json(file, evaluations=dict(evaluations_in(file), **{name: metrics}))
+        rundir.record_written(args.out, before)
+        text = self.program.summary(metrics)
+        if text:
+            print(text, flush=True)
+        print(f"Wrote evaluations[{name!r}] into {file}", flush=True)
+        raise Evaluated
+
     def _checkpoint(self):
         save_checkpoint(self, self.done, self.rows)
 
@@ -600,6 +662,19 @@ class Run:
 
 class Sampled(Exception):
     """--sample has written its samples: the program ends without training."""
+
+
+class Evaluated(Exception):
+    """--evaluate has written its metrics: the program ends without training."""
+
+
+def evaluations_in(file):
+    """metrics.json's `evaluations` (--evaluate's), or {}."""
+    try:
+        found = json.loads(Path(file).read_text()).get("evaluations", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def detached(args=None, seed=0, data=None):
@@ -617,20 +692,26 @@ def default_text(row):
 def run(program, train, parser, args, config):
     """One run: new, or --resume of the run in --out: `train(run)` is the program's loop."""
     checksum = _prepare(program, args, resume=config is not None)
-    if config is not None and config.get("data_checksum") not in (None, checksum):
-        raise UsageError(f"--resume: the data is not the data the run was trained on "
-                         f"(checksum {checksum}, the run's {config['data_checksum']})")
+    evaluating = getattr(args, "evaluate", None)  # which may measure against other data
+    if config is not None and not evaluating and config.get("data_checksum") not in (
+            None, checksum):
+        raise UsageError(f"{'--resume' if args.resume else '--sample'}: the data is not the "
+                         f"data the run was trained on (checksum {checksum}, the run's "
+                         f"{config['data_checksum']})")
     rundir.seed_everything(args.seed, args.deterministic)
     print(f"Devices: {', '.join(rundir.devices())}", flush=True)
     session = Run(program, parser, args, args.seed, program.data, checksum, config)
     try:
         metrics = train(session)
-    except Sampled:
+    except (Sampled, Evaluated):
         return 0
     finally:
         session.close()
     run_dir = session.run_dir
     metrics = dict(metrics, train_seconds=round(session.seconds, 3))
+    evaluations = evaluations_in(run_dir / "metrics.json")  # --evaluate's of a checkpoint
+    if evaluations:
+        metrics["evaluations"] = evaluations
     rundir.write_json(run_dir / "metrics.json", metrics)
     if session._board is not None:
         session._board.finish(metrics, session.total)

@@ -35,7 +35,7 @@ import tensorflow as tf
 from keras import layers
 
 from gantools import rundir
-from gantools.images import SCALINGS
+from gantools.images import SCALINGS, printable
 from gantools.scale import Replicas, startup_line, wrap_optimizer
 from gantools.torch_compat import BatchNorm2d, torch_bce
 from gantools.training import (describe_swd, run_without_side_effects, save_weights,
@@ -316,7 +316,9 @@ def main(run):
               parameters=gan.trainable_parameters(),
               checkpoint_due=lambda done: checkpoint_due(done, n_batches, args),
               generate=lambda n, seed: (gan.sample(gan.evaluation_noise(n, seed),
-                                                   args.sample_bn) + 1) / 2)
+                                                   args.sample_bn) + 1) / 2,
+              measure=lambda: dict(swd_x1e3=measure(gan, args, dataset, run.seed),
+                                   data=printable(dataset.root)))
 
     for epoch in run.range(args.epochs, n_batches):
         run.print("Main epoch{}:".format(epoch))
@@ -360,8 +362,3 @@ def measure(gan, args, data, seed):
     """SWD x 1e3 (per level and 'avg') between generated and as many real images."""
     noise = gan.evaluation_noise(min(args.swd_images, len(data)))
     return swd_against_data(gan.sample(noise, args.sample_bn), data, seed)
-
-
-def trained(gan):
-    """How far the restored models trained (--evaluate)."""
-    return int(gan.epoch.numpy()), "epochs"

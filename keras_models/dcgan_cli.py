@@ -2,8 +2,6 @@
 defaults, and what it prints at the end. The program itself, the original's model.py,
 AnimeDataset.py, utils.py and main.py, is keras_models/dcgan.py, imported once the flags are
 parsed (so that --help and a bad flag answer without waiting for TensorFlow)."""
-import argparse
-
 from gantools import runner, scale
 from gantools.cli import constants_of, fraction, positive_float, positive_int
 from gantools.faces import FaceProgram
@@ -24,7 +22,6 @@ class DCGANAnime(FaceProgram):
     description = ("The blog's DCGAN (seed 001, FangYang970206/Anime_GAN, PyTorch) in Keras "
                    "3: 96x96 anime faces from 100 N(0, 1) values.")
     unit, total_flag, image_size = "batch", "epochs", main_py.IMAGE_SIZE
-    port = PORT
     loss_columns = ("epoch", "loss_d", "loss_g", "loss_d_mean", "loss_g_mean", "swd",
                     "seconds")
 
@@ -47,9 +44,6 @@ class DCGANAnime(FaceProgram):
                      "choice); posted: img - 127.5/127.5 = img - 1, in [-1, 254], as the "
                      "post's code computes (its 500-epoch grid came from it)")
         added = parser.add_argument_group("added").add_argument
-        added("--evaluate", action="store_true", default=argparse.SUPPRESS,  # not recorded
-              help="only add the SWD of the run in --out (its newest checkpoint) against "
-                   "--data to its metrics.json")
         added("--swd-images", type=positive_int, default=main_py.swd_images,
               help="generated and real images for the sliced Wasserstein distance")
         added("--cache", choices=CACHE_CHOICES, default="auto",
@@ -60,10 +54,10 @@ class DCGANAnime(FaceProgram):
               help="stretch each grid to its own min-max, as scipy.misc.imsave did")
         scale.add_device_arguments(parser)
 
-    def summary(self, metrics):
+    def summary(self, metrics):  # the end of a run (epochs) or an --evaluate
         note = scale.worker_note(self.replicas, self.args.out)
-        return "{} after {} epochs".format(describe_swd(metrics["swd_x1e3"]),
-                                           metrics["epochs"]) + ("\n" + note if note else "")
+        return "{} after {} epochs".format(describe_swd(metrics["swd_x1e3"]), metrics.get(
+            "epochs", "its")) + ("\n" + note if note else "")
 
 
 def main(argv=None):

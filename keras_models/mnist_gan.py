@@ -25,19 +25,15 @@ Deliberate differences (the defaults compute what the post computed):
   (a checkpoint every epoch, and on Ctrl-C after the batch in progress), `--evaluate`.
 """
 import contextlib
-import json
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gantools import runner
-from gantools.cli import UsageError, first_line
 from gantools.mnist import (DATA_STREAM, GRID_STREAM, METRICS_STREAM, NOISE_STREAM, images,
-                            load_mnist, stream_rng)
-from gantools.rundir import read_losses, update_json
+                            stream_rng)
+from gantools.rundir import read_losses
 from gantools.torch_compat import criterion, torch_linear
 
 # Model params and the post's settings (SPEC S5: the post's values are lost)
@@ -256,7 +252,9 @@ def fit(run):
               config=hyper_parameters(run.data, n_batches),
               parameters={'generator': count(gan.G), 'discriminator': count(gan.D)},
               checkpoint_due=lambda done: done % n_batches == 0,  # every epoch
-              generate=lambda n, seed: generated_digits(gan, n, seed))
+              generate=lambda n, seed: generated_digits(gan, n, seed),
+              measure=lambda: dict(sample_dropout=args.sample_dropout, **quality(
+                  gan, seed, run.data, args.metric_samples or 10_000)))
     figure, status = None, ''
 
     for epoch in run.range(args.epochs, n_batches):
@@ -324,49 +322,3 @@ def save_figures(run_dir, args):
                     {'d_real_error': 'D real', 'd_fake_error': 'D fake', 'g_error': 'G'},
                     x='iteration', xlabel='batch', title='MNIST GAN: mean losses every '
                                                          f'{args.print_interval} batches')
-
-
-def evaluate(program, args):
-    """--evaluate: the quality metrics of a checkpoint's (or a saved model's) generator, with
-    the run's flags (sampling without dropout if the run or --no-sample-dropout says so),
-    added to the run's metrics.json under `evaluations`."""
-    from gantools import mnist_metrics
-    path = Path(args.evaluate).expanduser()
-    run_dir = next((p for p in (path, path.parent, path.parent.parent)
-                    if (p / 'config.json').is_file()), None)
-    if run_dir is None:
-        raise UsageError(f'--evaluate: {path} is not a run of this program, one of its '
-                         f'checkpoints or one of its models/generator_epoch_NNN.keras')
-    flags = runner.read_config(run_dir).get('flags')
-    if not isinstance(flags, dict):
-        raise UsageError(f'--evaluate: {run_dir}/config.json has no flags (a run of an older '
-                         f'version?)')
-    for dest in set(flags) - {'data', 'download', 'evaluate', 'metric_samples',
-                              'sample_dropout'}:
-        setattr(args, dest, flags[dest])  # the run's models, seed and sampling
-    args.sample_dropout = args.sample_dropout and flags.get('sample_dropout', True)
-    data = load_mnist(args.data or flags.get('data'), args.download)
-    gan = make_gan(args)
-    store, trained = runner.checkpoints(run_dir, program), {}
-    try:
-        if path.suffix == '.keras':
-            gan.G.set_weights(keras.saving.load_model(path).get_weights())
-        else:
-            path, state = ((path, store.check(path)) if path.parent == store.directory
-                           else store.latest(flag='--evaluate'))
-            gan.checkpoint.read(str(path / 'state')).assert_consumed()
-            trained = {'batches_trained': state['units_done']}
-    except UsageError:
-        raise
-    except Exception as error:  # whatever a damaged or foreign file raises: one line
-        raise UsageError(f'--evaluate: cannot read {path} ({first_line(error)})') from None
-    print(f'Evaluating {path}', flush=True)
-    metrics = dict(generator=str(path), sample_dropout=args.sample_dropout, **trained,
-                   **quality(gan, args.seed, data, args.metric_samples or 10_000))
-    name = path.stem + ('' if args.sample_dropout else '-no-sample-dropout')
-    file = run_dir / 'metrics.json'
-    evaluations = json.loads(file.read_text()).get('evaluations', {}) if file.is_file() else {}
-    update_json(file, evaluations=dict(evaluations, **{name: metrics}))
-    print(mnist_metrics.summary(metrics))
-    print(f'Wrote evaluations[{name!r}] into {file}', flush=True)
-    return 0

@@ -3,7 +3,6 @@
 program itself, the post's code and its fit, is keras_models/mnist_gan.py, imported once
 the flags are parsed (so that --help and a bad flag answer without waiting for
 TensorFlow)."""
-from pathlib import Path
 
 from gantools import runner
 from gantools.cli import (BCE_CHOICES, BCE_HELP, UsageError, constants_of, fraction,
@@ -22,6 +21,11 @@ class MnistGAN(runner.Program):
     unit, total_flag = 'batch', 'epochs'
     loss_columns = ('epoch', 'batch', 'iteration', 'd_real_error', 'd_fake_error', 'g_error')
     free = ('metric_samples', 'gif_frames', 'download')
+    evaluation = 'the MNIST quality metrics (--metric-samples samples, 10,000 if 0)'
+    evaluation_flags = ('data', 'sample_dropout')
+
+    def evaluation_name(self, args):
+        return '' if args.sample_dropout else '-no-sample-dropout'
 
     def add_arguments(self, parser):
         add_data_arguments(parser)
@@ -46,20 +50,10 @@ class MnistGAN(runner.Program):
         group.add_argument('--no-sample-dropout', dest='sample_dropout', action='store_false',
                            help='with --dropout: sample figures and metrics without it')
         added = parser.add_argument_group('metrics')
-        added.add_argument('--evaluate', type=Path, metavar='PATH',
-                           help="only add the quality metrics of a run's generator to its "
-                                "metrics.json: PATH is the run (its latest checkpoint), one "
-                                "of its checkpoints/ or models/generator_epoch_*.keras")
         added.add_argument('--metric-samples', type=non_negative_int, default=10_000,
                            help='generated images scored at the end (0: no metrics)')
         added.add_argument('--gif-frames', type=non_negative_int, default=100,
                            help='at most this many epoch figures in evolution.gif (0: all)')
-
-    def check_args(self, parser, args):
-        if args.evaluate is not None:  # a command of its own, which exits as --help does
-            if args.resume:
-                parser.error('--evaluate cannot be combined with --resume')
-            parser.exit(runner.port_module(PORT, args.verbose).evaluate(self, args))
 
     def load_data(self, args):
         mnist = load_mnist(args.data, args.download)
@@ -68,9 +62,9 @@ class MnistGAN(runner.Program):
                              f'set ({len(mnist.x_train)} images in {mnist.source})')
         return mnist
 
-    def summary(self, metrics):
+    def summary(self, metrics):  # the end of a run, or an --evaluate
         from gantools.mnist_metrics import summary
-        return summary(metrics) if self.args.metric_samples else ''
+        return summary(metrics) if 'frechet_distance' in metrics else ''
 
 
 def main(argv=None):

@@ -30,6 +30,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from gantools import scale
+from gantools.images import printable
 from gantools.rundir import read_losses
 from gantools.scale import Replicas
 from gantools.training import describe_swd, run_without_side_effects, save_weights, \
@@ -310,7 +311,9 @@ def main(run):
               state=lambda: {"last_swd": swd}, config=hyper_parameters(data, replicas),
               parameters=wgan.trainable_parameters(),
               checkpoint_due=lambda done: (done - 1) % args.save_every == 0,
-              generate=lambda n, seed: (wgan.sample(wgan.evaluation_noise(n, seed)) + 1) / 2)
+              generate=lambda n, seed: (wgan.sample(wgan.evaluation_noise(n, seed)) + 1) / 2,
+              measure=lambda: dict(swd_x1e3=measure(wgan, args, data, run.seed),
+                                   data=printable(data.root)))
 
     for step in run.range(args.steps):
         real_batches = [wgan.replicas.split(next(train_generate))
@@ -353,8 +356,3 @@ def measure(wgan, args, data, seed):
     """The SWD of generated against real images (x 1e3)."""
     noise = wgan.evaluation_noise(min(args.swd_images, len(data)))
     return swd_against_data(wgan.sample(noise), data, seed)
-
-
-def trained(wgan):
-    """How far the restored models trained (--evaluate)."""
-    return int(wgan.step.numpy()), "steps"

@@ -6,6 +6,7 @@ from gantools import runner, scale
 from gantools.cli import constants_of, finite_float, positive_float, positive_int
 from gantools.faces import FaceProgram
 from gantools.images import CACHE_CHOICES
+from gantools.training import describe_swd
 
 PORT = "keras_models.wgan"
 wgan_keras = constants_of(PORT)  # the script's settings, read from the port without running it
@@ -17,7 +18,6 @@ class WGANAnime(FaceProgram):
                    "clipping and RMSprop) in Keras 3: 96x96 anime faces.")
     loss_columns = ("step", "loss_d", "loss_g", "loss_d_real", "loss_d_fake", "swd")
     image_size = wgan_keras.imageSize
-    port = PORT
 
     def add_arguments(self, parser):
         group = parser.add_argument_group("the original's settings (wgan_keras.py)")
@@ -47,9 +47,6 @@ class WGANAnime(FaceProgram):
         group = parser.add_argument_group("added")
         add = group.add_argument
         add("--size-per-dataset", type=positive_int, help="use only the first N images")
-        add("--evaluate", action="store_true",
-            help="only compute the SWD of the run in --out (its newest checkpoint) against "
-                 "--data, into its metrics.json")
         add("--swd-images", type=positive_int, default=1024,
             help="generated and real images for the sliced Wasserstein distance")
         add("--cache", choices=CACHE_CHOICES, default="auto",
@@ -68,8 +65,10 @@ class WGANAnime(FaceProgram):
             parser.error(f"--rotation-range {args.rotation_range} must be 0-180 degrees")
         super().check_args(parser, args)  # --evaluate
 
-    def summary(self, metrics):
-        return scale.worker_note(self.replicas, self.args.out)
+    def summary(self, metrics):  # the loop prints its SWD itself; an --evaluate's here
+        note = scale.worker_note(self.replicas, self.args.out)
+        return "\n".join(([describe_swd(metrics["swd_x1e3"])] if "checkpoint" in metrics
+                          else []) + ([note] if note else []))
 
 
 def main(argv=None):

@@ -362,13 +362,13 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     with pytest.raises(UsageError, match="already trained 9 batch"):
         s2_cli.main(flags + ["--resume"])
     # --evaluate recomputes the metric of the newest checkpoint: the same as at the end
-    with pytest.raises(SystemExit) as exit_info:  # a command of its own, as --help
-        s2_cli.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
-                 "--swd-images", "4"])
-    assert exit_info.value.code == 0
+    assert s2_cli.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+                        "--swd-images", "4"]) == 0
     after = json.loads((out / "metrics.json").read_text())
-    assert after["swd_x1e3"] == metrics["swd_x1e3"] and after["evaluated_epochs"] == 3
-    assert after["evaluated_checkpoint"].endswith("batch_00000009")
+    evaluated = after.pop("evaluations")["batch_00000009"]
+    assert after == json.loads(json.dumps(metrics))  # the final metrics stay as they were
+    assert evaluated["swd_x1e3"] == metrics["swd_x1e3"] and evaluated["batches_trained"] == 9
+    assert evaluated["checkpoint"] == "batch_00000009" and "data_checksum" not in evaluated
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -381,8 +381,8 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
                             "face images, the anime faces of Hung-yi Lee's"),
     (["--resume"], "--resume: runs/dcgan_anime holds no run to resume"),
     (["--evaluate"], "--evaluate: runs/dcgan_anime holds no run (no config.json)"),
-    (["--evaluate", "--overwrite"], "--evaluate cannot be combined with --resume or "
-                                    "--overwrite"),
+    (["--evaluate", "--overwrite"], "--evaluate cannot be combined with --resume, "
+                                    "--overwrite, --sample or --sweep"),
 ])
 def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monkeypatch,
                                                  capsys):

@@ -263,11 +263,10 @@ def train(out, data, *flags):
     return s5_cli.main(["--data", str(data), "--out", str(out), *SMALL, *map(str, flags)])
 
 
-def evaluate(*flags):
-    """--evaluate exits as --help does: its exit code."""
-    with pytest.raises(SystemExit) as exit_info:
-        s5_cli.main(["--evaluate", *map(str, flags)])
-    return exit_info.value.code
+def evaluate(out, *flags, checkpoint=None):
+    """--evaluate [CHECKPOINT] of the run in `out`: its exit code."""
+    return s5_cli.main(["--out", str(out), "--evaluate", *([str(checkpoint)] if checkpoint
+                                                           else []), *map(str, flags)])
 
 
 def test_script_end_to_end(tmp_path, synthetic, classifier, script):
@@ -320,7 +319,8 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script):
     # --evaluate: the run's seed and sampling, the same numbers as at the end of training,
     # into metrics.json beside the training's metrics; one checkpoint folder: its own
     assert evaluate(out, "--metric-samples", "300") == 0
-    assert evaluate(out / "checkpoints" / "batch_00000040", "--metric-samples", "300") == 0
+    assert evaluate(out, "--metric-samples", "300",
+                    checkpoint=out / "checkpoints" / "batch_00000040") == 0
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["frechet_distance"] == metrics["frechet_distance"]  # kept
     latest, first = saved["evaluations"]["batch_00000080"], saved["evaluations"][
@@ -411,18 +411,16 @@ def test_resume_refusals_and_saved_models(tmp_path, synthetic, classifier, monke
     with pytest.raises(SystemExit):
         s5_cli.main(["--out", str(out), "--resume", "--overwrite"])
     assert "cannot be combined" in capsys.readouterr().err
-    # save_model's generator gives the metrics of the end of training; a D is refused
+    # --evaluate reads checkpoints only (save_model's files load with keras.saving)
     assert sorted(p.name for p in (out / "models").iterdir()) == [
         "discriminator_epoch_000.keras", "generator_epoch_000.keras"]
-    assert evaluate(out / "models" / "generator_epoch_000.keras", "--metric-samples",
-                    "300") == 0
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["evaluations"]["generator_epoch_000"]["frechet_distance"] == \
-        pytest.approx(metrics["frechet_distance"], rel=1e-4)
-    with pytest.raises(UsageError, match="--evaluate: cannot read .*discriminator_epoch_000"):
-        evaluate(out / "models" / "discriminator_epoch_000.keras")
-    with pytest.raises(UsageError, match="not a run of this program"):
+    with pytest.raises(UsageError, match="--evaluate: .*generator_epoch_000.keras is not one "
+                                         "of the checkpoints in"):
+        evaluate(out, checkpoint=out / "models" / "generator_epoch_000.keras")
+    with pytest.raises(UsageError, match="--evaluate: .*empty holds no run"):
         evaluate(tmp_path / "empty")
+    with pytest.raises(UsageError, match="--evaluate: --dropout 0.2 differs from the run's"):
+        evaluate(out, "--dropout", "0.2")
 
 
 @pytest.mark.slow  # 13 s; CI runs the slow suite too

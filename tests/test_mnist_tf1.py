@@ -379,13 +379,13 @@ def test_script_end_to_end(tmp_path, synthetic, classifier, script, monkeypatch,
         monkeypatch.chdir(tmp_path)
         assert mnist_cgan_cli.main(["--evaluate", "--metric-samples", "300"]) == 0
         printed = capsys.readouterr().out
-        assert "Checkpoint runs/mnist_cgan_tf1/checkpoints/step_00000025 (iteration 25)" in \
+        assert "Evaluating runs/mnist_cgan_tf1/checkpoints/step_00000025 (step 25)" in \
             printed and "Quality (300 samples)" in printed
-        evaluated = json.loads((out / "metrics.json").read_text())
-        assert evaluated["evaluated_iteration"] == 25
-        assert evaluated["evaluated_checkpoint"] == "step_00000025"
+        after = json.loads((out / "metrics.json").read_text())
+        evaluated = after.pop("evaluations")["step_00000025"]
+        assert evaluated["steps_trained"] == 25 and evaluated["checkpoint"] == "step_00000025"
         assert evaluated["frechet_distance"] == pytest.approx(metrics["frechet_distance"])
-        assert evaluated["train_seconds"] == metrics["train_seconds"]  # the rest is kept
+        assert after == metrics  # the final metrics are kept
         assert_only_run_files(out)
 
 

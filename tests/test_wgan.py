@@ -252,15 +252,11 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
 
     with pytest.raises(UsageError, match="--ngf 32 differs from the run's 64"):
         s3_cli.main(flags + ["--resume", "--ngf", "32"])
-    with pytest.raises(SystemExit) as exit_info:
-        s3_cli.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
-                 "--swd-images", "4"])
-    assert exit_info.value.code == 0
-    assert "after 4 steps" in capsys.readouterr().out
-    after = json.loads((out / "metrics.json").read_text())
-    assert after["evaluated_steps"] == 4 and after["evaluated_checkpoint"].endswith(
-        "step_00000004")
-    assert after["swd_x1e3"] == metrics["swd_x1e3"]
+    assert s3_cli.main(["--evaluate", "--out", str(out), "--data", str(small_faces),
+                        "--swd-images", "4"]) == 0
+    assert "step_00000004 (step 4)" in capsys.readouterr().out
+    evaluated = json.loads((out / "metrics.json").read_text())["evaluations"]["step_00000004"]
+    assert evaluated["steps_trained"] == 4 and evaluated["swd_x1e3"] == metrics["swd_x1e3"]
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -271,8 +267,8 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     (["--data", "nowhere"], "--data nowhere does not exist; expected a folder of JPEG/PNG "
                             "face images"),
     (["--evaluate", "--out", "nothing"], "--evaluate: nothing holds no run (no config.json)"),
-    (["--evaluate", "--overwrite"], "--evaluate cannot be combined with --resume or "
-                                    "--overwrite"),
+    (["--evaluate", "--overwrite"], "--evaluate cannot be combined with --resume, "
+                                    "--overwrite, --sample or --sweep"),
 ])
 def test_bad_flags_and_data_exit_2_with_one_line(flags, message, tmp_path, monkeypatch,
                                                  capsys):

@@ -1,10 +1,8 @@
 """The command line that the three MNIST programs of the WGAN/CGAN post (S6, S7, S8) share:
 `MnistProgram`, the flags each configures in a subclass (tf1_compat/mnist_gan_cli.py,
-mnist_wgan_cli.py, mnist_cgan_cli.py), with the data and the summary, and `main`, which
-adds `--evaluate` (the metrics of a run's newest checkpoint: mnist_training.evaluate). The
+mnist_wgan_cli.py, mnist_cgan_cli.py), with the data and the summary, and `main`. The
 ports are imported once the flags are parsed (so that --help and a bad flag answer without
 waiting for TensorFlow)."""
-import sys
 from pathlib import Path
 
 from gantools import runner
@@ -17,8 +15,10 @@ class MnistProgram(runner.Program):
     `train(run)` is its loop) and the port's GAN class, and sets the original's values."""
     unit, total_flag, loss_columns = "step", "steps", ("step", "D_loss", "G_loss")
     # Free on --resume besides the runner's (--steps, --log-every, --sample-every, ...):
-    # none changes training. --evaluate and --download are not settings of the run.
-    free = ("metric_samples", "gif_frames", "evaluate", "download")
+    # none changes training. --download is not a setting of the run.
+    free = ("metric_samples", "gif_frames", "download")
+    evaluation = "the MNIST quality metrics (--metric-samples samples, 10,000 if 0)"
+    evaluation_flags = ("data",)
     port = gan = None  # the port's module and the name of its GraphGAN
     batch_size = learning_rate = log_every = None  # the original's values
     sample_every, steps = 1000, 1_000_000
@@ -56,9 +56,6 @@ class MnistProgram(runner.Program):
         added.add_argument("--gif-frames", type=non_negative_int, default=100,
                            help="evolution.gif shows at most this many of the grids, evenly "
                                 "spaced (0: all)")
-        added.add_argument("--evaluate", action="store_true",
-                           help="train nothing: add the quality metrics of the newest "
-                                "checkpoint of the run in --out to its metrics.json")
 
     def check_args(self, parser, args):
         if args.data is not None:  # config.json's path then works from any folder
@@ -77,13 +74,5 @@ class MnistProgram(runner.Program):
 
 
 def main(program, argv=None):
-    """runner.main(program, argv) with its port's `train`, or --evaluate."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = runner.build_parser(program)
-    args = parser.parse_args(argv)
-    if not args.evaluate:
-        return runner.main(program, argv, program.port + ":train")
-    if args.resume or args.overwrite:
-        parser.error("--evaluate cannot be combined with --resume or --overwrite")
-    evaluate = runner.port_function("tf1_compat.mnist_training:evaluate", args.verbose)
-    return evaluate(program, parser, argv, args)
+    """runner.main(program, argv) with its port's `train`."""
+    return runner.main(program, argv, program.port + ":train")

@@ -5,8 +5,8 @@ the losses, the solvers, the loop's body, the loop). Here: `xavier_init` and `sa
 same in all three), `GraphGAN` (one model in a seeded `tf.Graph` of its own, with the
 `tf.compat.v1.train.Saver` of its checkpoints), `Loop` (what the three loops call around
 their body: the session, the data, the 4x4 grids `samples/NNN.png` with the original's
-counter i, each iteration's noise, the checkpoint, the final figures and metrics),
-and `evaluate`, `--evaluate` (the metrics of a run's newest checkpoint). Their command
+counter i, each iteration's noise, the checkpoint, the final figures and metrics, and the
+metrics of a checkpoint, `--evaluate`: the runner's, `Loop.quality`). Their command
 lines (flags, data, summary) are tf1_compat/mnist_cli.py and its three subclasses.
 
 Every random draw comes from a NumPy generator derived from (seed, stream, index)
@@ -19,11 +19,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from gantools import runner
-from gantools.cli import UsageError, first_line
 from gantools.launch import quiet_runtime_noise
 from gantools.mnist import GRID_STREAM, METRICS_STREAM, NOISE_STREAM, Batches, images, stream_rng
-from gantools.rundir import read_losses, update_json
+from gantools.rundir import read_losses
 
 
 # -- wiseodd's helpers, the same in all three programs -------------------------------------
@@ -138,7 +136,8 @@ class Loop:
                                 self.data.describe(),
                                 training_images_used=len(self.mnist.images))},
                             generate=lambda n, seed: self.generate(n, seed)[0].reshape(
-                                n, 28, 28))
+                                n, 28, 28),
+                            measure=self.quality)
         if resumed is None:
             self.sess.run(self.g.init)
         self.run, self.run_dir, self.script = run, run.run_dir, run.program.script
@@ -183,13 +182,17 @@ class Loop:
         rng = stream_rng(self.seed if seed is None else seed, METRICS_STREAM, 0)
         return self.g.sample(self.sess, n, rng, labels), labels
 
+    def quality(self):
+        """The MNIST quality metrics of --metric-samples samples (10,000 if 0: --evaluate)."""
+        from gantools import mnist_metrics
+        samples, labels = self.generate(self.args.metric_samples or 10_000)
+        return mnist_metrics.score(samples, self.data, labels)
+
     def finish(self):
         """The metrics; with files, the final figures (evolution.gif, losses.png)."""
         metrics = {"iterations": self.iteration}
         if self.args.metric_samples:
-            from gantools import mnist_metrics
-            samples, labels = self.generate(self.args.metric_samples)
-            metrics.update(mnist_metrics.score(samples, self.data, labels))
+            metrics.update(self.quality())
         if self.run_dir is not None:
             self.g.save_final_figures(self.sess, self.run_dir,
                                       stream_rng(self.seed, GRID_STREAM, self.args.steps))
@@ -215,43 +218,3 @@ class Loop:
                         {"D_loss": "D loss", "G_loss": "G loss"}, xlabel="iteration",
                         title=f"{self.script}: losses every {self.args.log_every} "
                               f"iterations")
-
-
-def evaluate(program, parser, argv, args):
-    """--evaluate: the quality metrics of the newest checkpoint of the run in --out, with the
-    run's flags (the same samples as at the end of training), added to its metrics.json.
-    `program`: the command line's (tf1_compat/mnist_cli.py), naming its port and GAN class."""
-    import importlib
-    port = importlib.import_module(program.port)
-    from gantools import mnist_metrics
-    out = args.out = Path(args.out).expanduser()
-    if not (out / "config.json").is_file():
-        raise UsageError(f"--evaluate: {out} holds no run (no config.json)")
-    config = runner.read_config(out)
-    if config.get("program") != program.script:
-        raise UsageError(f"--evaluate: {out} holds a run of {config.get('program')}, not of "
-                         f"{program.script}.py")
-    runner.apply_config(parser, argv, args, config, program)
-    program.check_args(parser, args)
-    folder, state = runner.checkpoints(out, program).latest(flag="--evaluate")
-    if state["units_done"] >= args.steps and not (out / "metrics.json").is_file():
-        raise UsageError(f"--evaluate: the run in {out} is trained but its final files are "
-                         f"not written; finish it with --resume first")
-    data = program.load_data(args)
-    if config.get("data_checksum") not in (None, data.checksum):
-        raise UsageError("--evaluate: the data is not the data the run was trained on")
-    loop = Loop(args, args.seed, data, getattr(port, program.gan))
-    try:
-        loop.restore(folder, state)
-    except Exception as error:  # whatever a damaged file raises: one line
-        raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
-                         f"({first_line(error)})") from None
-    samples, labels = loop.generate(args.metric_samples or 10_000)
-    loop.sess.close()
-    quality = mnist_metrics.score(samples, data, labels)
-    print(f"Checkpoint {folder} (iteration {loop.iteration})")
-    print(mnist_metrics.summary(quality))
-    update_json(out / "metrics.json", **quality, evaluated_checkpoint=folder.name,
-                evaluated_iteration=loop.iteration)
-    print(f"Updated {out / 'metrics.json'}")
-    return 0
