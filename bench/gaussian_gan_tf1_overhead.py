@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 BARE_LOOP = """
-from gantools.launch import quiet_tensorflow
+from gantools.run.launch import quiet_tensorflow
 quiet_tensorflow()
-from gantools import runner
+from gantools.run import runner
 from tf1_compat import gaussian_gan as s1
 from tf1_compat import gaussian_gan_cli as s1_cli
 args = runner.build_parser(s1_cli.GaussianGAN()).parse_args([])

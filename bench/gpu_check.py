@@ -4,7 +4,7 @@ check them against what must hold there.
     python bench/gpu_check.py --json out.json [--only S1,S4] [--units N] [--work DIR]
                               [--data-mnist PATH] [--data-faces FOLDER]
 
-Each program (gantools.programs: its script and data) runs as a user runs it: its script
+Each program (gantools.run.programs: its script and data) runs as a user runs it: its script
 in a process of its own (scripts/<script>.py with this interpreter), `--out` in a
 temporary folder (or under `--work`), for a few units (`FEW`: steps or epochs, at the
 programs' default sizes where a GPU finds them cheap, e.g. the default batch sizes), on the
@@ -78,9 +78,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gantools import programs, rundir  # noqa: E402
-from gantools.cli import ArgumentParser, positive_int  # noqa: E402
-from gantools.programs import PROGRAMS  # noqa: E402
+from gantools.run import programs
+from gantools.run import rundir  # noqa: E402
+from gantools.run.cli import ArgumentParser, positive_int  # noqa: E402
+from gantools.run.programs import PROGRAMS  # noqa: E402
 
 SCRIPTS = ROOT / "scripts"
 RTOL = 1e-2              # the device's first logged losses against the CPU's (see above)
@@ -107,7 +108,7 @@ FEW = {
            "--steps", 50),
     "S9": ([], "--epochs", 5),
 }
-MIXED_PRECISION = ("S2", "S3")  # the programs with gantools.scale's --mixed-precision
+MIXED_PRECISION = ("S2", "S3")  # the programs with gantools.faces.scale's --mixed-precision
 
 
 def build_parser():
@@ -337,7 +338,7 @@ def main(argv=None):
         parser.error(f"--json {args.json}: its folder does not exist")
 
     env = dict(os.environ)  # the programs' environment, as the user's shell gives it
-    from gantools.launch import quiet_tensorflow
+    from gantools.run.launch import quiet_tensorflow
     quiet_tensorflow()
     import tensorflow as tf
     devices, gpu = rundir.devices(), bool(tf.config.list_physical_devices("GPU"))

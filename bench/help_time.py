@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from gantools.programs import PROGRAMS  # noqa: E402
+from gantools.run.programs import PROGRAMS  # noqa: E402
 
 
 def seconds(command):

@@ -9,7 +9,7 @@ semantics: its `F.dropout` does nothing) with its own `fit`, one process per see
 (and the last) saves G's output on 5,000 fixed noise vectors. `--as-written` runs the post's
 `F.dropout(x, p=0.2)` as PyTorch >= 1.0 does (active in training and sampling), the port's
 `--dropout 0.2`. Another process then scores every saved set with the project's MNIST
-classifier (gantools.mnist_metrics, trained on the same file's training digits on first
+classifier (gantools.mnist.metrics, trained on the same file's training digits on first
 use): digits covered (1% of samples each), Inception Score, the share of each digit. No
 process imports both PyTorch and TensorFlow. Needs the extra `.[originals]`.
 """
@@ -54,7 +54,7 @@ def score(data, folder):
     """The project's classifier on every saved set: one JSON line per set."""
     import numpy as np
     from gantools.mnist import load_mnist
-    from gantools.mnist_metrics import (MODE_SHARE, class_histogram, inception_score,
+    from gantools.mnist.metrics import (MODE_SHARE, class_histogram, inception_score,
                                         load_or_train_classifier)
     classifier = load_or_train_classifier(load_mnist(data), verbose=False)
     for path in sorted(Path(folder).glob('seed*_e*.npy')):

@@ -33,7 +33,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from gantools.launch import quiet_tensorflow  # noqa: E402
+from gantools.run.launch import quiet_tensorflow  # noqa: E402
 
 # Which side each harness times first (sidebyside/sN.py; the bench cannot change it).
 ORDER = {  # the harness that does not take SWITCH: its own order

@@ -12,7 +12,7 @@ the forward one for the network being trained (gradients of the weights and of t
 and once for the network the gradient only passes through; the port's DCGAN step runs G
 forward once for both updates (the original twice).
 
-The input pipeline (gantools.images.ImageFolder, decoded images cached in memory, the
+The input pipeline (gantools.faces.images.ImageFolder, decoded images cached in memory, the
 shuffled epoch, and for WGAN the random rotation) is timed on synthetic 96x96 JPEGs written
 to a temporary folder; its images/s is compared with what the step consumes.
 
@@ -51,7 +51,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from gantools.launch import quiet_tensorflow  # noqa: E402
+from gantools.run.launch import quiet_tensorflow  # noqa: E402
 
 PIPELINE_IMAGES = 512
 
@@ -252,9 +252,9 @@ def main(argv=None):
         parser.error("--repeats and --block must be at least 1")
     quiet_tensorflow()
     import keras
-    from gantools.images import ImageFolder
-    from gantools.rundir import devices
-    from gantools.scale import Replicas, resolve_jit, set_precision, startup_line
+    from gantools.faces.images import ImageFolder
+    from gantools.run.rundir import devices
+    from gantools.faces.scale import Replicas, resolve_jit, set_precision, startup_line
     set_precision(args.mixed_precision)
     replicas = Replicas(jit_compile=resolve_jit(args.jit_compile),
                         mixed_precision=args.mixed_precision)

@@ -269,7 +269,7 @@ def write_image_grid(images, path, rows=8, cols=8, bytescale=False):
 
 
 def write_samples(samples, path, limit=100):
-    """The figure of `--sample`'s array (gantools.runner): images (N, H, W) or (N, H, W, 3)
+    """The figure of `--sample`'s array (gantools.run.runner): images (N, H, W) or (N, H, W, 3)
     in [0, 1] as a grid of the first `limit` (ten to a row when N is a multiple of ten, so a
     conditional generator's digits 0-9 form columns), one value per sample (N,) or (N, 1) as
     a histogram, curves (N, L) as at most ten curves. Returns the path written."""

@@ -29,8 +29,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gantools import programs
-from gantools.cli import ArgumentParser, UsageError
+from gantools.run import programs
+from gantools.run.cli import ArgumentParser, UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGETS = ("quick", "standard", "full")
@@ -84,7 +84,7 @@ def rate_range(reference, n):
 
 @dataclass
 class Program:
-    id: str                       # gantools.programs: its script, title, data and page
+    id: str                       # gantools.run.programs: its script, title, data and page
     document: str                 # the seed document and what it shows
     figures: str                  # the documents' figures, described beside this run's
     runs: list
@@ -127,7 +127,7 @@ def mnist(quick, standard, extra=()):
                        "full": list(extra)})
 
 
-# the rows of the MNIST programs (gantools.mnist_metrics); the documents show digits only
+# the rows of the MNIST programs (gantools.mnist.metrics); the documents show digits only
 REAL = "real test digits: "
 def digits(low):
     return Row("digits covered (of 10, 1% of samples each)", "all ten digits in the grids",
@@ -476,7 +476,7 @@ def main(argv=None):
 
 
 def write_results(out, names, statuses, budget):
-    from gantools.rundir import library_versions, source_commit
+    from gantools.run.rundir import library_versions, source_commit
     versions = ", ".join(f"{k} {v}" for k, v in library_versions().items())
     lines = [f"# Results ({budget} budget)", "",
              "Each program's run beside what its document reports and the project's own "

@@ -24,7 +24,7 @@ loss 30, gradient 1); given other probabilities (after a reshape, say) it clips 
 [1e-7, 1 - 1e-7], which stops the gradient beyond z of about +-16.
 
 Unlike the rest of gantools, this module imports TensorFlow and Keras when it is imported
-(BatchNorm2d is a Keras layer): only the Keras ports import it, after gantools.launch.
+(BatchNorm2d is a Keras layer): only the Keras ports import it, after gantools.run.launch.
 """
 import functools
 import math

@@ -1,7 +1,7 @@
-"""Pieces of the run services (gantools.runner.Run): checkpoints, stopping cleanly,
+"""Pieces of the run services (gantools.run.runner.Run): checkpoints, stopping cleanly,
 progress; and helpers the image programs share.
 
-- `FolderCheckpoints`: the one checkpoint mechanism (gantools.runner): each checkpoint one
+- `FolderCheckpoints`: the one checkpoint mechanism (gantools.run.runner): each checkpoint one
   folder of files, written under a temporary name and renamed when complete, with the
   SHA-256 of every file in its `checkpoint.json`: a checkpoint is there whole or not at
   all, and one whose parts do not belong together is never resumed from.
@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 
 
 class FolderCheckpoints:
@@ -56,7 +56,7 @@ class FolderCheckpoints:
 
     def save(self, number, write, state):
         import shutil
-        from gantools.rundir import file_checksum, write_json
+        from gantools.run.rundir import file_checksum, write_json
         final = self.directory / f"{self.prefix}_{number:08d}"
         partial = self.directory / f".{final.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
@@ -78,7 +78,7 @@ class FolderCheckpoints:
     def check(self, folder):
         """The folder's state if every file it lists is there with its checksum, else a
         ValueError saying what is wrong."""
-        from gantools.rundir import file_checksum
+        from gantools.run.rundir import file_checksum
         try:
             state = json.loads((folder / self.STATE).read_text())
             files = state["files"]

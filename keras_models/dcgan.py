@@ -8,7 +8,7 @@ or 'valid', BatchNorm2d from gantools.torch_compat; the README's S2 notes give e
 Deliberate differences (the defaults train what main.py trains):
 - Images in [-1, 1], the upstream fix (2019) of the seed's `img - 127.5/127.5` (= img - 1;
   `--scaling posted` runs it).
-- Data: every JPEG/PNG below `--data` (gantools.images: decoded as PIL does, resized if not
+- Data: every JPEG/PNG below `--data` (gantools.faces.images: decoded as PIL does, resized if not
   96x96, unreadable files skipped and counted), the first `--size-per-dataset` (30000) in
   natural order as faces/{i}.jpg; each epoch a seeded permutation. `--loaders` not ported.
 - BCE is today's PyTorch BCELoss (torch_bce); Adam's epsilon 1e-8 before the bias correction
@@ -23,7 +23,7 @@ Deliberate differences (the defaults train what main.py trains):
 - Grids and SWD sample G in training mode without touching BatchNorm's running statistics
   (`--sample-bn moving`: inference mode).
 - Added: the sliced Wasserstein distance (every save, the end, `--evaluate`), and
-  `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.scale).
+  `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.faces.scale).
 """
 import functools
 import time
@@ -34,9 +34,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gantools import rundir
-from gantools.images import SCALINGS, printable
-from gantools.scale import Replicas, startup_line, wrap_optimizer
+from gantools.run import rundir
+from gantools.faces.images import SCALINGS, printable
+from gantools.faces.scale import Replicas, startup_line, wrap_optimizer
 from gantools.torch_compat import BatchNorm2d, torch_bce
 from gantools.training import (describe_swd, run_without_side_effects, save_weights,
                                swd_against_data)
@@ -265,7 +265,7 @@ def visualize_loss(losses_csv, path):
                 ylabel="loss")
 
 
-# ##### main.py, with the run's services (gantools.runner.Run): one unit is one batch
+# ##### main.py, with the run's services (gantools.run.runner.Run): one unit is one batch
 
 def saves(epoch, args):
     """main.py's `epoch % 20 == 0` (--save-every), and the last epoch."""
@@ -298,7 +298,7 @@ def main(run):
     --save-every epochs and after the last, the grid of fixed_noise, the SWD and the
     models; then the GIF and the loss figure."""
     args, dataset = run.args, run.data
-    replicas = run.program.replicas  # the devices the command line set up (gantools.scale)
+    replicas = run.program.replicas  # the devices the command line set up (gantools.faces.scale)
     print(startup_line(replicas), flush=True)
     gan = make_gan(args, run.seed, replicas)
     n_batches = dataset.batches_per_epoch(args.batch_size)

@@ -2,10 +2,11 @@
 defaults, and what it prints at the end. The program itself, the original's model.py,
 AnimeDataset.py, utils.py and main.py, is keras_models/dcgan.py, imported once the flags are
 parsed (so that --help and a bad flag answer without waiting for TensorFlow)."""
-from gantools import runner, scale
-from gantools.cli import constants_of, fraction, positive_float, positive_int
+from gantools.run import runner
+from gantools.faces import scale
+from gantools.run.cli import constants_of, fraction, positive_float, positive_int
 from gantools.faces import FaceProgram
-from gantools.images import CACHE_CHOICES, SCALINGS
+from gantools.faces.images import CACHE_CHOICES, SCALINGS
 from gantools.training import describe_swd
 
 PORT = "keras_models.dcgan"

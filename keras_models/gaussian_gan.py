@@ -34,7 +34,7 @@ import tensorflow as tf
 from scipy import stats as scipy_stats
 
 from gantools.metrics import distribution_metrics
-from gantools.rundir import read_losses
+from gantools.run.rundir import read_losses
 from gantools.schedules import LateDecay
 from gantools.torch_compat import criterion, torch_linear
 from gantools.training import save_weights

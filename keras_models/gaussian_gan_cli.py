@@ -4,8 +4,8 @@ and its loop, is keras_models/gaussian_gan.py, imported once the flags are parse
 --help and a bad flag answer without waiting for TensorFlow)."""
 import numpy as np
 
-from gantools import runner
-from gantools.cli import BCE_CHOICES, BCE_HELP, constants_of, positive_float, positive_int
+from gantools.run import runner
+from gantools.run.cli import BCE_CHOICES, BCE_HELP, constants_of, positive_float, positive_int
 
 PORT = "keras_models.gaussian_gan"
 post = constants_of(PORT)  # the post's settings, read from the port without running it

@@ -33,7 +33,7 @@ from keras import layers
 
 from gantools.mnist import (DATA_STREAM, GRID_STREAM, METRICS_STREAM, NOISE_STREAM, images,
                             stream_rng)
-from gantools.rundir import read_losses
+from gantools.run.rundir import read_losses
 from gantools.torch_compat import criterion, torch_linear
 
 # Model params and the post's settings (SPEC S5: the post's values are lost)
@@ -199,7 +199,7 @@ def generated_digits(gan, n, seed):
 def quality(gan, seed, mnist, n):
     """The shared MNIST metrics of n samples, noise and dropout masks from the metrics
     stream of the run's seed (so --evaluate repeats the end of training)."""
-    from gantools import mnist_metrics
+    from gantools.mnist import metrics as mnist_metrics
     rng = stream_rng(seed, METRICS_STREAM, 0)
     return mnist_metrics.score(tanh_to_pixels(gan.sampler(noise(rng, n), rng)), mnist)
 

@@ -4,8 +4,8 @@ program itself, the post's code and its fit, is keras_models/mnist_gan.py, impor
 the flags are parsed (so that --help and a bad flag answer without waiting for
 TensorFlow)."""
 
-from gantools import runner
-from gantools.cli import (BCE_CHOICES, BCE_HELP, UsageError, constants_of, fraction,
+from gantools.run import runner
+from gantools.run.cli import (BCE_CHOICES, BCE_HELP, UsageError, constants_of, fraction,
                           non_negative_int, positive_float, positive_int)
 from gantools.mnist import add_data_arguments, load_mnist
 
@@ -63,7 +63,7 @@ class MnistGAN(runner.Program):
         return mnist
 
     def summary(self, metrics):  # the end of a run, or an --evaluate
-        from gantools.mnist_metrics import summary
+        from gantools.mnist.metrics import summary
         return summary(metrics) if 'frechet_distance' in metrics else ''
 
 

@@ -17,7 +17,7 @@ Deliberate differences from the post (README, "S9: differences"):
 - `G.predict(noise)` is `G.predict_on_batch(noise)` (same numbers, no progress bar per call).
 - `sample_data` draws all offsets and multipliers at once (same distributions).
 - Seeded NumPy generators; figures and metrics draw from a stream of their own.
-- `train` calls the run's services (gantools.runner.Run): it resumes at a checkpoint's
+- `train` calls the run's services (gantools.run.runner.Run): it resumes at a checkpoint's
   epoch, logs each epoch's losses, shows a progress bar instead of tqdm, and draws a frame
   every `v_freq` epochs beside the post's "Epoch #..." line.
 - Figures saved as PNGs with matplotlib (the post's pandas plots), plus evolution.gif,
@@ -40,11 +40,11 @@ import tensorflow as tf
 from keras.layers import Activation, Conv1D, Dense, Dropout, Flatten, LeakyReLU, Reshape
 from keras.optimizers import SGD, Adam
 
-from gantools import rundir, runner
+from gantools.run import rundir, runner
 from gantools.curves import COLLAPSE_RATIO, rolling_mean, sine_curve_metrics
-from gantools.launch import quiet_runtime_noise
+from gantools.run.launch import quiet_runtime_noise
 from gantools.losses import keras2_binary_crossentropy
-from gantools.rundir import read_losses
+from gantools.run.rundir import read_losses
 from gantools.schedules import LateDecay
 
 X_VALS = np.arange(0, 5, .1)  # the 50 x values of every curve
@@ -132,7 +132,7 @@ def pretrain(G, D, noise_dim=10, n_samples=10000, batch_size=32, rng=np.random,
 
 def train(GAN, G, D, epochs=500, n_samples=10000, noise_dim=10, batch_size=32,
           verbose=False, v_freq=50, rng=np.random, run=None, frame=None):
-    """The post's loop. `run` (gantools.runner.Run) resumes it at its checkpoint's epoch and
+    """The post's loop. `run` (gantools.run.runner.Run) resumes it at its checkpoint's epoch and
     logs each epoch's losses (the progress bar replaces tqdm); `frame(epochs_done)` draws a
     frame every v_freq epochs and after the last."""
     run = run or runner.detached()

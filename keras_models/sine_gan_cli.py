@@ -2,8 +2,8 @@
 defaults, and what it prints at the end. The program itself, the post's code and its
 notebook's flow, is keras_models/sine_gan.py, imported once the flags are parsed (so that
 --help and a bad flag answer without waiting for TensorFlow)."""
-from gantools import rundir, runner
-from gantools.cli import constants_of, positive_int
+from gantools.run import rundir, runner
+from gantools.run.cli import constants_of, positive_int
 
 COLLAPSE_RATIO = constants_of("gantools.curves").COLLAPSE_RATIO  # without scipy's import time
 CURVE_VALUES = 50  # the port's X_VALS: 0 to 5 by 0.1

@@ -14,12 +14,12 @@ Deliberate differences (the defaults train what the script trains):
 - conv_init and gamma_init make one initialiser per layer (Keras 3's repeat their values).
 - `TrainingBatchNorm` keeps `training=1` (a Keras 3 model overrides it); its moving
   averages are updated (the K.functions never did), never read.
-- ImageDataGenerator(rotation_range=20): gantools.images, same rotation, seeded, resumable.
+- ImageDataGenerator(rotation_range=20): gantools.faces.images, same rotation, seeded, resumable.
 - Grids `samples/step_NNNNNN.png` as (img + 1) / 2 (imsave's min-max: `--bytescale-grids`).
-- `*.weights.h5` for netD.save/netG.save; checkpoints and --resume (gantools.runner).
+- `*.weights.h5` for netD.save/netG.save; checkpoints and --resume (gantools.run.runner).
 - Dropped: print(dir(train_generate)), KERAS_BACKEND/TENSORFLOW_FLAGS; float32 noise.
 - Added: losses.csv/png, evolution.gif, the SWD at every save and the end, `--evaluate`.
-- Added: `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.scale).
+- Added: `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.faces.scale).
 Reasons and details: README (S3). `originals/anime_wgan_keras2.py` runs the script in
 Keras 2; `sidebyside.s3` runs the two from the same weights.
 """
@@ -29,10 +29,10 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from gantools import scale
-from gantools.images import printable
-from gantools.rundir import read_losses
-from gantools.scale import Replicas
+from gantools.faces import scale
+from gantools.faces.images import printable
+from gantools.run.rundir import read_losses
+from gantools.faces.scale import Replicas
 from gantools.training import describe_swd, run_without_side_effects, save_weights, \
     swd_against_data
 
@@ -264,7 +264,7 @@ def save_figures(run_dir, losses):
 
 
 # ---------------------------------------------------------------------------------------
-# The script's loop, with the run's services (gantools.runner.Run), and its settings.
+# The script's loop, with the run's services (gantools.run.runner.Run), and its settings.
 
 def make_gan(a, seed, replicas):
     """The script's models and optimisers with the flags' settings, on `replicas`' devices."""
@@ -289,7 +289,7 @@ def main(run):
     update per step, its line, and every --save-every steps (the script: 1000) and after
     the last the models, the grid of the fixed noise and the SWD."""
     args, data = run.args, run.data
-    replicas = run.program.replicas  # the devices the command line set up (gantools.scale)
+    replicas = run.program.replicas  # the devices the command line set up (gantools.faces.scale)
     print(scale.startup_line(replicas), flush=True)
     wgan = make_gan(args, run.seed, replicas)
     wgan.netD.summary()  # as the original

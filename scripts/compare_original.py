@@ -6,7 +6,7 @@ The program is sidebyside/compare.py; `--help` lists its flags. Needs the option
 """
 import sys
 
-from gantools.launch import compare_original
+from gantools.run.launch import compare_original
 
 if __name__ == "__main__":
     sys.exit(compare_original())

@@ -5,7 +5,7 @@ The program is tf1_compat/mnist_cgan.py; `--help` lists its flags.
 """
 import sys
 
-from gantools.launch import program
+from gantools.run.launch import program
 
 if __name__ == "__main__":
     sys.exit(program())

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from gantools import programs
+from gantools.run import programs
 
 # id -> (module of this package, the original it runs), from the one list of programs
 PROGRAMS = {id: (id.lower(), p.original) for id, p in programs.PROGRAMS.items()}
@@ -196,14 +196,14 @@ def synthetic_faces(n=128, seed=0):
 
 def load_faces(data_faces, seed, n):
     """uint8 (N, 96, 96, 3): `data_faces` itself (an array), or the first n readable images
-    of a folder in natural order (decoded and resized by the port's `gantools.images`), or
+    of a folder in natural order (decoded and resized by the port's `gantools.faces.images`), or
     `synthetic_faces(seed=seed)` when None."""
     if data_faces is None:
         return synthetic_faces(seed=seed)
     if not isinstance(data_faces, (str, os.PathLike)):
         return np.asarray(data_faces)
     import tensorflow as tf
-    from gantools.images import list_images, load_image
+    from gantools.faces.images import list_images, load_image
     faces = []
     for path in list_images(data_faces)[0]:
         try:

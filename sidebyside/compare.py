@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gantools.cli import ArgumentParser, UsageError, positive_int, seed_value
-from gantools.programs import PROGRAMS as REGISTRY
+from gantools.run.cli import ArgumentParser, UsageError, positive_int, seed_value
+from gantools.run.programs import PROGRAMS as REGISTRY
 import sidebyside as side_by_side
 from sidebyside import POSTED, PROGRAMS, MissingExtra
 

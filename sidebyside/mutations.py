@@ -240,7 +240,7 @@ def main(argv=None):
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("programs", nargs="*", help="S1 ... S9 (default: all)")
     args = parser.parse_args(argv)
-    from gantools.launch import quiet_tensorflow
+    from gantools.run.launch import quiet_tensorflow
     quiet_tensorflow()
     print("| program | mutation | detected by (difference / tolerance) |")
     print("|---|---|---|")

@@ -22,7 +22,7 @@ from originals import book_gaussian_gan as book
 from sidebyside import SideBySide, StepTimer, weight_deltas
 from sidebyside._tf1 import (copy_variables, global_numpy_rng, rng_state,
                                          same_rng_state, split_overrides, values_by_name)
-from gantools import runner
+from gantools.run import runner
 from tf1_compat import gaussian_gan as port_module
 
 PRETRAIN_STEPS = 1000  # the book's num_pretrain_steps

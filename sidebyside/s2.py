@@ -22,7 +22,7 @@ update of G or D changes it by 10 % or more.
 
 Data: the faces (`data_faces`, else `synthetic_faces`) are written as JPEG files 0.jpg,
 1.jpg, ... into a temporary folder; the original reads them with its `AnimeDataset` (PIL's
-decoding, (img - 127.5) / 127.5, CHW), the port with `gantools.images.load_image` and
+decoding, (img - 127.5) / 127.5, CHW), the port with `gantools.faces.images.load_image` and
 `to_unit_range` (NHWC); both get the files in the same order, `BATCH` per step, and the notes
 count the steps at which the two decoders gave different pixels (none expected: the port
 decodes JPEG as PIL does). Noise: the port draws it inside its compiled step from its
@@ -136,7 +136,7 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     """`as_posted`: the seed's scaling img - 127.5/127.5 (= img - 1) on both sides (the
     port's --scaling posted, the original's AnimeDataset(posted_scaling=True))."""
     import keras
-    from gantools.images import SCALINGS, load_image
+    from gantools.faces.images import SCALINGS, load_image
     from keras_models import dcgan as port_module
 
     keras.utils.set_random_seed(seed)

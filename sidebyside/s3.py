@@ -29,7 +29,7 @@ seed 0 does, seed 1 reaches 8e-6 in the weights at the last step and seed 2 drif
 
 Handled differences, in `notes`:
 - The real batches are not rotated: the random rotation belongs to the data pipelines
-  (ImageDataGenerator's, and the port's `gantools.images`, tested on its own).
+  (ImageDataGenerator's, and the port's `gantools.faces.images`, tested on its own).
 - BatchNorm's moving averages are not compared: the port updates them (Keras 3 does in
   training mode), the script's K.functions never did; nothing reads them.
 """

@@ -104,8 +104,8 @@ def run(steps=20, seed=0, data_mnist=None, data_faces=None, port_overrides=None,
     first."""
     require("tf_keras")
     import keras
-    from gantools import runner
-    from gantools.rundir import seed_everything
+    from gantools.run import runner
+    from gantools.run.rundir import seed_everything
     from keras_models import sine_gan as port
     from originals import sine_gan_keras2 as original
 

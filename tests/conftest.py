@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gantools.launch import quiet_tensorflow
+from gantools.run.launch import quiet_tensorflow
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
@@ -51,11 +51,11 @@ def script():
 
 
 def program_parser(program_id):
-    """The flag parser of program "S1" ... "S9" (gantools.programs), as its script builds it
+    """The flag parser of program "S1" ... "S9" (gantools.run.programs), as its script builds it
     from the runner.Program its module declares."""
     import importlib
-    from gantools import runner
-    from gantools.programs import PROGRAMS
+    from gantools.run import runner
+    from gantools.run.programs import PROGRAMS
     entry = PROGRAMS[program_id]
     module = importlib.import_module(entry.command)
     [declared] = [value for value in vars(module).values()
@@ -97,7 +97,7 @@ def synthetic(tmp_path_factory):
 def classifier(synthetic, keras_home):
     """The metrics classifier trained (once, cached in keras_home) on the synthetic set."""
     from gantools.mnist import load_mnist
-    from gantools.mnist_metrics import load_or_train_classifier
+    from gantools.mnist.metrics import load_or_train_classifier
     return load_or_train_classifier(load_mnist(synthetic[1]), verbose=False)
 
 def make_faces(root, n=12, seed=0, corrupt=True, other=True):
@@ -145,7 +145,7 @@ def read_rows(path, drop=()):
 def assert_only_run_files(out):
     """Every file a run wrote matches rundir.RUN_FILES, and its manifest lists what
     --overwrite removes: the files a finished run wrote."""
-    from gantools.rundir import MANIFEST, MARKER, is_run_file, read_manifest
+    from gantools.run.rundir import MANIFEST, MARKER, is_run_file, read_manifest
     files = [p.relative_to(out).as_posix() for p in Path(out).rglob("*") if p.is_file()]
     assert MARKER in files and MANIFEST in files
     assert [f for f in files if not is_run_file(f)] == []

@@ -25,7 +25,7 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 
 import keras  # noqa: E402
 
-from gantools.scale import Replicas  # noqa: E402
+from gantools.faces.scale import Replicas  # noqa: E402
 from keras_models import dcgan as s2, wgan as s3  # noqa: E402
 
 BATCH = 8

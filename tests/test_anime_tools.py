@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from scipy import ndimage
 
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 from gantools.torch_compat import torch_bce
 from gantools.metrics import (laplacian_pyramid, pyramid_down, pyramid_up,
                               sliced_wasserstein_distance, swd_resolutions)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import run_script
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 from sidebyside import compare
 from sidebyside import MissingExtra, SideBySide
 

@@ -42,9 +42,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SCRIPTS, make_faces, program_parser
-from gantools.programs import PROGRAMS as REGISTRY
+from gantools.run.programs import PROGRAMS as REGISTRY
 
-# program -> (tiny flags, total flag, tiny total); its script and data: gantools.programs
+# program -> (tiny flags, total flag, tiny total); its script and data: gantools.run.programs
 TINY = {
     "S1": (["--pretrain-steps", "50", "--plot-every", "100"], "--steps", 400),
     "S2": (["--batch-size", "2", "--save-every", "2", "--swd-images", "4"], "--epochs", 4),
@@ -487,7 +487,7 @@ def test_a_face_folder_with_a_symlink_loop_and_a_cut_jpeg(program, tmp_path):
 
 def float_flags(parser):
     """The options of `parser` that take one float."""
-    from gantools import cli
+    from gantools.run import cli
     floats = {cli.positive_float, cli.non_negative_float, cli.unit_interval, cli.fraction,
               cli.finite_float, float}
     return [a.option_strings[0] for a in parser._actions

@@ -9,8 +9,9 @@ import tensorflow as tf
 from PIL import Image
 
 from conftest import assert_only_run_files, make_faces, read_rows
-from gantools import launch, runner, training
-from gantools.cli import UsageError
+from gantools.run import launch, runner
+from gantools import training
+from gantools.run.cli import UsageError
 from keras_models import dcgan as s2
 from keras_models import dcgan_cli as s2_cli
 

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gantools import cli, curves, metrics, plots, rundir
-from gantools.cli import UsageError
-from gantools.launch import RUNTIME_NOISE, STARTUP_NOISE, quiet_runtime_noise, run
+from gantools.run import cli, rundir
+from gantools import curves, metrics, plots
+from gantools.run.cli import UsageError
+from gantools.run.launch import RUNTIME_NOISE, STARTUP_NOISE, quiet_runtime_noise, run
 
 
 # -- metrics -------------------------------------------------------------------------------
@@ -371,7 +372,7 @@ def test_a_run_folder_has_one_writer_and_kill_9_leaves_no_lock(tmp_path):
     import sys
     folder = tmp_path / "run"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from gantools import rundir; "
+        [sys.executable, "-c", "import sys, time; from gantools.run import rundir; "
          "rundir.lock_run_dir(sys.argv[1]); print('locked', flush=True); time.sleep(120)",
          str(folder)], stdout=subprocess.PIPE, text=True)
     try:
@@ -403,7 +404,7 @@ def test_out_of_memory_is_one_line_with_exit_1(monkeypatch, capsys):
     """A MemoryError (or TensorFlow's ResourceExhaustedError) anywhere in a program: one
     line naming it, exit 1, no traceback; other exceptions still raise."""
     import types
-    from gantools import launch
+    from gantools.run import launch
     module = types.ModuleType("fake_program")
     errors = {"numpy": MemoryError("Unable to allocate 7.45 GiB for an array"),
               "tf": type("ResourceExhaustedError", (Exception,), {})("OOM when allocating"),

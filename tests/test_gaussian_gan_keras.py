@@ -12,10 +12,10 @@ import tensorflow as tf
 from PIL import Image
 from scipy import stats
 
-from gantools import runner
+from gantools.run import runner
 from gantools.torch_compat import torch_linear
-from gantools.cli import UsageError
-from gantools.rundir import file_checksum, seed_everything
+from gantools.run.cli import UsageError
+from gantools.run.rundir import file_checksum, seed_everything
 from gantools.schedules import LateDecay
 from keras_models import gaussian_gan as s4
 from keras_models import gaussian_gan_cli as s4_cli

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gantools import runner
-from gantools.cli import UsageError
+from gantools.run import runner
+from gantools.run.cli import UsageError
 from tf1_compat import gaussian_gan as s1
 from tf1_compat import gaussian_gan_cli as s1_cli
 from conftest import SCRIPTS, assert_only_run_files

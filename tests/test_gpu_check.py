@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import program_parser
-from gantools.programs import PROGRAMS
+from gantools.run.programs import PROGRAMS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = ROOT / "bench" / "gpu_check.py"

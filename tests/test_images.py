@@ -1,4 +1,4 @@
-"""The face-image pipeline (gantools.images) and the image grids (gantools.plots)."""
+"""The face-image pipeline (gantools.faces.images) and the image grids (gantools.plots)."""
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -6,8 +6,8 @@ from PIL import Image
 from scipy import ndimage
 
 from conftest import make_faces
-from gantools.cli import UsageError
-from gantools.images import ImageFolder, list_images, load_image, rotation_transforms
+from gantools.run.cli import UsageError
+from gantools.faces.images import ImageFolder, list_images, load_image, rotation_transforms
 from gantools.plots import image_grid, write_image_grid
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from gantools import mnist
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ import tensorflow as tf
 from PIL import Image
 
 from conftest import assert_only_run_files, read_rows
-from gantools import runner, training
-from gantools.cli import UsageError
-from gantools.launch import run
+from gantools.run import runner
+from gantools import training
+from gantools.run.cli import UsageError
+from gantools.run.launch import run
 from keras_models import mnist_gan as s5
 from keras_models import mnist_gan_cli as s5_cli
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gantools import mnist_metrics as mm
+from gantools.mnist import metrics as mm
 from gantools.mnist import images, keras_cache_dir
 from gantools.plots import DigitGrid, evenly_spaced
 

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from conftest import assert_only_run_files, read_rows
-from gantools import runner
-from gantools.cli import UsageError
-from gantools.launch import run
+from gantools.run import runner
+from gantools.run.cli import UsageError
+from gantools.run.launch import run
 from gantools.mnist import Batches, write_npz
 from tf1_compat import mnist_cgan, mnist_gan, mnist_training, mnist_wgan
 from tf1_compat import mnist_cgan_cli, mnist_gan_cli, mnist_wgan_cli

@@ -1,4 +1,4 @@
-"""The one list of the nine programs (gantools.programs) and everything that must agree with
+"""The one list of the nine programs (gantools.run.programs) and everything that must agree with
 it: setup.cfg's console scripts, scripts/, the README's table, the docs pages, and the
 lists keyed by program elsewhere (the results page, the fault matrix, side by side, the GPU
 check's few units)."""
@@ -8,8 +8,9 @@ import importlib.util
 import re
 from pathlib import Path
 
-from gantools import programs, reproduce
-from gantools.programs import PROGRAMS, TOOLS
+from gantools.run import programs
+from gantools import reproduce
+from gantools.run.programs import PROGRAMS, TOOLS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,9 +21,9 @@ def test_setup_cfg_installs_one_console_script_per_program_and_the_tools():
     lines = config["options.entry_points"]["console_scripts"].strip().splitlines()
     scripts = dict(line.replace(" ", "").split("=") for line in lines)
     assert scripts == {
-        **{p.script.replace("_", "-"): "gantools.launch:program" for p in PROGRAMS.values()},
-        "compare-original": "gantools.launch:compare_original",
-        "reproduce-gans": "gantools.launch:reproduce"}
+        **{p.script.replace("_", "-"): "gantools.run.launch:program" for p in PROGRAMS.values()},
+        "compare-original": "gantools.run.launch:compare_original",
+        "reproduce-gans": "gantools.run.launch:reproduce"}
     assert set(TOOLS) == {"compare-original", "reproduce-gans"}
 
 
@@ -104,7 +105,7 @@ def test_a_programs_command_line_answers_without_importing_tensorflow():
     import subprocess
     import sys
     code = ("import sys, importlib\n"
-            "from gantools import runner\n"
+            "from gantools.run import runner\n"
             "for name in sys.argv[1:]:\n"
             "    module = importlib.import_module(name)\n"
             "    program = next(v for v in vars(module).values() if isinstance(v, type)\n"
@@ -123,7 +124,7 @@ def test_the_settings_read_from_a_ports_source_are_the_ports_values():
     """cli.constants_of reads `name = literal` lines without running the module: each one
     it finds has the value the imported port holds."""
     from types import SimpleNamespace
-    from gantools.cli import constants_of
+    from gantools.run.cli import constants_of
 
     def check(found, held, where):
         for name, value in vars(found).items():

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from gantools import reproduce
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 
 TINY_S1 = ["--steps", "60", "--pretrain-steps", "10", "--plot-every", "30"]
 

@@ -1,4 +1,4 @@
-"""gantools.runner with a small NumPy program (a random walk): the resume policy, the
+"""gantools.run.runner with a small NumPy program (a random walk): the resume policy, the
 checkpoints, the error contract. The nine real programs meet the same contract in
 tests/test_contract.py."""
 import json
@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from gantools import cli, rundir, runner
-from gantools.cli import DiskFull, Failure, UsageError
+from gantools.run import cli, rundir, runner
+from gantools.run.cli import DiskFull, Failure, UsageError
 
 
 class Walk(runner.Program):

@@ -1,4 +1,4 @@
-"""Device options and strategies of S2 and S3 (gantools.scale): XLA, mixed precision,
+"""Device options and strategies of S2 and S3 (gantools.faces.scale): XLA, mixed precision,
 MirroredStrategy on two logical CPU devices, multi-worker on loopback. No timing asserted."""
 import argparse
 import csv
@@ -15,8 +15,8 @@ import pytest
 import tensorflow as tf
 
 from conftest import ROOT, SCRIPTS, make_faces, run_script
-from gantools.cli import UsageError
-from gantools.scale import Replicas, non_chief_index, set_precision, worker_out
+from gantools.run.cli import UsageError
+from gantools.faces.scale import Replicas, non_chief_index, set_precision, worker_out
 from keras_models import dcgan as s2, dcgan_cli as s2_cli, wgan as s3, wgan_cli as s3_cli
 
 REAL = tf.random.stateless_uniform((4, 96, 96, 3), (5, 6), -1, 1)

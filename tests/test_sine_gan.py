@@ -12,9 +12,9 @@ from PIL import Image
 import keras
 import tensorflow as tf
 from gantools.curves import fit_sines, mean_pairwise_distance, sine_curve_metrics
-from gantools.cli import DiskFull, UsageError
+from gantools.run.cli import DiskFull, UsageError
 from gantools.losses import keras2_binary_crossentropy
-from gantools.rundir import seed_everything
+from gantools.run.rundir import seed_everything
 from keras_models import sine_gan as s9
 from keras_models import sine_gan_cli as s9_cli
 from conftest import assert_only_run_files
@@ -417,7 +417,7 @@ def stable_models():
 
 
 def test_the_variant_flag_exists_and_defaults_to_the_original(capsys):
-    from gantools import runner
+    from gantools.run import runner
     parser = runner.build_parser(s9_cli.SineGAN())
     assert parser.parse_args([]).variant == "original"
     assert parser.parse_args(["--variant", "stable"]).variant == "stable"
@@ -548,8 +548,8 @@ def test_the_generator_collapses_early(tmp_path):
 
 def test_more_curves_than_memory_is_one_line_before_anything_is_written(tmp_path,
                                                                          monkeypatch):
-    from gantools import rundir
-    from gantools.cli import UsageError
+    from gantools.run import rundir
+    from gantools.run.cli import UsageError
     out = tmp_path / "run"
     with pytest.raises(UsageError, match=r"--n-samples 1000000000 .* GiB of memory"):
         s9_cli.main(["--out", str(out), "--n-samples", "1000000000"])

@@ -9,8 +9,8 @@ import tensorflow as tf
 from PIL import Image
 
 from conftest import assert_only_run_files, make_faces, read_rows, run_script
-from gantools import launch
-from gantools.cli import UsageError
+from gantools.run import launch
+from gantools.run.cli import UsageError
 from keras_models import wgan as s3
 from keras_models import wgan_cli as s3_cli
 

@@ -16,7 +16,7 @@ Deliberate differences from the printed code (the defaults compute what the book
 - Seeded NumPy generators: one for training, one for the figures' and metrics' real samples.
 - `optimizer` also returns its learning rate and its (non-trainable) step counter.
 - Files: losses.csv, pretrain_losses.csv, metrics.json; checkpoints and `--resume`: `train`
-  calls the run's services (gantools.runner.Run: `start`, `range`, `log`, `print`).
+  calls the run's services (gantools.run.runner.Run: `start`, `range`, `log`, `print`).
 Opt-in, off by default: `--k N` D updates per iteration (pseudo-code 3-2); `--instance-noise
 STD` on both of D's inputs, annealed to 0 at `--instance-noise-anneal` of the steps (`NoisyGAN`,
 which overrides only what D sees, its feed and the resume); `--book-sampling`.
@@ -26,7 +26,7 @@ from scipy.stats import norm
 import tensorflow.compat.v1 as tf
 
 from gantools.metrics import density_histogram, distribution_metrics
-from gantools.rundir import LossLog, read_losses
+from gantools.run.rundir import LossLog, read_losses
 
 CONVERGED_W1 = 0.5  # a run "converged" when W1(generated, data) is below this
 
@@ -160,7 +160,7 @@ class GAN(object):
         return tf.Session(graph=self.graph)
 
     def train(self, run):
-        """The book's train(), calling the run's services (gantools.runner.Run): a new run
+        """The book's train(), calling the run's services (gantools.run.runner.Run): a new run
         pretrains D_pre and copies it into D; --resume restores the checkpoint instead and
         continues at its step. Returns the metrics."""
         with self.session() as session:

@@ -2,8 +2,8 @@
 as defaults, and what it prints at the end. The program itself, the book's code and its
 main(), is tf1_compat/gaussian_gan.py, imported once the flags are parsed (so that --help
 and a bad flag answer without waiting for TensorFlow)."""
-from gantools import runner
-from gantools.cli import (constants_of, finite_float, non_negative_float, non_negative_int,
+from gantools.run import runner
+from gantools.run.cli import (constants_of, finite_float, non_negative_float, non_negative_int,
                           positive_float, positive_int, unit_interval)
 
 PORT = "tf1_compat.gaussian_gan"

@@ -1,7 +1,7 @@
 """The command line of S8 (scripts/mnist_cgan_tf1.py): its flags, with the code's settings as
 defaults (the shared ones: tf1_compat/mnist_cli.py). The program itself, wiseodd's
 cgan_tensorflow.py, is tf1_compat/mnist_cgan.py, imported once the flags are parsed."""
-from gantools.cli import constants_of, digit_label
+from gantools.run.cli import constants_of, digit_label
 from tf1_compat import mnist_cli
 from tf1_compat.mnist_cli import MnistProgram
 

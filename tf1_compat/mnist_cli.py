@@ -5,8 +5,8 @@ ports are imported once the flags are parsed (so that --help and a bad flag answ
 waiting for TensorFlow)."""
 from pathlib import Path
 
-from gantools import runner
-from gantools.cli import UsageError, non_negative_int, positive_float, positive_int
+from gantools.run import runner
+from gantools.run.cli import UsageError, non_negative_int, positive_float, positive_int
 from gantools.mnist import add_data_arguments, load_mnist
 
 
@@ -69,7 +69,7 @@ class MnistProgram(runner.Program):
         return mnist
 
     def summary(self, metrics):
-        from gantools import mnist_metrics
+        from gantools.mnist import metrics as mnist_metrics
         return mnist_metrics.summary(metrics) if "frechet_distance" in metrics else ""
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from gantools.launch import quiet_runtime_noise
+from gantools.run.launch import quiet_runtime_noise
 from gantools.mnist import GRID_STREAM, METRICS_STREAM, NOISE_STREAM, Batches, images, stream_rng
-from gantools.rundir import read_losses
+from gantools.run.rundir import read_losses
 
 
 # -- wiseodd's helpers, the same in all three programs -------------------------------------
@@ -184,7 +184,7 @@ class Loop:
 
     def quality(self):
         """The MNIST quality metrics of --metric-samples samples (10,000 if 0: --evaluate)."""
-        from gantools import mnist_metrics
+        from gantools.mnist import metrics as mnist_metrics
         samples, labels = self.generate(self.args.metric_samples or 10_000)
         return mnist_metrics.score(samples, self.data, labels)
 

@@ -1,7 +1,7 @@
 """The command line of S7 (scripts/mnist_wgan_tf1.py): its flags, with the code's settings as
 defaults (the shared ones: tf1_compat/mnist_cli.py). The program itself, wiseodd's
 wgan_tensorflow.py, is tf1_compat/mnist_wgan.py, imported once the flags are parsed."""
-from gantools.cli import constants_of, positive_float, positive_int
+from gantools.run.cli import constants_of, positive_float, positive_int
 from tf1_compat import mnist_cli
 from tf1_compat.mnist_cli import MnistProgram
 

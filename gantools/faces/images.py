@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 
 IMAGE_SIZE = 96
 EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -184,7 +184,7 @@ class ImageFolder:
             deterministic=True).ignore_errors()
         if self.cached:
             decoded = decoded.cache()
-        from gantools.launch import quiet_runtime_noise
+        from gantools.run.launch import quiet_runtime_noise
         with quiet_runtime_noise():  # TensorFlow's lines about the files it cannot decode
             readable = np.concatenate(
                 [b.numpy() for b in decoded.map(lambda i, image: i).batch(4096)]

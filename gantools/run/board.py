@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantools.cli import Failure
+from gantools.run.cli import Failure
 
 IMAGE_FOLDERS = ("frames", "samples")
 

@@ -20,8 +20,8 @@ between any two batches. What `runner.main` and `Run` do, once for all nine prog
 
 - **Flags.** The program's own (`add_arguments`) and the run's (`--out`, `--overwrite`,
   `--resume`, `--seed`, `--deterministic`, `--verbose`, `--tensorboard`, and `--sweep N`
-  where the program has a sweep). Number flags are finite (gantools.cli).
-- **The run folder** (gantools.rundir): one writer at a time (a lock); a new run refuses a
+  where the program has a sweep). Number flags are finite (gantools.run.cli).
+- **The run folder** (gantools.run.rundir): one writer at a time (a lock); a new run refuses a
   folder with files; `--overwrite` removes only the files its manifest lists.
 - **config.json**: the program's name, every flag under `flags`, the data's checksum, the
   resolved hyper-parameters `start` is given, trainable parameter counts, versions and the
@@ -45,7 +45,7 @@ between any two batches. What `runner.main` and `Run` do, once for all nine prog
 - **Finished but unwritten**: a run whose last checkpoint holds every unit but which has
   no metrics.json is finished by `--resume` (`range` yields nothing; the final figures and
   metrics only).
-- **Errors** (gantools.launch.run turns them into one line and an exit code): bad input is
+- **Errors** (gantools.run.launch.run turns them into one line and an exit code): bad input is
   a `UsageError` (exit 2); a full disk or a file-size limit is a `DiskFull` (exit 1) that
   says to free space and `--resume`; metrics.json never holds NaN or infinity (null).
 - **Sweeps** (`--sweep N`) call the program's loop once per seed on a run without files
@@ -64,8 +64,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gantools import cli, rundir
-from gantools.cli import DiskFull, UsageError, first_line
+from gantools.run import cli, rundir
+from gantools.run.cli import DiskFull, UsageError, first_line
 
 KEEP = 3  # checkpoints kept
 # Errors of the environment rather than of the input: exit code 1.
@@ -285,7 +285,7 @@ def checkpoints(run_dir, program):
 def main(program, argv, train):
     """Parse, check and run `program`, whose loop is `train(run)` (given a Run, returning
     the metrics); return the exit code (errors are exceptions that
-    gantools.launch.run reports: UsageError, DiskFull, KeyboardInterrupt). `train` may be
+    gantools.run.launch.run reports: UsageError, DiskFull, KeyboardInterrupt). `train` may be
     named, "package.port:function": the port (and TensorFlow) is then imported only once
     the flags are parsed, so that --help and a bad flag answer without waiting for it."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -304,7 +304,7 @@ def main(program, argv, train):
         parser.error("--evaluate cannot be combined with --resume, --overwrite, --sample or "
                      "--sweep")
     if getattr(args, "tensorboard", False):
-        from gantools import board
+        from gantools.run import board
         board.require()
     args.out = Path(program.out_folder(args)).expanduser()
     loads = args.resume or args.sample or getattr(args, "evaluate", None)  # an existing run
@@ -321,9 +321,9 @@ def main(program, argv, train):
 
 def port_module(name, verbose=False):
     """The port "package.module", imported with TensorFlow's start-up noise filtered
-    (gantools.launch.quiet_tensorflow)."""
+    (gantools.run.launch.quiet_tensorflow)."""
     import importlib
-    from gantools.launch import quiet_tensorflow
+    from gantools.run.launch import quiet_tensorflow
     quiet_tensorflow(verbose)
     return importlib.import_module(name)
 
@@ -526,7 +526,7 @@ class Run:
         if self.restored is None:
             self._checkpoint()
         if self.args.tensorboard:
-            from gantools.board import Board
+            from gantools.run.board import Board
             self._board = Board(self.run_dir, recorded_flags(self.parser, self.args))
         self._log = rundir.LossLog(self.run_dir / "losses.csv", self.program.loss_columns,
                                    keep_rows=self.rows)
@@ -738,7 +738,7 @@ def save_checkpoint(run, done, rows):
     losses.csv (flushed before: its `rows` rows), from which --resume repairs a damaged
     file. TensorFlow's own log line about a failed write (a full disk) is dropped: the error
     is reported in one line."""
-    from gantools.launch import quiet_runtime_noise
+    from gantools.run.launch import quiet_runtime_noise
 
     def write(folder):
         run._save(folder)
@@ -799,7 +799,7 @@ def write_config(run, described, parameters, folder, previous=None):
 
 def run_sweep(program, train, parser, args):
     """--sweep N: train seeds 0..N-1 without figures; sweep.json after every seed."""
-    from gantools.launch import quiet_retracing_notices
+    from gantools.run.launch import quiet_retracing_notices
     quiet_retracing_notices(args.verbose)  # new models for every seed: first traces
     checksum = _prepare(program, args)
     run_dir = rundir.prepare_run_dir(args.out, args.overwrite)

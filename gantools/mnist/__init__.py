@@ -10,7 +10,7 @@ Where the data comes from, in this order (SPEC, "Conventions for every program")
 3. with `--download` only: `keras.datasets.mnist.load_data()`, which fetches the file into
    that cache. Nothing is downloaded otherwise.
 
-Missing, truncated or malformed files raise `gantools.cli.UsageError` with one line that names
+Missing, truncated or malformed files raise `gantools.run.cli.UsageError` with one line that names
 the file, which the scripts turn into `<script>: error: ...` and exit code 2.
 
 `Mnist` keeps the arrays as Keras returns them (uint8 images 28x28, uint8 labels); `images()`
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 
 IMAGE_SHAPE = (28, 28)
 IDX_NAMES = {  # (split, kind) -> IDX type number and the two usual spellings

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 
 
 # A run folder is recognised by MARKER, a file only this project writes; --overwrite removes
@@ -359,7 +359,7 @@ def source_commit():
     """The git commit of the project's source ("<hash>", "<hash>+changes" with uncommitted
     edits), or "unknown" where it is not a git checkout (an installed copy)."""
     import subprocess
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return "unknown"
     try:

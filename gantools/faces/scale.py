@@ -25,7 +25,7 @@ import json
 import os
 from pathlib import Path
 
-from gantools.cli import UsageError
+from gantools.run.cli import UsageError
 
 JIT_CHOICES = ("auto", "on", "off")
 STRATEGY_CHOICES = ("default", "mirrored", "multi-worker")

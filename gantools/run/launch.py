@@ -29,7 +29,7 @@ import re
 import sys
 import tempfile
 
-from gantools.cli import Failure, UsageError, first_line
+from gantools.run.cli import Failure, UsageError, first_line
 
 STARTUP_NOISE = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called"
@@ -156,7 +156,7 @@ class QuietWhenClosed:
 def run(module_name, argv=None, tensorflow=True):
     """Run `module_name.main(argv)` the way every script does; return the exit code.
     `tensorflow`: import it (quietly) first; the nine programs' own modules import it once
-    their flags are parsed (gantools.runner.main), reproduce-gans never."""
+    their flags are parsed (gantools.run.runner.main), reproduce-gans never."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not isinstance(sys.stdout, QuietWhenClosed):
         sys.stdout = QuietWhenClosed(sys.stdout)
@@ -189,9 +189,9 @@ def out_of_memory(error):
 
 # The console scripts (setup.cfg [options.entry_points]) and scripts/*.py.
 def program():
-    """One of the nine programs (gantools.programs), named by the command that runs it:
+    """One of the nine programs (gantools.run.programs), named by the command that runs it:
     `scripts/<script>.py` or the console command `<script with dashes>`."""
-    from gantools.programs import by_script
+    from gantools.run.programs import by_script
     found = by_script(os.path.basename(sys.argv[0]))
     if found is None:
         print(f"{sys.argv[0]}: error: not the name of one of the nine programs",
@@ -201,10 +201,10 @@ def program():
 
 
 def compare_original():
-    from gantools.programs import TOOLS
+    from gantools.run.programs import TOOLS
     return run(TOOLS["compare-original"])
 
 
 def reproduce():
-    from gantools.programs import TOOLS
+    from gantools.run.programs import TOOLS
     return run(TOOLS["reproduce-gans"], tensorflow=False)

@@ -1,12 +1,13 @@
 """What the two anime-face programs (S2 DCGAN, S3 WGAN) share besides their models.
 
-- `FaceProgram`: a gantools.runner.Program whose data is a folder of face images
-  (gantools.images), whose devices come from gantools.scale, and whose `--evaluate` (the
-  runner's) measures the SWD of a checkpoint against --data (the run's own settings, its
-  config.json, but --data and `free`).
-"""
-from gantools import runner, scale
-from gantools.images import ImageFolder
+- `FaceProgram`: a gantools.run.runner.Program whose data is a folder of face images
+  (`images`), whose devices come from `scale`, and whose `--evaluate` (the runner's)
+  measures the SWD of a checkpoint against --data (the run's own settings, its config.json,
+  but --data and `free`).
+- `images`: the faces as a tf.data pipeline; `scale`: the device flags."""
+from gantools.run import runner
+from gantools.faces import scale
+from gantools.faces.images import ImageFolder
 
 
 class FaceProgram(runner.Program):

@@ -1,7 +1,7 @@
 """The nine programs, listed once.
 
 Everything that names the programs reads this list: the scripts and console commands
-(gantools.launch: `scripts/<script>.py` and `<script with dashes>` run `command.main`),
+(gantools.run.launch: `scripts/<script>.py` and `<script with dashes>` run `command.main`),
 `reproduce-gans`, `compare-original` and the side-by-side harnesses (`sidebyside/s<N>.py`),
 and the run-contract tests. Tests check that setup.cfg's console scripts, the files in
 `scripts/`, the README's table and the docs pages agree with it.

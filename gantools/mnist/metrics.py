@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from gantools.mnist import images, keras_cache_dir
-from gantools.rundir import write_json
+from gantools.run.rundir import write_json
 
 CLASSIFIER_VERSION = "v1"  # change when the architecture or training changes
 EPOCHS = 3

@@ -1,0 +1,1 @@
+"""The run framework: the services a program's loop calls and the run around it."""
