@@ -217,11 +217,13 @@ PROGRAMS = {p.id: p for p in [
         # the original (bench/original_digits.py on real MNIST, 10 epochs): the code as it
         # ran collapses onto a few digits; as written (dropout active) it covers 8-9
         [Row("digits covered (of 10, 1% of samples each)", "several kinds in each grid",
-             "the original as it ran: 1-6 (6 seeds)", "run", "modes_covered", high=7),
+             "the original as it ran: 1-6 (6 seeds, 10 epochs)", "run", "modes_covered",
+             high=7),
          Row("Inception Score (classifier)", "recognisable digits",
              "the original as it ran: 1.00-2.20", "run", "inception_score", high=3),
          Row("digits covered, `--dropout 0.2`", "several kinds in each grid",
-             "the original as written: 8-9 (4 seeds)", "dropout", "modes_covered", low=9),
+             "the original as written: 8-9 (4 seeds, 10 epochs)", "dropout",
+             "modes_covered", low=9),
          Row("Inception Score, `--dropout 0.2`", "recognisable digits",
              "the original as written: 3.00-3.66", "dropout", "inception_score", low=5)],
         ["losses.png"]),
