@@ -10,7 +10,8 @@ semantics: its `F.dropout` does nothing) with its own `fit`, one process per see
 `F.dropout(x, p=0.2)` as PyTorch >= 1.0 does (active in training and sampling), the port's
 `--dropout 0.2`. Another process then scores every saved set with the project's MNIST
 classifier (gantools.mnist.metrics, trained on the same file's training digits on first
-use): digits covered (1% of samples each), Inception Score, the share of each digit. No
+use): digits covered (1% of samples each), Inception Score, the share of each digit, and the
+images' mean pixel value. No
 process imports both PyTorch and TensorFlow. Needs the extra `.[originals]`.
 """
 import argparse
@@ -59,12 +60,13 @@ def score(data, folder):
     classifier = load_or_train_classifier(load_mnist(data), verbose=False)
     for path in sorted(Path(folder).glob('seed*_e*.npy')):
         seed, epoch = path.stem[len('seed'):].split('_e')
-        samples = np.load(path)
-        _, probabilities = classifier.predict((samples.reshape(len(samples), -1) + 1) / 2)
+        pixels = (np.load(path).reshape(-1, 784) + 1) / 2  # G's tanh output in [0, 1]
+        _, probabilities = classifier.predict(pixels)
         histogram = class_histogram(probabilities)
         print(json.dumps({'seed': int(seed), 'epoch': int(epoch),
                           'digits_covered': int(np.sum(histogram >= MODE_SHARE)),
                           'inception_score': round(inception_score(probabilities)[0], 3),
+                          'mean_pixel': round(float(pixels.mean()), 6),  # MNIST's: 0.13
                           'digit_shares': [round(float(h), 3) for h in histogram]}))
 
 

@@ -36,7 +36,8 @@ def test_the_original_is_trained_and_scored_per_seed_and_epoch(tmp_path, synthet
         for row in rows:
             assert 0 <= row["digits_covered"] <= 10 and 1 <= row["inception_score"] <= 10
             assert np.isclose(sum(row["digit_shares"]), 1, atol=0.01)
-    # the same seed, another program: the dropout changes what G draws
-    assert as_ran["rows"][0]["digit_shares"] != as_written["rows"][0]["digit_shares"]
+    # the same seed, another program: the dropout changes what G draws (after one epoch
+    # both may draw one digit only: the images' mean pixel tells them apart)
+    assert as_ran["rows"][0]["mean_pixel"] != as_written["rows"][0]["mean_pixel"]
     # seeded: a second run of the same command gives the same numbers
     assert bench()["rows"] == as_ran["rows"]
