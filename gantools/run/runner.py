@@ -437,12 +437,8 @@ class Run:
             found = checkpoints(args.out, program).latest(required=False)
             if found is not None:
                 folder, state = found
-                try:
-                    restore(folder, state)
-                except Exception as error:  # whatever a damaged file raises: one line
-                    raise UsageError(f"--resume: cannot read the checkpoint {folder} "
-                                     f"({first_line(error)}); delete it to resume from an "
-                                     f"earlier one") from None
+                read_checkpoint(restore, folder, state, "--resume",
+                                "; delete it to resume from an earlier one")
                 self.done, self.rows = state["units_done"], state["loss_rows"]
                 self.last = state.get("last_row")
                 check_losses(args.out, folder, self.rows, program.loss_columns)
@@ -597,11 +593,7 @@ class Run:
         if generate is None:
             raise UsageError(f"--sample: {self.program.script}.py has no generator to sample")
         folder, state = checkpoints(args.out, self.program).latest(flag="--sample")
-        try:
-            restore(folder, state)
-        except Exception as error:  # whatever a damaged file raises: one line
-            raise UsageError(f"--sample: cannot read the checkpoint {folder} "
-                             f"({first_line(error)})") from None
+        read_checkpoint(restore, folder, state, "--sample")
         samples = np.asarray(generate(args.sample, args.sample_seed))
         before = rundir.snapshot(args.out)
         (args.out / SAMPLED).mkdir(exist_ok=True)
@@ -629,11 +621,7 @@ class Run:
             except ValueError as error:
                 raise UsageError(f"--evaluate: the checkpoint {folder} is damaged "
                                  f"({error})") from None
-        try:
-            restore(folder, state)
-        except Exception as error:  # whatever a damaged file raises: one line
-            raise UsageError(f"--evaluate: cannot read the checkpoint {folder} "
-                             f"({first_line(error)})") from None
+        read_checkpoint(restore, folder, state, "--evaluate")
         print(f"Evaluating {folder} ({self.unit} {state['units_done']})", flush=True)
         metrics = dict(measure(), checkpoint=folder.name,
                        **{plural(self.unit) + "_trained": state["units_done"]})
@@ -658,6 +646,15 @@ class Run:
         if self._loop is not None:
             self._loop.close()
             self._loop = None
+
+
+def read_checkpoint(restore, folder, state, flag, hint=""):
+    """The program's `restore(folder, state)`; whatever a damaged file raises: one line."""
+    try:
+        restore(folder, state)
+    except Exception as error:
+        raise UsageError(f"{flag}: cannot read the checkpoint {folder} "
+                         f"({first_line(error)}){hint}") from None
 
 
 class Sampled(Exception):
