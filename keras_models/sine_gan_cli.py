@@ -1,6 +1,6 @@
 """The command line of S9 (scripts/sine_gan.py): its flags, with the post's settings as
 defaults, and what it prints at the end. The program itself, the post's code and its
-notebook's flow, is keras_models/sine_gan.py, imported once the flags are parsed (so that
+notebook's flow, is keras_models/sine_gan.py (--variant stable: sine_gan_stable.py), imported once the flags are parsed (so that
 --help and a bad flag answer without waiting for TensorFlow)."""
 from gantools.run import rundir, runner
 from gantools.run.cli import constants_of, positive_int
@@ -35,6 +35,10 @@ class SineGAN(runner.Program):
         post.add_argument('--v-freq', type=positive_int, default=50,
                           help='print the losses, save a frame and a checkpoint every this '
                                'many epochs')
+
+    def loop_for(self, args, loop):
+        return loop.replace("sine_gan:", "sine_gan_stable:") if args.variant == 'stable' \
+            else loop
 
     def check_args(self, parser, args):
         # an epoch holds 2n curves of 50 values, n noise vectors, their labels and the

@@ -16,6 +16,8 @@ from gantools.run.cli import DiskFull, UsageError
 from gantools.losses import keras2_binary_crossentropy
 from gantools.run.rundir import seed_everything
 from keras_models import sine_gan as s9
+from keras_models import sine_gan_extras as s9x
+from keras_models import sine_gan_stable as s9s
 from keras_models import sine_gan_cli as s9_cli
 from conftest import assert_only_run_files
 
@@ -52,8 +54,8 @@ def chained_step(GAN, G, D, rng, n=64):
 
 def test_parameter_counts(models):
     GAN, G, D = models
-    assert s9.trainable_parameters(G, D) == {"generator": 12250, "discriminator": 115452}
-    assert s9.count_trainable(GAN) == 12250  # D frozen by make_gan
+    assert s9x.trainable_parameters(G, D) == {"generator": 12250, "discriminator": 115452}
+    assert s9x.count_trainable(GAN) == 12250  # D frozen by make_gan
     assert GAN.count_params() == 127702
     assert [w.shape for w in G.weights] == [(10, 200), (200,), (200, 50), (50,)]
     assert [w.shape for w in D.weights] == [(5, 1, 50), (50,), (2300, 50), (50,), (50, 2), (2,)]
@@ -78,7 +80,7 @@ def test_keras_2_0_adam_epsilon_and_binary_crossentropy(models):
     assert D.optimizer.epsilon == 1e-8  # Keras 3's default: 1e-7
     assert G.loss is GAN.loss is D.loss is s9.binary_crossentropy
     assert s9.binary_crossentropy is keras2_binary_crossentropy
-    assert s9.hyper_parameters(argparse.Namespace(variant='original'))["adam_epsilon"] == 1e-8
+    assert s9x.hyper_parameters(argparse.Namespace())["adam_epsilon"] == 1e-8
 
 
 def test_the_command_line_knows_the_ports_curve_length():
@@ -192,7 +194,7 @@ def test_sample_data_and_gen_and_sample_noise_labels(models):
 # -- the sine-fit metric ---------------------------------------------------------------------
 
 def family_metrics(generated, real):
-    return sine_curve_metrics(generated, real, s9.X_VALS, **s9.DATA_FAMILY)
+    return sine_curve_metrics(generated, real, s9.X_VALS, **s9x.DATA_FAMILY)
 
 
 def test_fit_recovers_known_sines():
@@ -337,7 +339,7 @@ def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch)
     one stays whole and --resume continues from it to the same numbers as a straight run."""
     flags = ["--deterministic", "--seed", "2"]
     straight = run(tmp_path, "straight", "--epochs", "6", *flags)
-    save = s9.save_models
+    save = s9x.save_models
 
     def full_disk_at_epoch_4(folder, G, D):
         if folder.name.startswith(".epoch_00000004"):
@@ -345,7 +347,7 @@ def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch)
             raise OSError(28, "No space left on device")
         save(folder, G, D)
 
-    monkeypatch.setattr(s9, "save_models", full_disk_at_epoch_4)
+    monkeypatch.setattr(s9x, "save_models", full_disk_at_epoch_4)
     with pytest.raises(DiskFull, match="the disk is full .*free some space and continue "
                                        "with --resume"):
         run(tmp_path, "crashed", "--epochs", "6", *flags)
@@ -413,7 +415,7 @@ def test_resume_refusals(tmp_path):
 @pytest.fixture
 def stable_models():
     seed_everything(0)
-    return s9.build_models(10, variant="stable")
+    return s9s.build_models(10)
 
 
 def test_the_variant_flag_exists_and_defaults_to_the_original(capsys):
@@ -431,7 +433,7 @@ def test_the_stable_models_are_the_posts_with_its_leak_used(models, stable_model
     names, and logits out. G: the angle input, a second tanh layer of 200, a linear
     output. Both nets train with Adam 2e-4, beta_1 0.5."""
     (GAN, G, D), (sGAN, sG, sD) = models, stable_models
-    assert s9.trainable_parameters(sG, sD) == {"generator": 12250 + 200 * 200 + 200,
+    assert s9x.trainable_parameters(sG, sD) == {"generator": 12250 + 200 * 200 + 200,
                                                "discriminator": 115452}
     assert [w.shape for w in sD.weights] == [w.shape for w in D.weights]
     assert [w.shape for w in sG.weights] == [(10, 200), (200,), (200, 200), (200,),
@@ -442,7 +444,7 @@ def test_the_stable_models_are_the_posts_with_its_leak_used(models, stable_model
     assert sG.layers[-1].activation.__name__ == "linear"
     assert kinds(sD) == kinds(D)[:-1] + ["LeakyReLU", "Dense"]
     assert sD.layers[-2].negative_slope == pytest.approx(0.2)
-    assert sD.layers[-1].activation.__name__ == "linear" and isinstance(sD, s9.R1Discriminator)
+    assert sD.layers[-1].activation.__name__ == "linear" and isinstance(sD, s9s.R1Discriminator)
     assert sD.r1 == 5 and sG.optimizer is sGAN.optimizer
     for opt in (sG.optimizer, sD.optimizer):
         assert isinstance(opt, keras.optimizers.Adam)
@@ -454,7 +456,7 @@ def test_the_stable_models_are_the_posts_with_its_leak_used(models, stable_model
 def test_phase_noise_reads_the_first_value_as_an_angle():
     z = np.random.default_rng(0).uniform(0, 1, (4, 10)).astype("float32")
     z[:, 0] = [0, .25, .5, 1]
-    out = np.asarray(s9.PhaseNoise()(z))
+    out = np.asarray(s9s.PhaseNoise()(z))
     np.testing.assert_allclose(out[:, :2], [[1, 0], [0, 1], [-1, 0], [1, 0]], atol=1e-6)
     np.testing.assert_array_equal(out[:, 2:], z[:, 2:])  # z2 gives way to the sine
 
@@ -501,11 +503,11 @@ def test_stable_epochs_step_on_minibatches_at_the_decayed_rate(stable_models, mo
         monkeypatch.setattr(model, "train_on_batch",
                             lambda X, y, step=step, name=name: calls.append(
                                 (name, len(X), y[:, 1].sum())) or step(X, y))
-    s9.train_stable(GAN, G, D, epochs=1, n_samples=600, rng=np.random.default_rng(0))
+    s9s.train_stable(GAN, G, D, epochs=1, n_samples=600, rng=np.random.default_rng(0))
     # 250 + 250 + 100 real curves, each D step with as many generated ones
     assert calls == [("D", 500, 250), ("GAN", 250, 250), ("D", 500, 250), ("GAN", 250, 250),
                      ("D", 200, 100), ("GAN", 100, 100)]
-    rates = [s9.stable_rate(epoch, 500) for epoch in (0, 249, 250, 375, 499)]
+    rates = [s9s.stable_rate(epoch, 500) for epoch in (0, 249, 250, 375, 499)]
     np.testing.assert_allclose(rates, [2e-4, 2e-4, 2e-4, 1e-4, 2e-4 * .5 * (1 + np.cos(
         np.pi * 249 / 250))], rtol=1e-6, atol=1e-9)
 
@@ -518,9 +520,9 @@ def test_the_stable_variant_runs_resumes_exactly_and_records_itself(tmp_path):
     assert s9_cli.main(["--out", str(resumed), "--epochs", "3", "--resume"]) == 0
     assert (resumed / "losses.csv").read_text() == (straight / "losses.csv").read_text()
     config = json.loads((straight / "config.json").read_text())
-    assert config["flags"]["variant"] == "stable" and config["stable"] == json.loads(json.dumps(s9.STABLE))
+    assert config["flags"]["variant"] == "stable" and config["stable"] == json.loads(json.dumps(s9s.STABLE))
     D = keras.models.load_model(straight / "discriminator.keras")
-    assert isinstance(D, s9.R1Discriminator) and D.r1 == 5
+    assert isinstance(D, s9s.R1Discriminator) and D.r1 == 5
 
 
 def test_the_stable_pretrain_reports_its_loss(stable_models):

@@ -139,6 +139,11 @@ class Program:
         """--evaluate's key in metrics.json's `evaluations`, after the checkpoint's name."""
         return ""
 
+    def loop_for(self, args, loop):
+        """The "package.module:function" whose loop runs with these flags: `loop`, the
+        original program's, or a variant's module (which overrides only what differs)."""
+        return loop
+
 
 # -- flags ----------------------------------------------------------------------------------
 
@@ -291,8 +296,6 @@ def main(program, argv, train):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(program)
     args = parser.parse_args(argv)
-    if isinstance(train, str):
-        train = port_function(train, args.verbose)
     if args.resume and getattr(args, "sweep", None):
         parser.error("--resume cannot be combined with --sweep")
     if args.resume and args.overwrite:
@@ -346,6 +349,8 @@ def _main(program, train, parser, argv, args):
                              f"{program.script}.py")
         apply_config(parser, argv, args, config, program, flag)
     program.check_args(parser, args)
+    if isinstance(train, str):  # the flags are the run's now (--variant on --resume)
+        train = port_function(program.loop_for(args, train), args.verbose)
     try:
         if getattr(args, "sweep", None):
             return run_sweep(program, train, parser, args)
