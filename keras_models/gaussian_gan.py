@@ -23,19 +23,14 @@ Deliberate differences (the defaults compute what the post computes):
 - d.pkl / g.pkl are d.weights.h5 / g.weights.h5; plt.show() is histogram.png.
 - Opt-in: --preprocess raw|diffs|moments (devnag's other inputs), --d-steps, --g-steps, --bce.
 
-`--variant stable` (issue 14; not the post's program; the default is unchanged): D sees each
-set sorted; gradient penalties on D at the real and the generated sets (R1 and R2, weight 10
-each); both learning rates decayed (cosine) from half-way to 0 at the end (STABLE; chosen by
-measurement, see the docs page). `StableGAN` overrides only these: `rate` and `d_error`.
+`--variant stable` is keras_models/gaussian_gan_stable.py (`StableGAN` overrides `rate` and
+`d_error`); the figures, metrics and recorded settings are keras_models/gaussian_gan_extras.py's.
 """
 import keras
 import numpy as np
 import tensorflow as tf
-from scipy import stats as scipy_stats
 
-from gantools.metrics import distribution_metrics
 from gantools.run.rundir import read_losses
-from gantools.schedules import LateDecay
 from gantools.torch_compat import criterion, torch_linear
 from gantools.training import save_weights
 
@@ -61,15 +56,6 @@ print_interval = 200
 d_steps = 1
 g_steps = 1
 real_target = 0.95  # the seed's one-sided label smoothing (devnag: 1)
-
-# --variant stable (issue 14; not the post's program): what it changes, all in one place.
-# The measurements that chose it are on the docs page (docs/s4-gaussian-gan-keras.md).
-STABLE = dict(sort=True,         # D sees each set sorted: its order statistics
-              r1=10.0,           # gradient penalty on D's logit at the real sets (R1), weight 10
-              r2=10.0,           # and at the generated sets (R2), weight 10
-              decay=(0.5, 0.0),  # both rates: cosine decay from half-way to 0 at the end
-              bce='logits')      # Keras's BCE from D's logit (measured so; the post: 'era')
-
 
 # ##### DATA: Target data and generator input data
 
@@ -212,59 +198,8 @@ class GAN:
         return self.G(noise).numpy().ravel()
 
 
-class StableGAN(GAN):
-    """--variant stable (issue 14; not the post's program): D sees each set sorted; R1 and
-    R2 gradient penalties on D's logit; both rates decayed late (STABLE)."""
-
-    def __init__(self, *args, total_epochs=num_epochs, sort=True, r1=10.0, r2=10.0,
-                 decay=(0.5, 0.0), **kwargs):
-        self.total_epochs, self.decay, self.r1, self.r2 = total_epochs, decay, r1, r2
-        super().__init__(*args, **kwargs)
-        if sort:  # D sees the set in order, so it can compare quantiles
-            unsorted = self.preprocess
-            self.preprocess = lambda data: unsorted(tf.sort(data, axis=1))
-        # D's logit (the input of its last sigmoid), for the gradient penalties
-        features = keras.Model(self.D.input, self.D.get_layer('fc2').output)
-        fc3 = self.D.get_layer('fc3')
-        self.d_logit = lambda x: tf.matmul(features(x), fc3.kernel) + fc3.bias
-
-    def rate(self, lr, steps_per_epoch):
-        return LateDecay(lr, self.decay, self.total_epochs * steps_per_epoch)
-
-    def penalty(self, data, weight):
-        """weight/2 times the squared gradient of D's logit with respect to the set `data`
-        (R1 at the real sets, R2 at the generated ones: Mescheder et al. 2018)."""
-        with tf.GradientTape() as tape:
-            tape.watch(data)
-            logit = self.d_logit(self.preprocess(data))
-        grad = tape.gradient(logit, data)
-        return 0.5 * weight * tf.reduce_sum(tf.square(grad))
-
-    def r1_penalty(self, real_data):
-        return self.penalty(real_data, self.r1)
-
-    def d_error(self, d_real_error, d_fake_error, d_real_data, d_fake_data):
-        return (d_real_error + d_fake_error + self.r1_penalty(d_real_data)
-                + self.penalty(tf.transpose(d_fake_data), self.r2))
-
-
-# ##### The program: the post's main() with its prints and saves; figures, metrics
-
-LOSS_COLUMNS = ('epoch', 'd_real_error', 'd_fake_error', 'g_error', 'real_mean', 'real_std',
-                'fake_mean', 'fake_std')
-SWEEP_EVAL_SAMPLES = 10000  # generated values per seed of a sweep
-RANGE = (data_mean - 5 * data_stddev, data_mean + 5 * data_stddev)  # histograms, JS bins
-
-
-def final_metrics(gan, n):
-    """mean, std, W1 and JS of n generated values against n draws of N(4, 1.25)."""
-    fake = gan.generate(n)
-    metrics = distribution_metrics(
-        fake, np.random.default_rng(0).normal(data_mean, data_stddev, n), RANGE)
-    return dict(metrics, skew=float(scipy_stats.skew(fake)),
-                excess_kurtosis=float(scipy_stats.kurtosis(fake)),
-                converged=bool(abs(metrics['gen_mean'] - data_mean) < 0.5))
-
+# ##### The program: the post's main() with its prints and saves (the figures, metrics and
+# recorded settings are keras_models/gaussian_gan_extras.py's)
 
 def post_snapshot_metrics(G, epoch, gi_sampler, n=1000):
     """What the post printed at the end: G loaded from its last g.pkl (epoch 29,800), applied
@@ -274,75 +209,28 @@ def post_snapshot_metrics(G, epoch, gi_sampler, n=1000):
                 post_snapshot_gen_std=float(np.std(fake)))
 
 
-def last_tenth(epochs):
-    """The first epoch of the last 10% of the run."""
-    return epochs - max(1, epochs // 10)
-
-
-def last_tenth_errors(rows):
-    """The largest distance of a training set's generated mean (and std) from 4 (1.25) in
-    the last 10% of epochs (each set: the 100 values of the epoch's D step): a late
-    blow-up shows here even when the final weights have come back."""
-    rows = np.asarray(rows, dtype=np.float64).reshape(-1, 2)
-    if not len(rows):
-        return {}
-    return dict(max_abs_mean_error_last_10pct=float(np.max(np.abs(rows[:, 0] - data_mean))),
-                max_abs_std_error_last_10pct=float(np.max(np.abs(rows[:, 1] - data_stddev))))
-
-
-def histogram(title, ylim=None):
-    from gantools.plots import HistogramPlot
-    return HistogramPlot(RANGE, lambda x: scipy_stats.norm.pdf(x, data_mean, data_stddev),
-                         title, ylim=ylim)
-
-
-def save_figures(gan, run_dir, eval_samples):
-    """The post's final histogram, evolution.gif and losses.png."""
-    from gantools.plots import plot_losses, write_gif
-    histogram('Histogram of {} generated values'.format(eval_samples)).save(
-        run_dir / 'histogram.png', gan.generate(eval_samples))
-    write_gif(sorted((run_dir / 'frames').glob('epoch_*.png')), run_dir / 'evolution.gif',
-              duration_ms=100)
-    plot_losses(read_losses(run_dir / 'losses.csv'), run_dir / 'losses.png',
-                {'d_real_error': 'D real', 'd_fake_error': 'D fake', 'g_error': 'G'},
-                x='epoch', xlabel='epoch', title='1-D GAN training loss')
-
-
 def make_gan(args, seed):
-    """The post's models and optimisers with the flags' settings (or the stable variant's)."""
-    stable = dict(STABLE, total_epochs=args.epochs) if args.variant == 'stable' else {}
-    return (StableGAN if stable else GAN)(seed, args.preprocess, args.lr, args.d_steps,
-                                          args.g_steps, **{'bce': args.bce, **stable})
+    """The post's models and optimisers with the flags' settings."""
+    return GAN(seed, args.preprocess, args.lr, args.d_steps, args.g_steps, bce=args.bce)
 
 
-def checkpoint_of(gan, snapshot, snapshot_epoch):
-    """The checkpoint: weights, both Adams' slots and iterations, the samplers' stream, and
-    the snapshot of G (the post's last g.pkl) with its epoch."""
-    return tf.train.Checkpoint(G=gan.G, D=gan.D, d_optimizer=gan.d_optimizer,
-                               g_optimizer=gan.g_optimizer, rng=gan.rng,
-                               G_snapshot=snapshot, snapshot_epoch=snapshot_epoch)
 
-
-def hyper_parameters(args):
-    """config.json's settings besides the flags."""
-    return dict(betas=optim_betas, adam_epsilon=adam_epsilon, data_mean=data_mean,
-                data_stddev=data_stddev, g_hidden_size=g_hidden_size,
-                d_input_size=d_input_size, d_hidden_size=d_hidden_size,
-                minibatch_size=minibatch_size, real_target=real_target,
-                **({'stable': STABLE} if args.variant == 'stable' else {}))
-
-
-def train(run):
+LOSS_COLUMNS = ('epoch', 'd_real_error', 'd_fake_error', 'g_error', 'real_mean', 'real_std',
+                'fake_mean', 'fake_std')
+def train(run, make_gan=make_gan, settings=None):
     """The post's main(): the models, the loop with its prints and saves (and a frame
-    at each), then its look at the generated data (histogram.png, metrics.json)."""
+    at each), then its look at the generated data (histogram.png, metrics.json). A variant
+    passes its own `make_gan` and `settings` (keras_models/gaussian_gan_stable.py)."""
+    from keras_models import gaussian_gan_extras as extras  # it imports this module
+    settings = settings or extras.hyper_parameters
     args = run.args
     gan = make_gan(args, run.seed)
     # G as of the post's last save (epoch % print_interval == 0: 29,800 of 30,000)
     snapshot = keras.models.clone_model(gan.G)
     snapshot_epoch = tf.Variable(-1, dtype=tf.int64)
-    checkpoint = checkpoint_of(gan, snapshot, snapshot_epoch)
+    checkpoint = extras.checkpoint_of(gan, snapshot, snapshot_epoch)
     printed = lambda epoch: epoch % args.print_interval == 0 or epoch == args.epochs - 1
-    run.start(args.epochs, config=hyper_parameters(args),
+    run.start(args.epochs, config=settings(args),
               parameters={'generator': gan.G.count_params(),
                           'discriminator': gan.D.count_params()},
               save=lambda folder: checkpoint.write(str(folder / 'state')),
@@ -360,7 +248,7 @@ def train(run):
         if epoch % args.print_interval == 0:  # the post's g.pkl, which it evaluated
             snapshot.set_weights(gan.G.get_weights())
             snapshot_epoch.assign(epoch)
-        if epoch >= last_tenth(args.epochs):
+        if epoch >= extras.last_tenth(args.epochs):
             last_rows.append(values[5:7])
         if printed(epoch):  # the post's print and saves (and the last epoch's), a frame
             run.print("%s: D: %s/%s G: %s (Real: %s, Fake: %s) " % (
@@ -369,19 +257,19 @@ def train(run):
                 save_weights(gan.D, run.run_dir / 'd.weights.h5')
                 save_weights(gan.G, run.run_dir / 'g.weights.h5')
                 if plot is None:
-                    plot = histogram('Generated values', ylim=(0, 1.0))
+                    plot = extras.histogram('Generated values', ylim=(0, 1.0))
                     (run.run_dir / 'frames').mkdir(exist_ok=True)
                 plot.save(run.run_dir / 'frames' / 'epoch_{:05d}.png'.format(epoch),
                           gan.generate(args.eval_samples),
                           caption='epoch {}'.format(epoch))
 
     # 查看生成的数据: the post's histogram and numbers, and the metrics
-    n = args.eval_samples if run.files else SWEEP_EVAL_SAMPLES
+    n = args.eval_samples if run.files else extras.SWEEP_EVAL_SAMPLES
     if run.files:
-        save_figures(gan, run.run_dir, n)
+        extras.save_figures(gan, run.run_dir, n)
         losses = read_losses(run.run_dir / 'losses.csv')  # the epochs before a resume too
-        last = losses['epoch'] >= last_tenth(args.epochs)
+        last = losses['epoch'] >= extras.last_tenth(args.epochs)
         last_rows = np.stack([losses['fake_mean'][last], losses['fake_std'][last]], axis=1)
-    return dict(final_metrics(gan, n), **last_tenth_errors(last_rows),
+    return dict(extras.final_metrics(gan, n), **extras.last_tenth_errors(last_rows),
                 **post_snapshot_metrics(snapshot, int(snapshot_epoch.numpy()),
                                         gan.gi_sampler))

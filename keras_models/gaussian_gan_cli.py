@@ -9,6 +9,7 @@ from gantools.run.cli import BCE_CHOICES, BCE_HELP, constants_of, positive_float
 
 PORT = "keras_models.gaussian_gan"
 post = constants_of(PORT)  # the post's settings, read from the port without running it
+extras = constants_of(PORT + "_extras")
 PREPROCESS_CHOICES = ('diffs', 'moments', 'raw', 'variances')  # the port's PREPROCESS
 
 
@@ -42,7 +43,7 @@ class GaussianGAN(runner.Program):
         group.add_argument('--bce', choices=BCE_CHOICES, default='era', help=BCE_HELP)
         group.add_argument('--eval-samples', type=positive_int, default=1000,
                            help='generated values in histogram.png, the frames and '
-                                'metrics.json (a sweep measures %d)' % post.SWEEP_EVAL_SAMPLES)
+                                'metrics.json (a sweep measures %d)' % extras.SWEEP_EVAL_SAMPLES)
 
     def summary(self, metrics):
         return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target 4 / 1.25; the post '
@@ -54,7 +55,7 @@ class GaussianGAN(runner.Program):
                 'max_abs_mean_error_last_10pct', 'post_snapshot_gen_mean',
                 'post_snapshot_gen_std']
         return {'converged': sum(r['converged'] for r in per_seed),
-                'criterion': '|mean - 4| < 0.5 on %d generated values' % post.SWEEP_EVAL_SAMPLES,
+                'criterion': '|mean - 4| < 0.5 on %d generated values' % extras.SWEEP_EVAL_SAMPLES,
                 'mean_and_std_over_seeds': {k: [float(np.mean([r[k] for r in per_seed])),
                                                 float(np.std([r[k] for r in per_seed]))]
                                             for k in keys}}

@@ -36,10 +36,6 @@ class SineGAN(runner.Program):
                           help='print the losses, save a frame and a checkpoint every this '
                                'many epochs')
 
-    def loop_for(self, args, loop):
-        return loop.replace("sine_gan:", "sine_gan_stable:") if args.variant == 'stable' \
-            else loop
-
     def check_args(self, parser, args):
         # an epoch holds 2n curves of 50 values, n noise vectors, their labels and the
         # framework's float32 copies: about (2 x 50 x 12 + 10 x 12 + 4 x 8) bytes per curve

@@ -18,6 +18,8 @@ from gantools.run.cli import UsageError
 from gantools.run.rundir import file_checksum, seed_everything
 from gantools.schedules import LateDecay
 from keras_models import gaussian_gan as s4
+from keras_models import gaussian_gan_extras as s4x
+from keras_models import gaussian_gan_stable as s4s
 from keras_models import gaussian_gan_cli as s4_cli
 from conftest import SCRIPTS, assert_only_run_files
 
@@ -166,7 +168,7 @@ def test_the_checkpoint_holds_weights_both_adams_and_the_random_stream(straight,
     gan = s4.make_gan(args, 3)
     fresh = gan.rng.state.numpy(), weights(gan.G), weights(gan.D)
     snapshot = s4.keras.models.clone_model(gan.G)
-    checkpoint = s4.checkpoint_of(gan, snapshot, s4.tf.Variable(-1, dtype=s4.tf.int64))
+    checkpoint = s4x.checkpoint_of(gan, snapshot, s4.tf.Variable(-1, dtype=s4.tf.int64))
     checkpoint.read(str(folder / "state")).assert_consumed()  # every value has its variable
     assert int(gan.d_optimizer.iterations) == 40 and int(gan.g_optimizer.iterations) == 20
     [rng_state] = [reader.get_tensor(n) for n in names if n.startswith("rng/")]
@@ -311,9 +313,12 @@ def test_bad_flags_exit_2_with_one_line(flags, capsys):
 # -- --variant stable (issue 14): opt-in, the default above unchanged --------------------------
 
 def gan_for(*flags, seed=0):
-    args = runner.build_parser(s4_cli.GaussianGAN()).parse_args(list(flags))
+    """The GAN of the module the flags run (a variant's module for --variant)."""
+    program = s4_cli.GaussianGAN()
+    args = runner.build_parser(program).parse_args(list(flags))
     seed_everything(seed)
-    return s4.make_gan(args, seed)
+    module = runner.port_module(program.loop_for(args, s4_cli.PORT + ":train").split(":")[0])
+    return module.make_gan(args, seed)
 
 
 def test_the_preprocess_flag_offers_the_ports_preprocessings():
@@ -343,7 +348,7 @@ def test_the_stable_variant_adds_only_sorting_two_penalties_and_a_late_rate_deca
         assert layers(a) == layers(b) and a.input_shape == b.input_shape
         assert not changed(weights(a), b)
     assert np.array_equal(original.rng.state.numpy(), stable.rng.state.numpy())
-    assert type(original) is s4.GAN and type(stable) is s4.StableGAN  # the post's, unchanged
+    assert type(original) is s4.GAN and type(stable) is s4s.StableGAN  # the post's, unchanged
     assert stable.r1 == stable.r2 == 10
     # D's view: the post's (data, variances) of the set as drawn, or of the set sorted
     real = original.d_sampler(100)
@@ -407,11 +412,11 @@ def test_the_default_bce_is_pytorch_0_2_s_and_keras_s_is_opt_in():
 
 
 def test_last_tenth_errors_on_known_rows():
-    assert s4.last_tenth(30000) == 27000 and s4.last_tenth(5) == 4
-    errors = s4.last_tenth_errors([[4.2, 1.25], [3.5, 1.0], [4.0, 1.5]])
+    assert s4x.last_tenth(30000) == 27000 and s4x.last_tenth(5) == 4
+    errors = s4x.last_tenth_errors([[4.2, 1.25], [3.5, 1.0], [4.0, 1.5]])
     assert errors == pytest.approx(dict(max_abs_mean_error_last_10pct=0.5,
                                         max_abs_std_error_last_10pct=0.25))
-    assert s4.last_tenth_errors([]) == {}
+    assert s4x.last_tenth_errors([]) == {}
 
 
 def test_the_stable_variant_runs_and_records_itself(tmp_path):
@@ -420,7 +425,7 @@ def test_the_stable_variant_runs_and_records_itself(tmp_path):
     assert config["flags"]["variant"] == "stable" and config["betas"] == [0.9, 0.999]
     assert config["stable"] == {"sort": True, "r1": 10.0, "r2": 10.0, "decay": [0.5, 0.0],
                                 "bce": "logits"}
-    losses = s4.read_losses(out / "losses.csv")
+    losses = s4x.read_losses(out / "losses.csv")
     metrics = metrics_of(out)
     last = losses["epoch"] >= 18  # the last 10% of 20 epochs
     assert metrics["max_abs_mean_error_last_10pct"] == pytest.approx(

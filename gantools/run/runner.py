@@ -141,8 +141,13 @@ class Program:
 
     def loop_for(self, args, loop):
         """The "package.module:function" whose loop runs with these flags: `loop`, the
-        original program's, or a variant's module (which overrides only what differs)."""
-        return loop
+        original program's, or with --variant NAME the same function of the module
+        "<module>_<NAME>" (it imports the original's and overrides only what differs)."""
+        variant = getattr(args, 'variant', 'original')
+        if variant == 'original':
+            return loop
+        module, _, function = loop.partition(":")
+        return f"{module}_{variant}:{function}"
 
 
 # -- flags ----------------------------------------------------------------------------------
