@@ -23,7 +23,8 @@ Deliberate differences (the defaults train what main.py trains):
 - Grids and SWD sample G in training mode without touching BatchNorm's running statistics
   (`--sample-bn moving`: inference mode).
 - Added: the sliced Wasserstein distance (every save, the end, `--evaluate`), and
-  `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.faces.scale).
+  `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.faces.scale). The settings
+  config.json records, the SWD and the checkpoints' timing are keras_models/dcgan_extras.py's.
 """
 import functools
 import time
@@ -38,8 +39,7 @@ from gantools.run import rundir
 from gantools.faces.images import SCALINGS, printable
 from gantools.faces.scale import Replicas, startup_line, wrap_optimizer
 from gantools.torch_compat import BatchNorm2d, torch_bce
-from gantools.training import (describe_swd, run_without_side_effects, save_weights,
-                               swd_against_data)
+from gantools.training import describe_swd, run_without_side_effects, save_weights
 
 IMAGE_SIZE = 96
 input_dim = 100           # Generate(input_dim=100)
@@ -174,10 +174,6 @@ class DCGAN:
         optimizer.build(model.trainable_variables)
         return optimizer
 
-    def trainable_parameters(self):
-        count = lambda model: sum(int(np.prod(v.shape)) for v in model.trainable_variables)
-        return {"generator": count(self.generate), "discriminator": count(self.discriminator)}
-
     def train_d(self, real_data, fake_data, share=None):
         """D: BCE(D(real), 1) + BCE(D(fake), 0), one Adam step. `share`: this replica's
         share of the global batch (None: no strategy)."""
@@ -240,13 +236,6 @@ class DCGAN:
         return run_without_side_effects(self.generate, noise, grid_samples,
                                         training=sample_bn == "batch")
 
-    def evaluation_noise(self, n, seed=None):
-        """The quality metric's noise: the same at every evaluation, apart from training
-        (`seed`: another draw, for --sample)."""
-        seed = self.seed if seed is None else seed
-        return np.random.default_rng([seed, 2]).standard_normal(
-            (n, self.input_dim)).astype(np.float32)
-
 
 # ##### utils.py
 
@@ -272,31 +261,16 @@ def saves(epoch, args):
     return epoch % args.save_every == 0 or epoch == args.epochs - 1
 
 
-def checkpoint_due(done, n_batches, args):
-    """After the batch that ends an epoch that saves (a unit is a batch)."""
-    return done % n_batches == 0 and saves(done // n_batches - 1, args)
-
-
 def make_gan(args, seed, replicas):
     """main.py's models and optimisers with the flags' settings, on `replicas`' devices."""
     return DCGAN(seed, args.lr, args.beta1, replicas=replicas)
-
-
-def hyper_parameters(args, data, replicas):
-    """config.json's settings besides the flags."""
-    return dict(betas=[args.beta1, 0.999], adam_epsilon=1e-8, input_dim=input_dim,
-                grid_samples=grid_samples, image_size=IMAGE_SIZE, conv_init_std=0.01,
-                bn_gamma_init=[1.0, 0.01], bn_epsilon=1e-5, bn_momentum_pytorch=0.1,
-                leaky_relu_slope=0.2, loss="PyTorch BCELoss",
-                normalisation="[-1, 254] (img - 1)" if args.scaling == "posted"
-                else "[-1, 1]",
-                dataset=data.summary(), devices_and_scale=replicas.describe())
 
 
 def main(run):
     """main.py: the models, then for each epoch its batches (D, then G) and, every
     --save-every epochs and after the last, the grid of fixed_noise, the SWD and the
     models; then the GIF and the loss figure."""
+    from keras_models import dcgan_extras as extras  # it imports this module
     args, dataset = run.args, run.data
     replicas = run.program.replicas  # the devices the command line set up (gantools.faces.scale)
     print(startup_line(replicas), flush=True)
@@ -312,12 +286,12 @@ def main(run):
     run.start(args.epochs, per=n_batches, restore=restore,
               save=lambda folder: gan.checkpoint.write(str(folder / "state")),
               state=lambda: {"swd_x1e3": distance},
-              config=hyper_parameters(args, dataset, replicas),
-              parameters=gan.trainable_parameters(),
-              checkpoint_due=lambda done: checkpoint_due(done, n_batches, args),
-              generate=lambda n, seed: (gan.sample(gan.evaluation_noise(n, seed),
+              config=extras.hyper_parameters(args, dataset, replicas),
+              parameters=extras.trainable_parameters(gan),
+              checkpoint_due=lambda done: extras.checkpoint_due(done, n_batches, args),
+              generate=lambda n, seed: (gan.sample(extras.evaluation_noise(gan, n, seed),
                                                    args.sample_bn) + 1) / 2,
-              measure=lambda: dict(swd_x1e3=measure(gan, args, dataset, run.seed),
+              measure=lambda: dict(swd_x1e3=extras.measure(gan, args, dataset, run.seed),
                                    data=printable(dataset.root)))
 
     for epoch in run.range(args.epochs, n_batches):
@@ -342,7 +316,7 @@ def main(run):
             write_image_grid(gan.sample(gan.fixed_noise, args.sample_bn),
                              run.run_dir / "samples" / ("epoch_%03d.png" % epoch),
                              bytescale=args.bytescale_grids)
-            distance = measure(gan, args, dataset, run.seed)
+            distance = extras.measure(gan, args, dataset, run.seed)
             run.print(describe_swd(distance))
             save_weights(gan.generate, run.run_dir / "generate.weights.h5")
             save_weights(gan.discriminator, run.run_dir / "discriminator.weights.h5")
@@ -356,9 +330,3 @@ def main(run):
                 final_loss_d=float(losses["loss_d"][-1]),
                 final_loss_g=float(losses["loss_g"][-1]),
                 seconds_per_batch=round(np.sum(losses["seconds"]) / run.total, 4))
-
-
-def measure(gan, args, data, seed):
-    """SWD x 1e3 (per level and 'avg') between generated and as many real images."""
-    noise = gan.evaluation_noise(min(args.swd_images, len(data)))
-    return swd_against_data(gan.sample(noise, args.sample_bn), data, seed)

@@ -18,7 +18,8 @@ Deliberate differences (the defaults train what the script trains):
 - Grids `samples/step_NNNNNN.png` as (img + 1) / 2 (imsave's min-max: `--bytescale-grids`).
 - `*.weights.h5` for netD.save/netG.save; checkpoints and --resume (gantools.run.runner).
 - Dropped: print(dir(train_generate)), KERAS_BACKEND/TENSORFLOW_FLAGS; float32 noise.
-- Added: losses.csv/png, evolution.gif, the SWD at every save and the end, `--evaluate`.
+- Added: losses.csv/png, evolution.gif, the SWD at every save and the end, `--evaluate`
+  (with config.json's settings: keras_models/wgan_extras.py).
 - Added: `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.faces.scale).
 Reasons and details: README (S3). `originals/anime_wgan_keras2.py` runs the script in
 Keras 2; `sidebyside.s3` runs the two from the same weights.
@@ -33,8 +34,7 @@ from gantools.faces import scale
 from gantools.faces.images import printable
 from gantools.run.rundir import read_losses
 from gantools.faces.scale import Replicas
-from gantools.training import describe_swd, run_without_side_effects, save_weights, \
-    swd_against_data
+from gantools.training import describe_swd, run_without_side_effects, save_weights
 
 
 def conv_init():
@@ -181,10 +181,6 @@ class WGAN:
             self._train_step, reduce_retracing=True,
             input_signature=None if replicas.distributed else [[spec] * n_critic])
 
-    def trainable_parameters(self):
-        count = lambda model: sum(int(np.prod(v.shape)) for v in model.trainable_variables)
-        return {"generator": count(self.netG), "discriminator": count(self.netD)}
-
     def netD_clamp(self):
         """Clip every trainable critic weight, BatchNorm's gamma and beta included."""
         for v in self.netD.trainable_variables:
@@ -248,21 +244,6 @@ class WGAN:
         """netG.predict(noise): batches of 32, BatchNorm on batch statistics."""
         return run_without_side_effects(self.netG, noise, predict_batch)
 
-    def evaluation_noise(self, n, seed=None):
-        """Noise for the quality metric: the same at every evaluation, apart from training
-        (`seed`: another draw, for --sample)."""
-        seed = self.seed if seed is None else seed
-        return np.random.default_rng([seed, 2]).normal(size=(n, self.nz)).astype('float32')
-
-
-def save_figures(run_dir, losses):
-    from gantools.plots import plot_losses, write_gif
-    write_gif(sorted((run_dir / "samples").glob("step_*.png")), run_dir / "evolution.gif",
-              duration_ms=300)
-    plot_losses(losses, run_dir / "losses.png", {"loss_d": "Loss_D", "loss_g": "Loss_G"},
-                x="step", title="WGAN_Anime", xlabel="step", ylabel="loss")
-
-
 # ---------------------------------------------------------------------------------------
 # The script's loop, with the run's services (gantools.run.runner.Run), and its settings.
 
@@ -274,20 +255,12 @@ def make_gan(a, seed, replicas):
                 replicas=replicas)
 
 
-def hyper_parameters(data, replicas):
-    """config.json's settings besides the flags."""
-    return dict(rmsprop="Keras 2.1.2 (epsilon outside the sqrt)", rmsprop_rho=0.9,
-                grid_samples=grid_samples, image_size=imageSize, conv_init_std=0.02,
-                bn_gamma_init=[1.0, 0.02], bn_epsilon=1.01e-5, bn_training_always=True,
-                normalisation="[-1, 1]", dataset=data.summary(),
-                devices_and_scale=replicas.describe())
-
-
 def main(run):
     """The script: the models and their summaries, train_generate (the rotated real
     batches), then its loop: n_critic critic updates with clipping and one generator
     update per step, its line, and every --save-every steps (the script: 1000) and after
     the last the models, the grid of the fixed noise and the SWD."""
+    from keras_models import wgan_extras as extras  # it imports this module
     args, data = run.args, run.data
     replicas = run.program.replicas  # the devices the command line set up (gantools.faces.scale)
     print(scale.startup_line(replicas), flush=True)
@@ -308,11 +281,11 @@ def main(run):
 
     run.start(args.steps, restore=restore,
               save=lambda folder: wgan.checkpoint.write(str(folder / "state")),
-              state=lambda: {"last_swd": swd}, config=hyper_parameters(data, replicas),
-              parameters=wgan.trainable_parameters(),
+              state=lambda: {"last_swd": swd}, config=extras.hyper_parameters(data, replicas),
+              parameters=extras.trainable_parameters(wgan),
               checkpoint_due=lambda done: (done - 1) % args.save_every == 0,
-              generate=lambda n, seed: (wgan.sample(wgan.evaluation_noise(n, seed)) + 1) / 2,
-              measure=lambda: dict(swd_x1e3=measure(wgan, args, data, run.seed),
+              generate=lambda n, seed: (wgan.sample(extras.evaluation_noise(wgan, n, seed)) + 1) / 2,
+              measure=lambda: dict(swd_x1e3=extras.measure(wgan, args, data, run.seed),
                                    data=printable(data.root)))
 
     for step in run.range(args.steps):
@@ -324,7 +297,7 @@ def main(run):
         row = dict(step=step, loss_d=float(errD), loss_g=float(errG),
                    loss_d_real=float(errD_real), loss_d_fake=float(errD_fake), swd="")
         if step % args.save_every == 0 or step == args.steps - 1:  # and the last
-            swd = dict(step=step, distance=save_step(wgan, run, step))
+            swd = dict(step=step, distance=save_step(wgan, run, step, extras.measure))
             row["swd"] = round(swd["distance"]["avg"], 4)
         run.log(**row)
 
@@ -332,14 +305,14 @@ def main(run):
     steps = int(wgan.step.numpy())
     last = swd or {}  # measured after the last step, unless resumed to finish
     distance = (last["distance"] if last.get("step") == steps - 1
-                else measure(wgan, args, data, run.seed))
-    save_figures(run.run_dir, losses)
+                else extras.measure(wgan, args, data, run.seed))
+    extras.save_figures(run.run_dir, losses)
     return dict(steps=steps, swd_x1e3=distance, final_loss_d=float(losses["loss_d"][-1]),
                 final_loss_g=float(losses["loss_g"][-1]))
 
 
-def save_step(wgan, run, step):
-    """The models, the grid of the fixed noise and the SWD."""
+def save_step(wgan, run, step, measure):
+    """The models, the grid of the fixed noise and the SWD (`measure`'s)."""
     from gantools.plots import write_image_grid
     samples = run.run_dir / "samples"
     samples.mkdir(exist_ok=True)
@@ -350,9 +323,3 @@ def save_step(wgan, run, step):
     save_weights(wgan.netD, run.run_dir / "discriminator.weights.h5")
     save_weights(wgan.netG, run.run_dir / "generate.weights.h5")
     return distance
-
-
-def measure(wgan, args, data, seed):
-    """The SWD of generated against real images (x 1e3)."""
-    noise = wgan.evaluation_noise(min(args.swd_images, len(data)))
-    return swd_against_data(wgan.sample(noise), data, seed)

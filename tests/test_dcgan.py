@@ -13,6 +13,7 @@ from gantools.run import launch, runner
 from gantools import training
 from gantools.run.cli import UsageError
 from keras_models import dcgan as s2
+from keras_models import dcgan_extras as s2x
 from keras_models import dcgan_cli as s2_cli
 
 
@@ -25,7 +26,7 @@ def gan():
 # -- the networks --------------------------------------------------------------------------
 
 def test_parameter_counts(gan):
-    assert gan.trainable_parameters() == {"generator": 4600704, "discriminator": 2770176}
+    assert s2x.trainable_parameters(gan) == {"generator": 4600704, "discriminator": 2770176}
 
 
 def output_shapes(model):
@@ -311,7 +312,7 @@ def test_size_per_dataset_is_the_originals_30000_and_all_a_flag_value_away(tmp_p
 
 def test_a_unit_is_a_batch_a_row_an_epoch_and_checkpoints_follow_the_saves():
     args = parse(["--epochs", "45", "--save-every", "20"])
-    due = [done for done in range(1, 136) if s2.checkpoint_due(done, 3, args)]
+    due = [done for done in range(1, 136) if s2x.checkpoint_due(done, 3, args)]
     assert due == [3, 63, 123, 135]  # after epochs 0, 20, 40 and the last (44)
 
 
