@@ -22,7 +22,9 @@ Deliberate differences (the defaults compute what the post computed):
   seeded streams of (--seed, epoch); the figures and metrics draw from streams of their own.
 - save_sample_img writes samples/epoch_NNN.png; save_model models/*_epoch_NNN.keras.
 - Added: losses.csv/.png, evolution.gif, metrics.json (the MNIST quality metrics), --resume
-  (a checkpoint every epoch, and on Ctrl-C after the batch in progress), `--evaluate`.
+  (a checkpoint every epoch, and on Ctrl-C after the batch in progress), `--evaluate`; the
+  metrics, --sample's digits, the figures and config.json's settings are
+  keras_models/mnist_gan_extras.py's.
 """
 import contextlib
 
@@ -31,9 +33,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gantools.mnist import (DATA_STREAM, GRID_STREAM, METRICS_STREAM, NOISE_STREAM, images,
-                            stream_rng)
-from gantools.run.rundir import read_losses
+from gantools.mnist import DATA_STREAM, GRID_STREAM, NOISE_STREAM, images, stream_rng
 from gantools.torch_compat import criterion, torch_linear
 
 # Model params and the post's settings (SPEC S5: the post's values are lost)
@@ -185,25 +185,6 @@ def show_sample_img(data, path, figure=None):
     return figure
 
 
-def tanh_to_pixels(samples):
-    """Generated images from tanh's [-1, 1] to the digit classifier's pixels in [0, 1]."""
-    return (np.asarray(samples) + 1) / 2
-
-
-def generated_digits(gan, n, seed):
-    """--sample: n digits (n, 28, 28) in [0, 1], noise and dropout masks from `seed`."""
-    rng = np.random.default_rng([seed, 3])
-    return tanh_to_pixels(gan.sampler(noise(rng, n), rng)).reshape(n, 28, 28)
-
-
-def quality(gan, seed, mnist, n):
-    """The shared MNIST metrics of n samples, noise and dropout masks from the metrics
-    stream of the run's seed (so --evaluate repeats the end of training)."""
-    from gantools.mnist import metrics as mnist_metrics
-    rng = stream_rng(seed, METRICS_STREAM, 0)
-    return mnist_metrics.score(tanh_to_pixels(gan.sampler(noise(rng, n), rng)), mnist)
-
-
 # ##### The program: the post's fit, with the run's services (a unit is one batch)
 
 
@@ -213,19 +194,11 @@ def make_gan(args):
                args.sample_dropout, args.bce)
 
 
-def hyper_parameters(data, n_batches):
-    """config.json's settings besides the flags."""
-    return dict(betas=betas, adam_epsilon=adam_epsilon, g_hidden_size=g_hidden_size,
-                d_hidden_size=d_hidden_size, noise='U(-1, 1) of size 100',
-                data_range=[-1, 1], sample_size=sample_size, save_every=save_every,
-                data_source=dict(data.describe(), batches_per_epoch=n_batches,
-                                 training_images_used=len(data.x_train)))
-
-
 def fit(run):
     """The post's build_model and fit: each epoch, its batches (D, then G on the same
     noise) with the mean losses printed every print_interval batches; after the
     batches, the epoch's figure, and the models every 10 epochs. Then the metrics."""
+    from keras_models import mnist_gan_extras as extras  # it imports this module
     args, seed = run.args, run.seed
     gan = make_gan(args)
     real_x = run.data.x_train
@@ -246,14 +219,13 @@ def fit(run):
             noise_rng.bit_generator.state = saved['noise_rng']
         sums = np.array(saved['loss_sums'])
 
-    count = lambda model: int(sum(np.prod(v.shape) for v in model.trainable_variables))
     run.start(args.epochs, per=n_batches, state=state, restore=restore,
               save=lambda folder: gan.checkpoint.write(str(folder / 'state')),
-              config=hyper_parameters(run.data, n_batches),
-              parameters={'generator': count(gan.G), 'discriminator': count(gan.D)},
+              config=extras.hyper_parameters(run.data, n_batches),
+              parameters=extras.trainable_parameters(gan),
               checkpoint_due=lambda done: done % n_batches == 0,  # every epoch
-              generate=lambda n, seed: generated_digits(gan, n, seed),
-              measure=lambda: dict(sample_dropout=args.sample_dropout, **quality(
+              generate=lambda n, seed: extras.generated_digits(gan, n, seed),
+              measure=lambda: dict(sample_dropout=args.sample_dropout, **extras.quality(
                   gan, seed, run.data, args.metric_samples or 10_000)))
     figure, status = None, ''
 
@@ -283,10 +255,10 @@ def fit(run):
                 save_model(gan, run.run_dir, epoch)
 
     if run.files:
-        save_figures(run.run_dir, args)
+        extras.save_figures(run.run_dir, args)
     metrics = {'epochs': args.epochs, 'sample_dropout': args.sample_dropout}
     if args.metric_samples:
-        metrics.update(quality(gan, seed, run.data, args.metric_samples))
+        metrics.update(extras.quality(gan, seed, run.data, args.metric_samples))
     return metrics
 
 
@@ -306,19 +278,3 @@ def save_model(gan, run_dir, epoch):
         path = run_dir / 'models' / f'{name}_epoch_{epoch:03d}.keras'
         model.save(path.with_suffix('.tmp.keras'))  # a kill leaves the older file whole
         path.with_suffix('.tmp.keras').replace(path)
-
-
-def save_figures(run_dir, args):
-    """evolution.gif of the epochs' figures (not a later one left by a killed run) and
-    losses.png."""
-    from gantools.plots import evenly_spaced, plot_losses, write_gif
-    frames = [run_dir / 'samples' / f'epoch_{epoch:03d}.png' for epoch in range(args.epochs)]
-    frames = [path for path in frames if path.is_file()]
-    if frames:
-        write_gif(evenly_spaced(frames, args.gif_frames), run_dir / 'evolution.gif', 200)
-    losses = read_losses(run_dir / 'losses.csv')
-    if losses:  # none if print_interval exceeds the batches of an epoch
-        plot_losses(losses, run_dir / 'losses.png',
-                    {'d_real_error': 'D real', 'd_fake_error': 'D fake', 'g_error': 'G'},
-                    x='iteration', xlabel='batch', title='MNIST GAN: mean losses every '
-                                                         f'{args.print_interval} batches')

@@ -16,6 +16,7 @@ from gantools import training
 from gantools.run.cli import UsageError
 from gantools.run.launch import run
 from keras_models import mnist_gan as s5
+from keras_models import mnist_gan_extras as s5x
 from keras_models import mnist_gan_cli as s5_cli
 
 PARAMETERS = {"generator": 293136, "discriminator": 267009}
@@ -241,7 +242,7 @@ def test_show_sample_img_is_the_posts_figure(tmp_path):
 
 
 def test_tanh_to_pixels_maps_minus_one_to_one_onto_zero_to_one():
-    np.testing.assert_allclose(s5.tanh_to_pixels([[-1.0, 0.0, 1.0]]), [[0.0, 0.5, 1.0]])
+    np.testing.assert_allclose(s5x.tanh_to_pixels([[-1.0, 0.0, 1.0]]), [[0.0, 0.5, 1.0]])
 
 
 # -- runs ----------------------------------------------------------------------------------
