@@ -23,10 +23,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from gantools.mnist import Mnist, load_mnist
+from gantools.mnist import Batches, Mnist, images, load_mnist
 from originals import input_data
 from sidebyside import SideBySide, StepTimer, synthetic_mnist, weight_deltas
-from tf1_compat import mnist_training
 
 
 @contextlib.contextmanager
@@ -135,7 +134,7 @@ def mnist_arrays(data_mnist=None, n_synthetic=640, seed=0):
 def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
                        port_overrides, variants=None, inspect=None, graph_options=None,
                        original_first=True):
-    """Run an MNIST port (a `tf1_compat.mnist_training.GraphGAN`) and its original side by
+    """Run an MNIST port (a `gantools.mnist.graph.GraphGAN`) and its original side by
     side for `steps` iterations, from the port's initial weights, on the same batches and
     noise. Returns a dict: what the port measured, and under "original" one entry per
     variant of the original's loop body.
@@ -173,7 +172,7 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
         if original_first:
             originals = run_originals(port_session)
         # the port's reader and scaling, as its program builds them
-        port_batches = mnist_training.Batches(mnist_training.images(x), labels, seed)
+        port_batches = Batches(images(x), labels, seed)
         port_batches._order = Orders(len(x), seed).absolute  # the harness's epoch orders
         port_rng = np.random.RandomState(seed)
         port_losses, port_timer = [], StepTimer()

@@ -113,8 +113,8 @@ def tf1_unit_noise(module, name):
 
 def s6_scaled_to_plus_minus_one():
     from gantools.mnist import images
-    from tf1_compat import mnist_training
-    return mock.patch.object(mnist_training, "images",
+    from gantools.mnist import graph
+    return mock.patch.object(graph, "images",
                              lambda x, value_range=None, **kw: images(x, (-1.0, 1.0), **kw))
 
 

@@ -5,9 +5,11 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+import tensorflow.compat.v1 as tf1
 from PIL import Image
 
 from conftest import assert_only_run_files, read_rows
@@ -15,7 +17,7 @@ from gantools.run import runner
 from gantools.run.cli import UsageError
 from gantools.run.launch import run
 from gantools.mnist import Batches, write_npz
-from tf1_compat import mnist_cgan, mnist_gan, mnist_training, mnist_wgan
+from tf1_compat import mnist_cgan, mnist_gan, mnist_wgan
 from tf1_compat import mnist_cgan_cli, mnist_gan_cli, mnist_wgan_cli
 
 PROGRAMS = {
@@ -65,7 +67,7 @@ def test_parameter_counts_and_shapes(program):
     names = [v.op.name for v in gan.theta_D + gan.theta_G]
     assert names == ["D_W1", "D_W2", "D_b1", "D_b2", "G_W1", "G_W2", "G_b1", "G_b2"]
     with gan.graph.as_default():
-        trainable = mnist_training.tf.trainable_variables()
+        trainable = tf1.trainable_variables()
     assert len(trainable) == 8
 
 
@@ -132,7 +134,7 @@ def test_wgan_uses_tf1_rmsprop_with_accumulators_starting_at_one():
     with gan.session() as sess:
         sess.run(gan.init)
         with gan.graph.as_default():
-            slots = [v for v in mnist_training.tf.global_variables()
+            slots = [v for v in tf1.global_variables()
                      if v.op.name.endswith("/RMSProp")]
         assert len(slots) == 8
         assert all(np.all(value == 1) for value in sess.run(slots))
@@ -174,7 +176,7 @@ def test_noise_batches_per_iteration(program, draws):
 
 # -- runs: resume, interrupt, files --------------------------------------------------------
 
-# S6 and S7 share S8's loop (tf1_compat/mnist_training.py): the default suite runs S8's
+# S6 and S7 share S8's loop (gantools.mnist.graph): the default suite runs S8's
 SLOW_S6_S7 = dict(marks=pytest.mark.slow)
 
 
@@ -207,7 +209,7 @@ def test_kill_9_and_resume_give_the_straight_run(tmp_path, synthetic):
              "--checkpoint-every", "7", "--steps", "60"]
     straight, out = tmp_path / "straight", tmp_path / "run"
     assert mnist_gan_cli.main(["--out", str(straight), *flags]) == 0
-    command = [sys.executable, str(mnist_training.Path(__file__).parents[1] / "scripts" /
+    command = [sys.executable, str(Path(__file__).parents[1] / "scripts" /
                                    "mnist_gan_tf1.py"), "--out", str(out), *flags]
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
@@ -311,7 +313,7 @@ def test_a_moved_data_file_resumes(tmp_path, synthetic, monkeypatch, capsys):
 @pytest.mark.slow  # CI runs the slow suite too
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path, synthetic, script):
     out = tmp_path / "run"
-    command = [sys.executable, str(mnist_training.Path(__file__).parents[1] / "scripts" /
+    command = [sys.executable, str(Path(__file__).parents[1] / "scripts" /
                                    "mnist_gan_tf1.py"),
                "--data", str(synthetic[1]), "--out", str(out), "--validation-size", "0",
                "--steps", "100000", "--log-every", "1", "--metric-samples", "0"]

@@ -10,9 +10,9 @@ updates, the losses printed and a 4x4 grid of the digit 7. Trainable parameters:
 G 115,344. Read it beside the original: mb_size, Z_dim, X_dim, y_dim, h_dim, X, y, the D
 variables, theta_D, discriminator, Z, the G variables, theta_G, generator, G_sample,
 D_real/D_fake, the losses, the solvers, the loop's body (`train_step`) and the loop
-(`train`). xavier_init, sample_Z, and what the loop calls around the body (the session, the
-data, the grids as `plot` drew them, the checkpoint: `Loop`) are shared with S6 and S7
-(`tf1_compat/mnist_training.py`).
+(`train`). xavier_init and sample_Z are shared with S6 and S7 (`tf1_compat/mnist_common.py`);
+what the loop calls around the body (the session, the data, the grids as `plot` drew them,
+the checkpoint: `Loop`) is gantools.mnist.graph's.
 
 Deliberate differences (the defaults compute what the code computes; details in the README):
 - The loss is the code's sigmoid cross-entropy on the logits D_logit_real/D_logit_fake; the
@@ -28,7 +28,8 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 from gantools.mnist import one_hot
-from tf1_compat.mnist_training import GraphGAN, Loop, xavier_init, sample_Z
+from gantools.mnist.graph import GraphGAN, Loop
+from tf1_compat.mnist_common import sample_Z, xavier_init
 
 mb_size = 64
 Z_dim = 100
@@ -136,7 +137,7 @@ class CGAN(GraphGAN):
 def train(run):
     """wiseodd's loop: every 1000 iterations a grid of --digit before the updates and the
     losses after them (`--sample-every`, `--log-every`); `loop` holds the session, the data,
-    the grid counter i and the checkpoint (tf1_compat/mnist_training.py)."""
+    the grid counter i and the checkpoint (gantools.mnist.graph)."""
     args = run.args
     loop = Loop(run.args, run.seed, run.data, CGAN)
     g, sess, mnist = loop.g, loop.sess, loop.mnist

@@ -8,9 +8,9 @@ iterations; a 4x4 grid before the updates and the losses printed every 1000. Tra
 parameters: D 100,609, G 114,064. Read it beside the original: X, the D variables, theta_D,
 Z, the G variables, theta_G, generator, discriminator, G_sample, D_real/D_fake, the losses,
 D_solver/G_solver, the loop's body (`train_step`) and the loop (`train`) in wiseodd's order;
-xavier_init, sample_Z, and what the loop calls around the body (the session, the data, the
-grids as `plot` drew them (`gantools.plots.DigitGrid`), the checkpoint: `Loop`) are shared
-with S7 and S8 (`tf1_compat/mnist_training.py`).
+xavier_init and sample_Z are shared with S7 and S8 (`tf1_compat/mnist_common.py`); what the
+loop calls around the body (the session, the data, the grids as `plot` drew them
+(`gantools.plots.DigitGrid`), the checkpoint: `Loop`) is gantools.mnist.graph's.
 
 Deliberate differences (the defaults compute what the original computes; details in the
 README):
@@ -27,7 +27,8 @@ README):
 """
 import tensorflow.compat.v1 as tf
 
-from tf1_compat.mnist_training import GraphGAN, Loop, xavier_init, sample_Z
+from gantools.mnist.graph import GraphGAN, Loop
+from tf1_compat.mnist_common import sample_Z, xavier_init
 
 X_dim = 784
 Z_dim = 100
@@ -115,7 +116,7 @@ class GAN(GraphGAN):
 def train(run):
     """wiseodd's loop: every 1000 iterations a grid before the updates and the losses after
     them (`--sample-every`, `--log-every`); `loop` holds the session, the data, the grid
-    counter i and the checkpoint (tf1_compat/mnist_training.py)."""
+    counter i and the checkpoint (gantools.mnist.graph)."""
     args = run.args
     loop = Loop(run.args, run.seed, run.data, GAN)
     g, sess, mnist = loop.g, loop.sess, loop.mnist

@@ -9,9 +9,9 @@ U(-1, 1), batches of 32, 1,000,000 iterations; the losses printed every 100 iter
 4x4 grid every 1000, after the updates. Trainable parameters: D 100,609, G 102,544. Read it
 beside the original: mb_size, X_dim, z_dim, h_dim, X, the D variables, theta_D, z, the G
 variables, theta_G, sample_z, generator, discriminator, the losses, D_solver/G_solver, clip_D
-the loop's body (`train_step`) and the loop (`train`). xavier_init, and what the loop calls
-around the body (the session, the data, the grids as `plot` drew them, the checkpoint:
-`Loop`) are shared with S6 and S8 (`tf1_compat/mnist_training.py`).
+the loop's body (`train_step`) and the loop (`train`). xavier_init is shared with S6 and S8
+(`tf1_compat/mnist_common.py`); what the loop calls around the body (the session, the data,
+the grids as `plot` drew them, the checkpoint: `Loop`) is gantools.mnist.graph's.
 
 Deliberate differences (the defaults compute what the post describes; details in the README):
 - The learning rate is 5e-5, as the post and the WGAN paper say; wiseodd's repository used
@@ -26,8 +26,8 @@ Deliberate differences (the defaults compute what the post describes; details in
 """
 import tensorflow.compat.v1 as tf
 
-from tf1_compat.mnist_training import (GraphGAN, Loop, xavier_init,
-                                       sample_Z as sample_z)
+from gantools.mnist.graph import GraphGAN, Loop
+from tf1_compat.mnist_common import sample_Z as sample_z, xavier_init
 
 mb_size = 32
 X_dim = 784
@@ -120,7 +120,7 @@ def train(run):
     """wiseodd's loop: the updates (n_critic critic steps with clipping, one G step), the
     losses every 100 iterations, then every 1000 a grid (`--log-every`, `--sample-every`);
     `loop` holds the session, the data, the grid counter i and the checkpoint
-    (tf1_compat/mnist_training.py)."""
+    (gantools.mnist.graph)."""
     args = run.args
     loop = Loop(run.args, run.seed, run.data, WGAN)
     g, sess, mnist = loop.g, loop.sess, loop.mnist

@@ -1,13 +1,10 @@
-"""What the three MNIST programs of the WGAN/CGAN post (S6, S7, S8) share, written once.
-
-`mnist_gan.py`, `mnist_wgan.py` and `mnist_cgan.py` hold what wiseodd's code shows (the nets,
-the losses, the solvers, the loop's body, the loop). Here: `xavier_init` and `sample_Z` (the
-same in all three), `GraphGAN` (one model in a seeded `tf.Graph` of its own, with the
-`tf.compat.v1.train.Saver` of its checkpoints), `Loop` (what the three loops call around
-their body: the session, the data, the 4x4 grids `samples/NNN.png` with the original's
-counter i, each iteration's noise, the checkpoint, the final figures and metrics, and the
-metrics of a checkpoint, `--evaluate`: the runner's, `Loop.quality`). Their command
-lines (flags, data, summary) are tf1_compat/mnist_cli.py and its three subclasses.
+"""The services of the graph-mode MNIST programs of the WGAN/CGAN post (S6, S7, S8), which
+call them around wiseodd's code: `GraphGAN` (one model in a seeded `tf.Graph` of its own,
+with the `tf.compat.v1.train.Saver` of its checkpoints; a port's `GAN` subclasses it and
+writes `_create_model` and `train_step` as the post does) and `Loop` (what the three loops
+call around their body: the session, the data, the 4x4 grids `samples/NNN.png` with the
+original's counter i, each iteration's noise, the checkpoint, the final figures and metrics,
+and the metrics of a checkpoint, `--evaluate`: the runner's, `Loop.quality`).
 
 Every random draw comes from a NumPy generator derived from (seed, stream, index)
 (`gantools.mnist.stream_rng`): each epoch's data order, each iteration's noise, each grid's
@@ -22,18 +19,6 @@ import tensorflow.compat.v1 as tf
 from gantools.run.launch import quiet_runtime_noise
 from gantools.mnist import GRID_STREAM, METRICS_STREAM, NOISE_STREAM, Batches, images, stream_rng
 from gantools.run.rundir import read_losses
-
-
-# -- wiseodd's helpers, the same in all three programs -------------------------------------
-
-def xavier_init(size):
-    in_dim = size[0]
-    xavier_stddev = 1. / tf.sqrt(in_dim / 2.)
-    return tf.random_normal(shape=size, stddev=xavier_stddev)
-
-
-def sample_Z(m, n, rng):
-    return rng.uniform(-1., 1., size=[m, n])
 
 
 GRID_SIZE = 16  # the originals' 4x4 grid
