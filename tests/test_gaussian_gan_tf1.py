@@ -14,13 +14,18 @@ from PIL import Image
 from gantools.run import runner
 from gantools.run.cli import UsageError
 from tf1_compat import gaussian_gan as s1
+from tf1_compat import gaussian_gan_noisy as s1n
 from tf1_compat import gaussian_gan_cli as s1_cli
 from conftest import SCRIPTS, assert_only_run_files
 
 
 def make(*flags, seed=0):
-    args = runner.build_parser(s1_cli.GaussianGAN()).parse_args(list(flags))
-    return s1.make_gan(args, seed)
+    """The GAN of the module the flags run (gaussian_gan_noisy with --instance-noise)."""
+    program = s1_cli.GaussianGAN()
+    args = runner.build_parser(program).parse_args(list(flags))
+    program.check_args(None, args)
+    module = runner.port_module(program.loop_for(args, s1_cli.PORT + ":main").split(":")[0])
+    return module.make_gan(args, seed)
 
 
 def small_run(tmp_path, name, *flags):
@@ -109,7 +114,7 @@ def test_instance_noise_anneals_linearly_to_zero():
     gan = make("--instance-noise", "2", "--steps", "1000", "--instance-noise-anneal", "0.8")
     assert [gan._noise_std(s) for s in (0, 400, 800, 999)] == pytest.approx([2, 1, 0, 0])
     assert make()._noise_std(0) == 0.0 and make()._noise_feed(0) == {}
-    assert type(gan) is s1.NoisyGAN and type(make()) is s1.GAN  # the book's class, unchanged
+    assert type(gan) is s1n.NoisyGAN and type(make()) is s1.GAN  # the book's class, unchanged
     # off by default: the graph holds only the book's random ops (the initialisers)
     normals = lambda g: sum(op.type == "RandomStandardNormal" for op in g.get_operations())
     assert normals(gan.graph) == normals(make().graph) + 2 == 10 + 2  # 10 weight matrices
@@ -216,7 +221,7 @@ RESUMABLE = ["--steps", "40", "--pretrain-steps", "20", "--checkpoint-every", "1
 def crash_at_step(monkeypatch, crash_step):
     """Make step `crash_step` fail before its row, as a kill there would (the rows after the
     last checkpoint are in losses.csv, the frames after it on disk)."""
-    for cls in (s1.GAN, s1.NoisyGAN):  # called by every step before its row is logged
+    for cls in (s1.GAN, s1n.NoisyGAN):  # called by every step before its row is logged
         def crashing(gan, step, noise_std=cls.__dict__["_noise_std"]):
             if step == crash_step:
                 raise RuntimeError("killed")

@@ -18,8 +18,9 @@ Deliberate differences from the printed code (the defaults compute what the book
 - Files: losses.csv, pretrain_losses.csv, metrics.json; checkpoints and `--resume`: `train`
   calls the run's services (gantools.run.runner.Run: `start`, `range`, `log`, `print`).
 Opt-in, off by default: `--k N` D updates per iteration (pseudo-code 3-2); `--instance-noise
-STD` on both of D's inputs, annealed to 0 at `--instance-noise-anneal` of the steps (`NoisyGAN`,
-which overrides only what D sees, its feed and the resume); `--book-sampling`.
+STD` on both of D's inputs, annealed to 0 at `--instance-noise-anneal` of the steps
+(tf1_compat/gaussian_gan_noisy.py: `NoisyGAN` overrides only what D sees, its feed and the
+resume); `--book-sampling`.
 """
 import numpy as np
 from scipy.stats import norm
@@ -313,50 +314,15 @@ class GAN(object):
         return metrics
 
 
-class NoisyGAN(GAN):
-    """--instance-noise STD (not the book's): N(0, s) noise on both of D's inputs, s annealed
-    linearly from STD to 0 at `instance_noise_anneal` of the steps."""
-
-    def __init__(self, *args, instance_noise=2.0, instance_noise_anneal=0.8, **kwargs):
-        self.instance_noise = instance_noise
-        self.instance_noise_anneal = instance_noise_anneal
-        super().__init__(*args, **kwargs)
-
-    def _d_inputs(self, x, G):
-        self.noise_std = tf.placeholder_with_default(0.0, shape=())
-        self.noise = [tf.random_normal(tf.shape(x))]
-        real = x + self.noise_std * self.noise[0]
-        self.noise.append(tf.random_normal(tf.shape(G)))  # after real's ops: the op seeds
-        return real, G + self.noise_std * self.noise[1]
-
-    def _noise_std(self, step):
-        end = self.instance_noise_anneal * self.num_steps
-        return self.instance_noise * max(0.0, 1.0 - step / end)
-
-    def _noise_feed(self, step):
-        return {self.noise_std: self._noise_std(step)}
-
-    def _restore(self, session, saver, folder, state):
-        """Also advance the noise ops as the steps done did: a new session restarts their
-        random streams, which no checkpoint holds (once per D update; fake: per G too)."""
-        super()._restore(session, saver, folder, state)
-        z = {self.z: np.zeros((self.batch_size, 1))}  # the noise's shape is G's batch
-        for _ in range(self.k * state['units_done']):
-            session.run(self.noise, z)
-        for _ in range(state['units_done']):
-            session.run(self.noise[1], z)
-
-
 # ---------------------------------------------------------------------------------------
 # The program: the book's main() and settings, its figures.
 
-def make_gan(args, seed):
-    """The book's main(): a GAN on DataDistribution and GeneratorDistribution(range=8)."""
+def make_gan(args, seed, gan_class=GAN, **options):
+    """The book's main(): a GAN on DataDistribution and GeneratorDistribution(range=8)
+    (`gan_class` and its `options`: a variant's, tf1_compat/gaussian_gan_noisy.py)."""
     train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.default_rng(train_seq)
-    noisy = dict(instance_noise=args.instance_noise,
-                 instance_noise_anneal=args.instance_noise_anneal) if args.instance_noise else {}
-    return (NoisyGAN if noisy else GAN)(
+    return gan_class(
         DataDistribution(args.mu, args.sigma, rng),
         GeneratorDistribution(args.range, rng),
         args.steps,       # num_steps
@@ -366,7 +332,7 @@ def make_gan(args, seed):
         num_pretrain_steps=args.pretrain_steps, decay=args.decay,
         num_decay_steps=args.decay_steps, k=args.k, plot_every=args.plot_every,
         book_sampling=args.book_sampling, seed=seed, eval_rng=np.random.default_rng(eval_seq),
-        **noisy)
+        **options)
 
 
 def save_figures(run_dir, num_steps):
@@ -384,7 +350,7 @@ def save_figures(run_dir, num_steps):
                 {'loss_d': 'loss_d', 'loss_g': 'loss_g'}, title='GAN training loss')
 
 
-def main(run):
+def main(run, make_gan=make_gan):
     """The book's main(): a GAN, trained; the figures."""
     gan = make_gan(run.args, run.seed)
     metrics = gan.train(run)
