@@ -136,3 +136,50 @@ def test_the_settings_read_from_a_ports_source_are_the_ports_values():
         found = constants_of(p.module)
         assert vars(found), p.id
         check(found, importlib.import_module(p.module), p.module)
+
+
+def program_of(p):
+    """The command line's runner.Program of `p` (the class whose script is p.script)."""
+    from gantools.run import runner
+    module = importlib.import_module(p.command)
+    classes = [value for value in vars(module).values() if isinstance(value, type)
+               and issubclass(value, runner.Program) and value.script == p.script]
+    assert len(classes) == 1, p.id
+    return classes[0]()
+
+
+def test_each_variant_is_a_module_that_overrides_the_original_program():
+    """--variant NAME runs a function of its own module, which imports the original's and
+    overrides what differs; the original's module never reads the variant flag."""
+    import ast
+    from gantools.run import runner
+    variants = 0
+    for p in PROGRAMS.values():
+        program = program_of(p)
+        parser = runner.build_parser(program)
+        source = (ROOT / (p.module.replace(".", "/") + ".py")).read_text()
+        assert not any(isinstance(node, ast.Attribute) and node.attr == "variant"
+                       for node in ast.walk(ast.parse(source))), p.module
+        for name in program.variants:
+            args = parser.parse_args(["--variant", name])
+            program.check_args(parser, args)
+            loop = "{}:{}".format(p.module, "main")
+            module, _, function = program.loop_for(args, loop).partition(":")
+            assert module != p.module and function == "main", (p.id, name)
+            variant = (ROOT / (module.replace(".", "/") + ".py")).read_text()
+            assert f"from {p.module.rsplit('.', 1)[0]} import {p.module.rsplit('.', 1)[1]}" \
+                in variant, module  # it imports the original program and overrides it
+            variants += 1
+    assert variants == 3  # S1, S4, S9
+
+
+def test_the_settings_read_from_a_ports_extras_are_their_values():
+    """The same for the modules of what the project adds around a port (`<port>_extras`)."""
+    from gantools.run.cli import constants_of
+    extras = [p.module + "_extras" for p in PROGRAMS.values()
+              if (ROOT / (p.module.replace(".", "/") + "_extras.py")).is_file()]
+    assert len(extras) == 5  # S2, S3, S4, S5, S9
+    for name in extras:
+        module = importlib.import_module(name)
+        for key, value in vars(constants_of(name)).items():
+            assert getattr(module, key) == value, f"{name}.{key}"
