@@ -9,7 +9,7 @@ sample_data_and_gen, sample_noise, pretrain, train, and the notebook's flow (`no
 keras_models/sine_gan_cli.py.
 
 Keras 2.0's semantics kept (README, "S9"): Adam's epsilon 1e-8; Keras 2.0's clipped
-binary_crossentropy (gantools.losses); `set_trainability` before every D and chained step,
+binary_crossentropy (gantools.keras2_compat); `set_trainability` before every D and chained step,
 which Keras 3 reads when a step is traced, so each step trains only its own model.
 
 Deliberate differences from the post (README, "S9: differences"):
@@ -37,7 +37,7 @@ from keras.optimizers import SGD, Adam
 from gantools.run import runner
 from gantools.curves import sine_curve_metrics
 from gantools.run.launch import quiet_runtime_noise
-from gantools.losses import keras2_binary_crossentropy
+from gantools.keras2_compat import keras2_binary_crossentropy
 
 X_VALS = np.arange(0, 5, .1)  # the 50 x values of every curve
 ADAM_EPSILON = 1e-8           # Keras 2.0's default (Keras 3's: 1e-7)

@@ -10,7 +10,8 @@ Trainable parameters: G 12,067,712, D 11,157,248.
 
 Deliberate differences (the defaults train what the script trains):
 - K.function + `RMSprop.get_updates` + the K.update clamp: one tf.function per step.
-- RMSprop is Keras 2.1.2's, p -= lr g / (sqrt(a) + 1e-8) (`Keras2RMSprop`; Keras 3's differs).
+- RMSprop is Keras 2.1.2's, p -= lr g / (sqrt(a) + 1e-8) (gantools.keras2_compat's
+  `Keras2RMSprop`; Keras 3's differs).
 - conv_init and gamma_init make one initialiser per layer (Keras 3's repeat their values).
 - `TrainingBatchNorm` keeps `training=1` (a Keras 3 model overrides it); its moving
   averages are updated (the K.functions never did), never read.
@@ -34,6 +35,7 @@ from gantools.faces import scale
 from gantools.faces.images import printable
 from gantools.run.rundir import read_losses
 from gantools.faces.scale import Replicas
+from gantools.keras2_compat import Keras2RMSprop
 from gantools.training import describe_swd, run_without_side_effects, save_weights
 
 
@@ -111,36 +113,6 @@ lrG = 0.00005
 clamp_lower, clamp_upper = -0.01, 0.01
 grid_samples = 64        # fixed_noise: batchSize x nz
 predict_batch = 32       # netG.predict's default batch_size
-
-
-@keras.saving.register_keras_serializable(package="wgan_anime")
-class Keras2RMSprop(keras.optimizers.Optimizer):
-    """Keras 2.1.2's RMSprop (no momentum, no decay): a = rho a + (1 - rho) g^2;
-    p -= lr g / (sqrt(a) + epsilon), with epsilon 1e-8 outside the square root."""
-
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8, name="keras2_rmsprop",
-                 **kwargs):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.rho = rho
-        self.epsilon = epsilon
-
-    def build(self, var_list):
-        if self.built:
-            return
-        super().build(var_list)
-        self._accumulators = self.add_optimizer_variables(var_list, "accumulator")
-
-    def update_step(self, gradient, variable, learning_rate):
-        lr = ops.cast(learning_rate, variable.dtype)
-        gradient = ops.cast(gradient, variable.dtype)
-        accumulator = self._accumulators[self._get_variable_index(variable)]
-        self.assign(accumulator, ops.add(ops.multiply(self.rho, accumulator),
-                                         ops.multiply(1 - self.rho, ops.square(gradient))))
-        self.assign_sub(variable, ops.divide(ops.multiply(lr, gradient),
-                                             ops.add(ops.sqrt(accumulator), self.epsilon)))
-
-    def get_config(self):
-        return dict(super().get_config(), rho=self.rho, epsilon=self.epsilon)
 
 
 class WGAN:

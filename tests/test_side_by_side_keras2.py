@@ -10,7 +10,7 @@ import tensorflow as tf  # noqa: E402
 import tf_keras  # noqa: E402
 
 from conftest import make_faces  # noqa: E402
-from gantools.losses import keras2_binary_crossentropy  # noqa: E402
+from gantools.keras2_compat import keras2_binary_crossentropy  # noqa: E402
 from originals import anime_wgan_keras2 as wgan_keras2  # noqa: E402
 from originals import sine_gan_keras2 as sine_keras2  # noqa: E402
 from sidebyside import s3, s9  # noqa: E402

@@ -13,7 +13,7 @@ import keras
 import tensorflow as tf
 from gantools.curves import fit_sines, mean_pairwise_distance, sine_curve_metrics
 from gantools.run.cli import DiskFull, UsageError
-from gantools.losses import keras2_binary_crossentropy
+from gantools.keras2_compat import keras2_binary_crossentropy
 from gantools.run.rundir import seed_everything
 from keras_models import sine_gan as s9
 from keras_models import sine_gan_extras as s9x
