@@ -17,6 +17,7 @@ progress; and helpers the image programs share.
   without changing its BatchNorm moving averages, for sampling and evaluation.
 """
 import json
+import math
 import signal
 import sys
 import time
@@ -108,6 +109,12 @@ class FolderCheckpoints:
             return None
         detail = f" ({'; '.join(problems)})" if problems else ""
         raise UsageError(f"{flag}: no intact checkpoint in {self.directory}{detail}")
+
+
+def trainable_counts(**models):
+    """config.json's `parameters`: each Keras model's trainable parameter count, by name."""
+    return {name: int(sum(math.prod(v.shape) for v in model.trainable_variables))
+            for name, model in models.items()}
 
 
 def save_weights(model, path):

@@ -3,14 +3,13 @@ settings and parameter counts config.json records, when a checkpoint is due, and
 sliced Wasserstein distance with its own noise. None of it is main.py's."""
 import numpy as np
 
-from gantools.training import swd_against_data
+from gantools.training import swd_against_data, trainable_counts
 from keras_models.dcgan import IMAGE_SIZE, grid_samples, input_dim, saves
 
 
 def trainable_parameters(gan):
     """config.json's trainable parameter counts."""
-    count = lambda model: sum(int(np.prod(v.shape)) for v in model.trainable_variables)
-    return {"generator": count(gan.generate), "discriminator": count(gan.discriminator)}
+    return trainable_counts(generator=gan.generate, discriminator=gan.discriminator)
 
 
 def evaluation_noise(gan, n, seed=None):

@@ -6,14 +6,14 @@ import numpy as np
 
 from gantools.mnist import METRICS_STREAM, stream_rng
 from gantools.run.rundir import read_losses
+from gantools.training import trainable_counts
 from keras_models.mnist_gan import (adam_epsilon, betas, d_hidden_size, g_hidden_size, noise,
                                     sample_size, save_every)
 
 
 def trainable_parameters(gan):
     """config.json's trainable parameter counts."""
-    count = lambda model: int(sum(np.prod(v.shape) for v in model.trainable_variables))
-    return {'generator': count(gan.G), 'discriminator': count(gan.D)}
+    return trainable_counts(generator=gan.G, discriminator=gan.D)
 
 
 def tanh_to_pixels(samples):

@@ -10,6 +10,7 @@ from keras.layers import Dropout
 
 from gantools.curves import rolling_mean
 from gantools.run.rundir import read_losses
+from gantools.training import trainable_counts
 from keras_models.sine_gan import ADAM_EPSILON, sample_data, set_trainability
 
 EVAL_CURVES = 500      # generated and real curves for the sine-fit metrics
@@ -19,15 +20,11 @@ DATA_FAMILY = dict(frequency_range=(1, 2), amplitude=.5, mean=.5)  # sample_data
 
 
 
-def count_trainable(model):
-    return int(sum(np.prod(v.shape) for v in model.trainable_weights))
-
-
 def trainable_parameters(G, D):
     """G's and D's counts, D counted trainable (as when it is trained)."""
     frozen = D.trainable
     set_trainability(D, True)
-    counts = {'generator': count_trainable(G), 'discriminator': count_trainable(D)}
+    counts = trainable_counts(generator=G, discriminator=D)
     set_trainability(D, frozen)
     return counts
 

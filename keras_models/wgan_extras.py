@@ -3,13 +3,13 @@ settings and parameter counts config.json records, the sliced Wasserstein distan
 own noise, evolution.gif and losses.png. None of it is wgan_keras.py's."""
 import numpy as np
 
-from gantools.training import swd_against_data
+from gantools.training import swd_against_data, trainable_counts
 from keras_models.wgan import grid_samples, imageSize
 
 
 def trainable_parameters(wgan):
-    count = lambda model: sum(int(np.prod(v.shape)) for v in model.trainable_variables)
-    return {"generator": count(wgan.netG), "discriminator": count(wgan.netD)}
+    """config.json's trainable parameter counts."""
+    return trainable_counts(generator=wgan.netG, discriminator=wgan.netD)
 
 
 def evaluation_noise(wgan, n, seed=None):
