@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow.compat.v1 as tf
 
-from gantools.mnist import Batches, Mnist, images, load_mnist
+from gantools.mnist import Mnist, load_mnist
+from gantools.mnist import graph as mnist_graph
 from originals import input_data
 from sidebyside import SideBySide, StepTimer, synthetic_mnist, weight_deltas
 
@@ -172,7 +173,7 @@ def mnist_side_by_side(port_class, settings, reference, steps, seed, data_mnist,
         if original_first:
             originals = run_originals(port_session)
         # the port's reader and scaling, as its program builds them
-        port_batches = Batches(images(x), labels, seed)
+        port_batches = mnist_graph.Batches(mnist_graph.images(x), labels, seed)  # Loop's reader
         port_batches._order = Orders(len(x), seed).absolute  # the harness's epoch orders
         port_rng = np.random.RandomState(seed)
         port_losses, port_timer = [], StepTimer()
