@@ -102,7 +102,8 @@ def measure(revision=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", metavar="REV", help="also measure this git revision")
-    parser.add_argument("--misses", metavar="ID", help="list this module's unmatched lines")
+    parser.add_argument("--misses", metavar="ID", choices=[name for name, _, _ in modules()],
+                        help="list this module's unmatched lines (S1 ... S9, 'S6-S8 shared')")
     args = parser.parse_args(argv)
     now = measure()
     if args.misses:
@@ -111,13 +112,14 @@ def main(argv=None):
         return 0
     cell = lambda r: (f"{r['lines']} / {r['code_lines']} / {r['verbatim'] / r['code_lines']:.0%}"
                       f" / {r['close'] / r['code_lines']:.0%}")
+    columns = "lines / code lines / verbatim / close"
     before = measure(args.base) if args.base else None
-    print("| program | module | " + (f"{args.base}: lines / code lines / verbatim / close | "
-                                     if before else "") + "lines / code lines / verbatim / close |")
-    print("|---|---|" + ("---|" if before else "") + "---|")
+    heads = ([f"{args.base}: {columns}"] if before else []) + [columns]
+    print("| program | module | " + " | ".join(heads) + " |")
+    print("|---|---|" + "---|" * len(heads))
     for name, row in now.items():
-        print(f"| {name} | `{row['module']}` | " + (f"{cell(before[name])} | " if before else "")
-              + f"{cell(row)} |")
+        cells = ([cell(before[name])] if before else []) + [cell(row)]
+        print(f"| {name} | `{row['module']}` | " + " | ".join(cells) + " |")
     return 0
 
 

@@ -214,9 +214,10 @@ def make_gan(args, seed):
     return GAN(seed, args.preprocess, args.lr, args.d_steps, args.g_steps, bce=args.bce)
 
 
-
 LOSS_COLUMNS = ('epoch', 'd_real_error', 'd_fake_error', 'g_error', 'real_mean', 'real_std',
                 'fake_mean', 'fake_std')
+
+
 def train(run, make_gan=make_gan, settings=None):
     """The post's main(): the models, the loop with its prints and saves (and a frame
     at each), then its look at the generated data (histogram.png, metrics.json). A variant

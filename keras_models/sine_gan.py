@@ -146,6 +146,7 @@ def train(GAN, G, D, epochs=500, n_samples=10000, noise_dim=10, batch_size=32,
             frame(epoch + 1)
     return d_loss, g_loss
 
+
 # ---------------------------------------------------------------------------------------
 # The post's notebook: the models, pretrain, train, its figures; with the run's services.
 

@@ -1,7 +1,8 @@
 """The command line of S9 (scripts/sine_gan.py): its flags, with the post's settings as
 defaults, and what it prints at the end. The program itself, the post's code and its
-notebook's flow, is keras_models/sine_gan.py (--variant stable: sine_gan_stable.py), imported once the flags are parsed (so that
---help and a bad flag answer without waiting for TensorFlow)."""
+notebook's flow, is keras_models/sine_gan.py (--variant stable: sine_gan_stable.py),
+imported once the flags are parsed (so that --help and a bad flag answer without waiting
+for TensorFlow)."""
 from gantools.run import rundir, runner
 from gantools.run.cli import constants_of, positive_int
 

@@ -256,7 +256,8 @@ def main(run):
               state=lambda: {"last_swd": swd}, config=extras.hyper_parameters(data, replicas),
               parameters=extras.trainable_parameters(wgan),
               checkpoint_due=lambda done: (done - 1) % args.save_every == 0,
-              generate=lambda n, seed: (wgan.sample(extras.evaluation_noise(wgan, n, seed)) + 1) / 2,
+              generate=lambda n, seed: (
+                  wgan.sample(extras.evaluation_noise(wgan, n, seed)) + 1) / 2,
               measure=lambda: dict(swd_x1e3=extras.measure(wgan, args, data, run.seed),
                                    data=printable(data.root)))
 

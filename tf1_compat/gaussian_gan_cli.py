@@ -63,8 +63,7 @@ class GaussianGAN(runner.Program):
             args.instance_noise = self.STABLE_NOISE
 
     def loop_for(self, args, loop):  # --instance-noise (set by --variant stable): NoisyGAN
-        return loop.replace("gaussian_gan:", "gaussian_gan_noisy:") if args.instance_noise \
-            else loop
+        return runner.module_variant(loop, 'noisy') if args.instance_noise else loop
 
     def summary(self, metrics):
         return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (data {mu} / {sigma}); '

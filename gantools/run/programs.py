@@ -21,7 +21,7 @@ class Program:
     original: str    # the original beside which sidebyside/s<N>.py runs it
     command: str     # its command line: flags, data, summary and main(argv), importable
     #                  without TensorFlow (the port is imported once the flags are parsed)
-    rendition: str = ""  # the original as it ran, in originals/ (what the harness runs)
+    rendition: str   # the original as it ran, in originals/ (what the harness runs)
 
 
 PROGRAMS = {p.id: p for p in [

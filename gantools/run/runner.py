@@ -144,10 +144,14 @@ class Program:
         original program's, or with --variant NAME the same function of the module
         "<module>_<NAME>" (it imports the original's and overrides only what differs)."""
         variant = getattr(args, 'variant', 'original')
-        if variant == 'original':
-            return loop
-        module, _, function = loop.partition(":")
-        return f"{module}_{variant}:{function}"
+        return loop if variant == 'original' else module_variant(loop, variant)
+
+
+def module_variant(loop, name):
+    """"package.module:function" -> "package.module_<name>:function": the same function of
+    a variant's module."""
+    module, _, function = loop.partition(":")
+    return f"{module}_{name}:{function}"
 
 
 # -- flags ----------------------------------------------------------------------------------
