@@ -280,3 +280,17 @@ def test_out_at_a_file_is_refused_and_the_file_stays(tmp_path, flags):
     with pytest.raises(UsageError, match=f"--out {target} is a file, not a folder"):
         walk(target, *flags)
     assert target.read_text() == "mine\n" and sorted(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("flags, refusal", [
+    (["--overwrite"], "is not a run folder of this project"),
+    ([], "already holds files"),
+    (["--resume"], "holds no run to resume")])
+def test_an_unusable_out_is_refused_before_the_port_is_imported(tmp_path, flags, refusal):
+    """A port named "module:function" (TensorFlow and all) is imported only once --out is
+    known to be usable: a refusal answers at once. The port here does not exist, so an
+    import would fail with ModuleNotFoundError instead of the refusal."""
+    (tmp_path / "mine.txt").write_text("mine\n")
+    with pytest.raises(UsageError, match=refusal):
+        runner.main(Walk(), ["--out", str(tmp_path), *flags], "no_such_port:loop")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]

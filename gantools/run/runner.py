@@ -358,6 +358,8 @@ def _main(program, train, parser, argv, args):
                              f"{program.script}.py")
         apply_config(parser, argv, args, config, program, flag)
     program.check_args(parser, args)
+    # an unusable --out is refused before TensorFlow is imported (again in _prepare: cheap)
+    rundir.check_run_dir(args.out, args.overwrite, resume=config is not None)
     if isinstance(train, str):  # the flags are the run's now (--variant on --resume)
         train = port_function(program.loop_for(args, train), args.verbose)
     try:
