@@ -71,8 +71,13 @@ USER_KERAS_HOME = os.environ.get("KERAS_HOME")  # before the fixture below chang
 
 @pytest.fixture(scope="session")
 def keras_home(tmp_path_factory):
-    """A private Keras cache for the whole session (the metrics classifier is cached there)."""
-    home = tmp_path_factory.mktemp("keras_home")
+    """A private Keras cache for the whole session (the metrics classifier is cached there),
+    shared by the xdist workers (the folder above each worker's own)."""
+    home = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        home = home.parent
+    home = home / "keras_home"
+    home.mkdir(exist_ok=True)
     previous = os.environ.get("KERAS_HOME")
     os.environ["KERAS_HOME"] = str(home)
     yield home
@@ -96,9 +101,12 @@ def synthetic(tmp_path_factory):
 @pytest.fixture(scope="session")
 def classifier(synthetic, keras_home):
     """The metrics classifier trained (once, cached in keras_home) on the synthetic set."""
+    import fcntl
     from gantools.mnist import load_mnist
     from gantools.mnist.metrics import load_or_train_classifier
-    return load_or_train_classifier(load_mnist(synthetic[1]), verbose=False)
+    with open(keras_home / "classifier.lock", "w") as lock:  # one worker trains, the others
+        fcntl.flock(lock, fcntl.LOCK_EX)                     # wait and load what it saved
+        return load_or_train_classifier(load_mnist(synthetic[1]), verbose=False)
 
 def make_faces(root, n=12, seed=0, corrupt=True, other=True):
     """A synthetic face folder: n gradient+noise images, most 96x96 JPEGs, every third
