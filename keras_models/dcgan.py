@@ -150,15 +150,13 @@ class DCGAN:
             self.optimizer_D = self.adam(lr, beta1, self.discriminator)
         # Plain (not mirrored) variables: every worker draws the same global noise.
         self.rng = tf.random.Generator.from_seed(seed)  # torch.randn of the training noise
-        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)  # next epoch to train
-        self.batch = tf.Variable(0, dtype=tf.int64, trainable=False)  # next batch in it
         self.loss_sums = tf.Variable(tf.zeros(2, tf.float64), trainable=False)  # D, G so far
         self.fixed_noise = np.random.default_rng([seed, 1]).standard_normal(  # its own stream
             (grid_samples, input_dim)).astype(np.float32)
         self.checkpoint = tf.train.Checkpoint(
             generate=self.generate, discriminator=self.discriminator,
             optimizer_G=self.optimizer_G, optimizer_D=self.optimizer_D, rng=self.rng,
-            epoch=self.epoch, batch=self.batch, loss_sums=self.loss_sums)
+            loss_sums=self.loss_sums)  # the loop's position is the run's (run.range)
         # XLA (--jit-compile) compiles the updates only: the noise never depends on it
         self._updates = tf.function(self.updates, jit_compile=True) if replicas.jit_compile \
             else self.updates
@@ -228,7 +226,6 @@ class DCGAN:
         if replicas.distributed:
             losses = replicas.sum(losses)
         self.loss_sums.assign_add(tf.cast(losses, tf.float64))
-        self.batch.assign_add(1)
         return losses
 
     def sample(self, noise, sample_bn="batch"):
@@ -278,9 +275,11 @@ def main(run):
     n_batches = dataset.batches_per_epoch(args.batch_size)
     distance = None  # the last SWD
 
-    def restore(folder, state):  # models, optimisers, noise stream, counters
+    def restore(folder, state):  # models, optimisers, noise stream, the epoch's loss sums
         nonlocal distance
-        gan.checkpoint.read(str(folder / "state")).assert_consumed()
+        # every variable is restored; older versions' epoch/batch counters are left unread
+        gan.checkpoint.read(str(folder / "state")).expect_partial() \
+            .assert_existing_objects_matched()
         distance = state["swd_x1e3"]
 
     run.start(args.epochs, per=n_batches, restore=restore,
@@ -307,8 +306,6 @@ def main(run):
         row = dict(epoch=epoch, loss_d=float(loss_D), loss_g=float(loss_G),
                    loss_d_mean=float(means[0]), loss_g_mean=float(means[1]), swd="",
                    seconds=round(time.perf_counter() - started, 2))
-        gan.epoch.assign(epoch + 1)
-        gan.batch.assign(0)
         gan.loss_sums.assign(tf.zeros(2, tf.float64))
         if saves(epoch, args) and run.files:  # main.py's `if epoch % 20 == 0`
             from gantools.plots import write_image_grid
@@ -326,7 +323,7 @@ def main(run):
     creat_gif(run.run_dir / "evolution.gif", run.run_dir / "samples")
     visualize_loss(run.run_dir / "losses.csv", run.run_dir / "losses.png")
     losses = rundir.read_losses(run.run_dir / "losses.csv")
-    return dict(epochs=int(gan.epoch.numpy()), swd_x1e3=distance,
+    return dict(epochs=args.epochs, swd_x1e3=distance,
                 final_loss_d=float(losses["loss_d"][-1]),
                 final_loss_g=float(losses["loss_g"][-1]),
                 seconds_per_batch=round(np.sum(losses["seconds"]) / run.total, 4))
