@@ -294,3 +294,22 @@ def test_an_unusable_out_is_refused_before_the_port_is_imported(tmp_path, flags,
     with pytest.raises(UsageError, match=refusal):
         runner.main(Walk(), ["--out", str(tmp_path), *flags], "no_such_port:loop")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+
+
+def test_a_finished_run_is_refused_before_the_port_is_imported(tmp_path):
+    """--resume of a finished run with no larger total answers before the port (TensorFlow
+    and all) is imported; with a damaged newest checkpoint, or metrics.json gone (killed
+    before its end), the port decides: here it cannot be imported."""
+    out = tmp_path / "run"
+    assert walk(out, "--steps", "4") == 0
+    for flags in ([], ["--steps", "3"], ["--steps", "4"]):
+        with pytest.raises(UsageError, match="has already trained 4 steps; pass a larger "
+                                             "--steps"):
+            runner.main(Walk(), ["--out", str(out), "--resume", *flags], "no_such_port:loop")
+    with pytest.raises(ModuleNotFoundError):  # more steps: the port is imported
+        runner.main(Walk(), ["--out", str(out), "--resume", "--steps", "5"],
+                    "no_such_port:loop")
+    newest = sorted((out / "checkpoints").iterdir())[-1]
+    (newest / "position.npy").write_bytes(b"damaged")
+    with pytest.raises(ModuleNotFoundError):
+        runner.main(Walk(), ["--out", str(out), "--resume"], "no_such_port:loop")

@@ -358,8 +358,11 @@ def _main(program, train, parser, argv, args):
                              f"{program.script}.py")
         apply_config(parser, argv, args, config, program, flag)
     program.check_args(parser, args)
-    # an unusable --out is refused before TensorFlow is imported (again in _prepare: cheap)
+    # an unusable --out, and a --resume of a finished run that asks for no more units, are
+    # refused before TensorFlow is imported (both again later, where they are certain)
     rundir.check_run_dir(args.out, args.overwrite, resume=config is not None)
+    if args.resume:
+        _refuse_if_already_trained(program, args, config)
     if isinstance(train, str):  # the flags are the run's now (--variant on --resume)
         train = port_function(program.loop_for(args, train), args.verbose)
     try:
@@ -373,6 +376,30 @@ def _main(program, train, parser, argv, args):
             and not getattr(args, "sweep", None) else "run again with --overwrite"
         raise DiskFull(f"the disk is full ({first_line(error)}); free some space and "
                        f"{then}") from None
+
+
+def already_trained(program, run_dir, done):
+    return UsageError(f"--resume: the run in {run_dir} has already trained {done} "
+                      f"{plural(program.unit)}; pass a larger --"
+                      f"{program.total_flag.replace('_', '-')} to train further")
+
+
+def _refuse_if_already_trained(program, args, config):
+    """The early form of Run.start's check: the run wrote its final metrics, the total flag
+    is not larger than the run's, and its newest checkpoint is intact (else Run.start
+    decides, once the program's units are known)."""
+    asked = getattr(args, program.total_flag, None)
+    trained = config.get("flags", {}).get(program.total_flag)
+    if asked is None or trained is None or asked > trained or not finished(args.out):
+        return
+    store = checkpoints(args.out, program)
+    folders = store.folders()
+    try:
+        state = store.check(folders[-1]) if folders else None
+    except ValueError:
+        return
+    if state is not None:
+        raise already_trained(program, args.out, state["units_done"])
 
 
 def _prepare(program, args, resume=False):
@@ -459,9 +486,7 @@ class Run:
                 self.last = state.get("last_row")
                 check_losses(args.out, folder, self.rows, program.loss_columns)
             if self.done >= total and finished(args.out):
-                raise UsageError(f"--resume: the run in {args.out} has already trained "
-                                 f"{self.done} {plural(self.unit)}; pass a larger --"
-                                 f"{program.total_flag.replace('_', '-')} to train further")
+                raise already_trained(program, args.out, self.done)
         self.run_dir = rundir.prepare_run_dir(args.out, args.overwrite,
                                               resume=self.config is not None)
         self._before = rundir.snapshot(self.run_dir)  # files new or changed from now: ours
