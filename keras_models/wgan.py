@@ -135,13 +135,11 @@ class WGAN:
             self.optimizer_G.build(self.netG.trainable_variables)
         # Plain variables: every worker draws the same global noise; replicas take rows of it.
         self.rng = tf.random.Generator.from_seed(seed)   # np.random.normal for the noise
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False)      # generator steps done
-        self.batches = tf.Variable(0, dtype=tf.int64, trainable=False)   # real batches used
         self.fixed_noise = np.random.default_rng([seed, 1]).normal(
             size=(grid_samples, nz)).astype('float32')
         self.checkpoint = tf.train.Checkpoint(
             netD=self.netD, netG=self.netG, optimizer_D=self.optimizer_D,
-            optimizer_G=self.optimizer_G, rng=self.rng, step=self.step, batches=self.batches)
+            optimizer_G=self.optimizer_G, rng=self.rng)  # the loop's position is the run's
         # The updates (XLA with --jit-compile) run on every replica; the noise is drawn and
         # the critic clipped outside them.
         self._netD_train, self._netG_train = self.netD_train, self.netG_train
@@ -204,12 +202,10 @@ class WGAN:
             noise = self.rng.normal((self.batch_size, self.nz))
             errD_real, errD_fake = tf.unstack(gather(
                 replicas.run(self._netD_train, (real_data, noise))))
-            self.batches.assign_add(1)
             errD = errD_real - errD_fake
             self.netD_clamp()   # in cross-replica context: every copy of the critic
         noise = self.rng.normal((self.batch_size, self.nz))
         errG = gather(replicas.run(self._netG_train, (noise,)))
-        self.step.assign_add(1)
         return tf.stack([errD, errG, errD_real, errD_fake])
 
     def sample(self, noise):
@@ -240,16 +236,14 @@ def main(run):
     wgan.netD.summary()  # as the original
     wgan.netG.summary()
     swd = None  # the last SWD: {step, distance}
-    # train_generate: the rotated real batches from the data position on
-    stream = lambda: data.stream(args.batch_size, run.seed, int(wgan.batches.numpy()),
-                                 args.rotation_range)
-    train_generate = stream()
 
-    # The checkpoint: models, optimisers, noise generator, step and data position.
+    # The checkpoint: models, optimisers, noise generator (the step is the run's).
     def restore(folder, state):
-        nonlocal swd, train_generate
-        wgan.checkpoint.read(str(folder / "state")).assert_consumed()
-        swd, train_generate = state["last_swd"], stream()
+        nonlocal swd
+        # every variable is restored; older versions' step/batches counters are left unread
+        wgan.checkpoint.read(str(folder / "state")).expect_partial() \
+            .assert_existing_objects_matched()
+        swd = state["last_swd"]
 
     run.start(args.steps, restore=restore,
               save=lambda folder: wgan.checkpoint.write(str(folder / "state")),
@@ -261,6 +255,9 @@ def main(run):
               measure=lambda: dict(swd_x1e3=extras.measure(wgan, args, data, run.seed),
                                    data=printable(data.root)))
 
+    # train_generate: the rotated real batches, from the data position on (n_critic a step)
+    train_generate = data.stream(args.batch_size, run.seed, run.done * args.n_critic,
+                                 args.rotation_range)
     for step in run.range(args.steps):
         real_batches = [wgan.replicas.split(next(train_generate))
                         for _ in range(args.n_critic)]
@@ -275,7 +272,7 @@ def main(run):
         run.log(**row)
 
     losses = read_losses(run.run_dir / "losses.csv")
-    steps = int(wgan.step.numpy())
+    steps = args.steps
     last = swd or {}  # measured after the last step, unless resumed to finish
     distance = (last["distance"] if last.get("step") == steps - 1
                 else extras.measure(wgan, args, data, run.seed))

@@ -427,7 +427,8 @@ class Run:
     Attributes: `args` (the resolved flags), `seed`, `data` (what the program's `load_data`
     returned), `run_dir` (the run folder once `start` has prepared it; None in a sweep,
     which writes only sweep.json), `files` (True when figures are wanted: not a sweep),
-    `last` (the last row logged; after --resume, the checkpoint's).
+    `last` (the last row logged; after --resume, the checkpoint's), `done` (the units
+    trained so far; after --resume, the checkpoint's).
     """
 
     def __init__(self, program, parser, args, seed, data, checksum, config=None,
