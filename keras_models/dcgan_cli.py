@@ -55,8 +55,8 @@ class DCGANAnime(FaceProgram):
               help="stretch each grid to its own min-max, as scipy.misc.imsave did")
         scale.add_device_arguments(parser)
 
-    def summary(self, metrics):  # the end of a run (epochs) or an --evaluate
-        note = scale.worker_note(self.replicas, self.args.out)
+    def summary(self, metrics, args):  # the end of a run (epochs) or an --evaluate
+        note = scale.worker_note(self.replicas, args.out)
         return "{} after {} epochs".format(describe_swd(metrics["swd_x1e3"]), metrics.get(
             "epochs", "its")) + ("\n" + note if note else "")
 

@@ -45,7 +45,7 @@ class GaussianGAN(runner.Program):
                            help='generated values in histogram.png, the frames and '
                                 'metrics.json (a sweep measures %d)' % extras.SWEEP_EVAL_SAMPLES)
 
-    def summary(self, metrics):
+    def summary(self, metrics, args):
         return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (target 4 / 1.25; the post '
                 'reports 3.5 / 1.15), skew {skew:.2f}, excess kurtosis {excess_kurtosis:.2f}, '
                 'W1 {wasserstein1:.3f}, JS {js_divergence:.3f}').format(**metrics)

@@ -62,7 +62,7 @@ class MnistGAN(runner.Program):
                              f'set ({len(mnist.x_train)} images in {mnist.source})')
         return mnist
 
-    def summary(self, metrics):  # the end of a run, or an --evaluate
+    def summary(self, metrics, args):  # the end of a run, or an --evaluate
         from gantools.mnist.metrics import summary
         return summary(metrics) if 'frechet_distance' in metrics else ''
 

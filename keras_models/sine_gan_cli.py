@@ -44,7 +44,7 @@ class SineGAN(runner.Program):
         rundir.check_memory(args.n_samples * per_curve,
                             f"--n-samples {args.n_samples} (with --noise-dim {args.noise_dim})")
 
-    def summary(self, metrics):
+    def summary(self, metrics, args):
         return ('Pretrain loss {pretrain_loss:.4f}; generated curves: sine-fit RMSE median '
                 '{fit_rmse_median:.3f}, frequencies {frequency_p05:.2f}-{frequency_p95:.2f} '
                 '(5-95%; data 1-2, W1 {frequency_w1:.3f}), diversity {diversity_ratio:.2f} '

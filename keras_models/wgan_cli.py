@@ -66,8 +66,8 @@ class WGANAnime(FaceProgram):
             parser.error(f"--rotation-range {args.rotation_range} must be 0-180 degrees")
         super().check_args(parser, args)  # --evaluate
 
-    def summary(self, metrics):  # the loop prints its SWD itself; an --evaluate's here
-        note = scale.worker_note(self.replicas, self.args.out)
+    def summary(self, metrics, args):  # the loop prints its SWD itself; an --evaluate's here
+        note = scale.worker_note(self.replicas, args.out)
         return "\n".join(([describe_swd(metrics["swd_x1e3"])] if "checkpoint" in metrics
                           else []) + ([note] if note else []))
 

@@ -65,10 +65,10 @@ class GaussianGAN(runner.Program):
     def loop_for(self, args, loop):  # --instance-noise (set by --variant stable): NoisyGAN
         return runner.module_variant(loop, 'noisy') if args.instance_noise else loop
 
-    def summary(self, metrics):
+    def summary(self, metrics, args):
         return ('Generated mean {gen_mean:.3f} std {gen_std:.3f} (data {mu} / {sigma}); '
                 'JS {js_divergence:.4f}, W1 {wasserstein1:.4f}: {verdict}').format(
-                    mu=self.args.mu, sigma=self.args.sigma, **metrics,
+                    mu=args.mu, sigma=args.sigma, **metrics,
                     verdict='converged' if metrics['converged'] else 'did not converge')
 
     def sweep_summary(self, per_seed):

@@ -68,7 +68,7 @@ class MnistProgram(runner.Program):
                              f"image ({mnist.source} has {len(mnist.x_train)})")
         return mnist
 
-    def summary(self, metrics):
+    def summary(self, metrics, args):
         from gantools.mnist import metrics as mnist_metrics
         return mnist_metrics.summary(metrics) if "frechet_distance" in metrics else ""
 

@@ -127,8 +127,8 @@ class Program:
         flags are resolved (on --resume, the run's)."""
 
     # -- the end --------------------------------------------------------------------------
-    def summary(self, metrics):
-        """One or two lines about the final metrics."""
+    def summary(self, metrics, args):
+        """One or two lines about the final metrics (or an --evaluate's), given the flags."""
         return ""
 
     def sweep_summary(self, per_seed):
@@ -403,13 +403,12 @@ def _refuse_if_already_trained(program, args, config):
 
 
 def _prepare(program, args, resume=False):
-    """Refuse an unusable --out before anything slow, then read the data."""
-    program.args = args
+    """Refuse an unusable --out before anything slow, then read the data: (the data, its
+    checksum)."""
     program.setup(args)
     rundir.check_run_dir(args.out, args.overwrite, resume)
     data = program.load_data(args)
-    program.data = data
-    return getattr(data, "checksum", None)
+    return data, getattr(data, "checksum", None)
 
 
 class Run:
@@ -674,7 +673,7 @@ class Run:
         before = rundir.snapshot(args.out)
         rundir.update_json(file, evaluations=dict(evaluations_in(file), **{name: metrics}))
         rundir.record_written(args.out, before)
-        text = self.program.summary(metrics)
+        text = self.program.summary(metrics, args)
         if text:
             print(text, flush=True)
         print(f"Wrote evaluations[{name!r}] into {file}", flush=True)
@@ -730,7 +729,7 @@ def default_text(row):
 
 def run(program, train, parser, args, config):
     """One run: new, or --resume of the run in --out: `train(run)` is the program's loop."""
-    checksum = _prepare(program, args, resume=config is not None)
+    data, checksum = _prepare(program, args, resume=config is not None)
     evaluating = getattr(args, "evaluate", None)  # which may measure against other data
     if config is not None and not evaluating and config.get("data_checksum") not in (
             None, checksum):
@@ -739,7 +738,7 @@ def run(program, train, parser, args, config):
                          f"{config['data_checksum']})")
     rundir.seed_everything(args.seed, args.deterministic)
     print(f"Devices: {', '.join(rundir.devices())}", flush=True)
-    session = Run(program, parser, args, args.seed, program.data, checksum, config)
+    session = Run(program, parser, args, args.seed, data, checksum, config)
     try:
         metrics = train(session)
     except (Sampled, Evaluated):
@@ -756,7 +755,7 @@ def run(program, train, parser, args, config):
         session._board.finish(metrics, session.total)
         session._board.close()
     rundir.record_written(run_dir, session._before)
-    text = program.summary(metrics)
+    text = program.summary(metrics, args)
     if text:
         print(text, flush=True)
     print(f"Wrote {run_dir}", flush=True)
@@ -840,7 +839,7 @@ def run_sweep(program, train, parser, args):
     """--sweep N: train seeds 0..N-1 without figures; sweep.json after every seed."""
     from gantools.run.launch import quiet_retracing_notices
     quiet_retracing_notices(args.verbose)  # new models for every seed: first traces
-    checksum = _prepare(program, args)
+    data, checksum = _prepare(program, args)
     run_dir = rundir.prepare_run_dir(args.out, args.overwrite)
     before = rundir.snapshot(run_dir)  # files new or changed from now on: this sweep's
     per_seed = []
@@ -848,14 +847,14 @@ def run_sweep(program, train, parser, args):
         if "keras" in sys.modules:
             sys.modules["keras"].backend.clear_session()
         rundir.seed_everything(seed, args.deterministic)
-        session = Run(program, parser, args, seed, program.data, checksum, sweep_dir=run_dir)
+        session = Run(program, parser, args, seed, data, checksum, sweep_dir=run_dir)
         try:
             metrics = train(session)
         finally:
             session.close()
         metrics = dict(metrics, train_seconds=round(session.seconds, 3))
         per_seed.append(rundir.finite(dict(seed=seed, **metrics)))
-        print(f"seed {seed}: {program.summary(metrics)}", flush=True)
+        print(f"seed {seed}: {program.summary(metrics, args)}", flush=True)
         rundir.write_json(run_dir / "sweep.json", dict(
             runs=len(per_seed), **program.sweep_summary(per_seed),
             flags=recorded_flags(parser, args), per_seed=per_seed))
