@@ -1,5 +1,6 @@
 """Shared test helpers: run a script as a user would, in a fresh process; synthetic
 data; reading what a run wrote."""
+import contextlib
 import csv
 import os
 import subprocess
@@ -69,15 +70,32 @@ def program_parser(program_id):
 
 USER_KERAS_HOME = os.environ.get("KERAS_HOME")  # before the fixture below changes it
 
+def shared_folder(tmp_path_factory, name):
+    """A folder of this test session that every xdist worker sees (the one above the
+    workers' own), for what one worker makes and the others reuse (see `one_at_a_time`)."""
+    folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = folder.parent
+    folder = folder / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def one_at_a_time(lock_file):
+    """Hold an exclusive lock on `lock_file`: one worker makes a shared thing while the
+    others wait, then find it made."""
+    import fcntl
+    with open(lock_file, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
 def keras_home(tmp_path_factory):
     """A private Keras cache for the whole session (the metrics classifier is cached there),
-    shared by the xdist workers (the folder above each worker's own)."""
-    home = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        home = home.parent
-    home = home / "keras_home"
-    home.mkdir(exist_ok=True)
+    shared by the xdist workers."""
+    home = shared_folder(tmp_path_factory, "keras_home")
     previous = os.environ.get("KERAS_HOME")
     os.environ["KERAS_HOME"] = str(home)
     yield home
@@ -101,11 +119,9 @@ def synthetic(tmp_path_factory):
 @pytest.fixture(scope="session")
 def classifier(synthetic, keras_home):
     """The metrics classifier trained (once, cached in keras_home) on the synthetic set."""
-    import fcntl
     from gantools.mnist import load_mnist
     from gantools.mnist.metrics import load_or_train_classifier
-    with open(keras_home / "classifier.lock", "w") as lock:  # one worker trains, the others
-        fcntl.flock(lock, fcntl.LOCK_EX)                     # wait and load what it saved
+    with one_at_a_time(keras_home / "classifier.lock"):  # one worker trains, others load
         return load_or_train_classifier(load_mnist(synthetic[1]), verbose=False)
 
 def make_faces(root, n=12, seed=0, corrupt=True, other=True):

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SCRIPTS, make_faces, program_parser
+from conftest import SCRIPTS, make_faces, one_at_a_time, program_parser, shared_folder
 from gantools.run.programs import PROGRAMS as REGISTRY
 
 # program -> (tiny flags, total flag, tiny total); its script and data: gantools.run.programs
@@ -75,19 +75,26 @@ def programs(fast_ones=FAST):
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """The programs' small data (contract_data), made once for the module."""
-    return contract_data(tmp_path_factory.mktemp("contract_data"))
+    """The programs' small data (contract_data), made once for the session (the straight
+    runs that all workers share were trained on it: the same paths in their config.json)."""
+    shared = shared_folder(tmp_path_factory, "contract_data")
+    with one_at_a_time(shared.parent / "contract_data.lock"):
+        return contract_data(shared)
 
 
 def contract_data(root):
-    """Small data for the programs that need it, in `root`: 5 faces, a synthetic mnist.npz
-    (also tests/reference_runs.py's)."""
+    """Small data for the programs that need it, in `root` (made unless `root` holds it):
+    5 faces, a synthetic mnist.npz (also tests/reference_runs.py's)."""
     from gantools.mnist import write_npz
     from synthetic_mnist import synthetic_mnist
-    digits = synthetic_mnist(600, 100)
-    write_npz(root / "mnist.npz", digits.x_train, digits.y_train, digits.x_test,
-              digits.y_test)
-    return {"faces": make_faces(root / "faces", n=5), "mnist": root / "mnist.npz"}
+    paths = {"faces": root / "faces", "mnist": root / "mnist.npz"}
+    if not (root / "made").is_file():
+        digits = synthetic_mnist(600, 100)
+        write_npz(paths["mnist"], digits.x_train, digits.y_train, digits.x_test,
+                  digits.y_test)
+        make_faces(paths["faces"], n=5)
+        (root / "made").write_text("")
+    return paths
 
 
 def command(program, data, out, *extra, total=None):
@@ -153,17 +160,19 @@ def checkpoint_folders(out):
 
 @pytest.fixture(scope="module")
 def straight(tmp_path_factory, data):
-    """program -> the folder of its uninterrupted --deterministic run (made once)."""
-    made = {}
+    """program -> the folder of its uninterrupted --deterministic run, made once for the
+    session by whichever xdist worker asks first (the others wait and reuse it: the data
+    they make is the same)."""
+    shared = shared_folder(tmp_path_factory, "contract_straight")
 
     def get(program):
-        if program not in made:
-            out = tmp_path_factory.mktemp("straight") / program
-            result = run(command(program, data, out), cwd=out.parent)
-            assert result.returncode == 0, result.stderr[-3000:]
-            assert result.stderr == "", result.stderr[-3000:]  # no traceback, no TF log
-            made[program] = out
-        return made[program]
+        out = shared / program
+        with one_at_a_time(shared / f"{program}.lock"):
+            if not (out / "metrics.json").is_file():
+                result = run(command(program, data, out, "--overwrite"), cwd=shared)
+                assert result.returncode == 0, result.stderr[-3000:]
+                assert result.stderr == "", result.stderr[-3000:]  # no traceback, no TF log
+        return out
     return get
 
 
