@@ -379,6 +379,7 @@ def _main(program, train, parser, argv, args):
 
 
 def already_trained(program, run_dir, done):
+    """The refusal of a --resume that asks a run of `done` units for no more."""
     return UsageError(f"--resume: the run in {run_dir} has already trained {done} "
                       f"{plural(program.unit)}; pass a larger --"
                       f"{program.total_flag.replace('_', '-')} to train further")
