@@ -359,7 +359,8 @@ def _main(program, train, parser, argv, args):
         apply_config(parser, argv, args, config, program, flag)
     program.check_args(parser, args)
     # an unusable --out, and a --resume of a finished run that asks for no more units, are
-    # refused before TensorFlow is imported (both again later, where they are certain)
+    # refused before anything slow (TensorFlow's import, the data); Run.start checks both
+    # again where it writes (prepare_run_dir) and where the program's units are known
     rundir.check_run_dir(args.out, args.overwrite, resume=config is not None)
     if args.resume:
         _refuse_if_already_trained(program, args, config)
@@ -403,11 +404,10 @@ def _refuse_if_already_trained(program, args, config):
         raise already_trained(program, args.out, state["units_done"])
 
 
-def _prepare(program, args, resume=False):
-    """Refuse an unusable --out before anything slow, then read the data: (the data, its
-    checksum)."""
+def _prepare(program, args):
+    """Set the program up and read the data: (the data, its checksum). --out was checked
+    in _main, before the port was imported."""
     program.setup(args)
-    rundir.check_run_dir(args.out, args.overwrite, resume)
     data = program.load_data(args)
     return data, getattr(data, "checksum", None)
 
@@ -730,7 +730,7 @@ def default_text(row):
 
 def run(program, train, parser, args, config):
     """One run: new, or --resume of the run in --out: `train(run)` is the program's loop."""
-    data, checksum = _prepare(program, args, resume=config is not None)
+    data, checksum = _prepare(program, args)
     evaluating = getattr(args, "evaluate", None)  # which may measure against other data
     if config is not None and not evaluating and config.get("data_checksum") not in (
             None, checksum):
