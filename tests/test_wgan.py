@@ -144,6 +144,10 @@ def test_a_step_is_n_critic_clipped_critic_updates_then_one_generator_update():
     assert values.shape == (4,) and np.all(np.isfinite(values))
     errD, errG, errD_real, errD_fake = values
     assert errD == pytest.approx(errD_real - errD_fake, abs=1e-7)
+    drawn = tf.random.Generator.from_seed(gan.seed)  # n_critic critic noises, then G's
+    for _ in range(3 + 1):
+        drawn.normal((gan.batch_size, gan.nz))
+    np.testing.assert_array_equal(gan.rng.state.numpy(), drawn.state.numpy())
     assert critic_weights_in_range(gan)
     d_after = [v.numpy() for v in gan.netD.trainable_variables]
     netG_train = tf.function(gan.netG_train)
