@@ -112,7 +112,8 @@ def update_flops(f_g, f_d):
 def keras_dcgan(batch, replicas):
     import tensorflow as tf
     from keras_models.dcgan import DCGAN
-    gan = DCGAN(seed=0, replicas=replicas)
+    from keras_models.dcgan_scale import ScaledDCGAN
+    gan = DCGAN(seed=0) if replicas.plain else ScaledDCGAN(seed=0, replicas=replicas)
     images = tf.random.uniform((batch, 96, 96, 3), -1, 1)
     f_g = forward_flops(gan.generate)
     d, g = update_flops(f_g, forward_flops(gan.discriminator))

@@ -23,8 +23,9 @@ Deliberate differences (the defaults train what main.py trains):
 - Grids and SWD sample G in training mode without touching BatchNorm's running statistics
   (`--sample-bn moving`: inference mode).
 - Added: the sliced Wasserstein distance (every save, the end, `--evaluate`), and
-  `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.faces.scale). The settings
-  config.json records, the SWD and the checkpoints' timing are keras_models/dcgan_extras.py's.
+  `--jit-compile`, `--mixed-precision`, `--strategy` (keras_models/dcgan_scale.py overrides
+  DCGAN for them). The settings config.json records, the SWD and the checkpoints' timing are
+  keras_models/dcgan_extras.py's.
 """
 import functools
 import time
@@ -37,7 +38,7 @@ from keras import layers
 
 from gantools.run import rundir
 from gantools.faces.images import SCALINGS, printable
-from gantools.faces.scale import Replicas, startup_line, wrap_optimizer
+from gantools.faces.scale import startup_line
 from gantools.torch_compat import BatchNorm2d, torch_bce
 from gantools.training import describe_swd, run_without_side_effects, save_weights
 
@@ -58,7 +59,7 @@ def conv_init():
 
 def batch_norm(name, synchronized=False, momentum=0.9):
     """BatchNorm2d after weight_init: gamma N(1, 0.01), beta 0; PyTorch's eps, and momentum
-    0.1 (Keras's 0.9). `synchronized`: statistics over the global batch of a strategy."""
+    0.1 (Keras's 0.9). `synchronized`: statistics over the global batch (dcgan_scale.py)."""
     return BatchNorm2d(momentum=momentum, epsilon=1e-5, name=name, synchronized=synchronized,
                        gamma_initializer=keras.initializers.RandomNormal(1.0, 0.01),
                        beta_initializer="zeros")
@@ -140,15 +141,11 @@ def generate_once(generate, noise):
 # ##### main.py: the models, the optimisers, the noise and one batch of the loop
 
 class DCGAN:
-    def __init__(self, seed=0, lr=lr, beta1=beta1, input_dim=input_dim, replicas=None):
+    def __init__(self, seed=0, lr=lr, beta1=beta1, input_dim=input_dim):
         self.seed, self.input_dim = seed, input_dim
-        self.replicas = replicas = replicas or Replicas()
-        with replicas.strategy.scope():
-            self.generate = Generate(input_dim, synchronized=replicas.distributed)
-            self.discriminator = Discriminator(synchronized=replicas.distributed)
-            self.optimizer_G = self.adam(lr, beta1, self.generate)
-            self.optimizer_D = self.adam(lr, beta1, self.discriminator)
-        # Plain (not mirrored) variables: every worker draws the same global noise.
+        self.generate, self.discriminator = self.models(input_dim)
+        self.optimizer_G = self.adam(lr, beta1, self.generate)
+        self.optimizer_D = self.adam(lr, beta1, self.discriminator)
         self.rng = tf.random.Generator.from_seed(seed)  # torch.randn of the training noise
         self.loss_sums = tf.Variable(tf.zeros(2, tf.float64), trainable=False)  # D, G so far
         self.fixed_noise = np.random.default_rng([seed, 1]).standard_normal(  # its own stream
@@ -157,74 +154,54 @@ class DCGAN:
             generate=self.generate, discriminator=self.discriminator,
             optimizer_G=self.optimizer_G, optimizer_D=self.optimizer_D, rng=self.rng,
             loss_sums=self.loss_sums)  # the loop's position is the run's (run.range)
-        # XLA (--jit-compile) compiles the updates only: the noise never depends on it
-        self._updates = tf.function(self.updates, jit_compile=True) if replicas.jit_compile \
-            else self.updates
-        signature = None if replicas.distributed else [
-            tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 3), tf.float32)]
-        self.train_step = tf.function(self._train_step, input_signature=signature,
-                                      reduce_retracing=True)
+        self.train_step = tf.function(self._train_step, reduce_retracing=True, input_signature=[
+            tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE, 3), tf.float32)])
+
+    def models(self, input_dim):
+        """Generate().apply(weight_init), Discriminator().apply(weight_init)."""
+        return Generate(input_dim), Discriminator()
 
     def adam(self, lr, beta1, model):
         """Adam(model.parameters(), lr, betas=(beta1, 0.999)), eps 1e-8 as PyTorch's."""
-        optimizer = wrap_optimizer(keras.optimizers.Adam(lr, beta1, 0.999, epsilon=1e-8),
-                                   self.replicas.mixed_precision)
+        optimizer = keras.optimizers.Adam(lr, beta1, 0.999, epsilon=1e-8)
         optimizer.build(model.trainable_variables)
         return optimizer
 
-    def train_d(self, real_data, fake_data, share=None):
-        """D: BCE(D(real), 1) + BCE(D(fake), 0), one Adam step. `share`: this replica's
-        share of the global batch (None: no strategy)."""
-        with tf.GradientTape() as tape:
-            real_output = self.discriminator(real_data, training=True)
-            real_loss = torch_bce(real_output, 1.0)
-            fake_output = self.discriminator(fake_data, training=True)
-            fake_loss = torch_bce(fake_output, 0.0)
-            loss_D = real_loss + fake_loss
-            if share is not None:
-                loss_D = loss_D * share
-            scaled = self.optimizer_D.scale_loss(loss_D)
-        variables = self.discriminator.trainable_variables
-        self.optimizer_D.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return loss_D
+    def criterion(self, output, label):
+        """criterion = nn.BCELoss(): the batch's mean."""
+        return torch_bce(output, label)
 
-    def loss_g(self, fake_data, share=None):
-        """G's loss: BCE(D(fake), 1), through D as D's step left it."""
-        loss_G = torch_bce(self.discriminator(fake_data, training=True), 1.0)
-        return loss_G if share is None else loss_G * share
+    def step(self, optimizer, model, tape, loss):
+        """loss.backward(); optimizer.step() (after optimizer.zero_grad(): a new tape)."""
+        variables = model.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
     def updates(self, real_data, noise):
-        """main.py's batch on one replica (its rows of the global noise)."""
-        share = None
-        if self.replicas.distributed:
-            local = tf.shape(real_data)[0]
-            noise, share = Replicas.shard(noise, local), Replicas.weight(local)
-        fake_data, tape = generate_once(self.generate, noise)
+        """main.py's batch: D, then G on the same noise."""
+        fake_data, tape_G = generate_once(self.generate, noise)
         ############################
         # (1) Update D network: BCE(D(x), 1) + BCE(D(G(z)), 0)
         ###########################
-        loss_D = self.train_d(real_data, fake_data, share)
+        with tf.GradientTape() as tape_D:
+            real_output = self.discriminator(real_data, training=True)
+            real_loss = self.criterion(real_output, 1.0)
+            fake_output = self.discriminator(fake_data, training=True)
+            fake_loss = self.criterion(fake_output, 0.0)
+            loss_D = real_loss + fake_loss
+        self.step(self.optimizer_D, self.discriminator, tape_D, loss_D)
         ############################
-        # (2) Update G network: BCE(D(G(z)), 1), on the same noise
+        # (2) Update G network: BCE(D(G(z)), 1), through D as D's step left it
         ###########################
-        with tape:
-            loss_G = self.loss_g(fake_data, share)
-            scaled = self.optimizer_G.scale_loss(loss_G)
-        variables = self.generate.trainable_variables
-        self.optimizer_G.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        with tape_G:
+            fake_output = self.discriminator(fake_data, training=True)
+            loss_G = self.criterion(fake_output, 1.0)
+        self.step(self.optimizer_G, self.generate, tape_G, loss_G)
         return tf.stack([loss_D, loss_G])
 
     def _train_step(self, real_data):
-        """One batch (a global batch, or per-replica values from Replicas.split)."""
-        replicas = self.replicas
-        if replicas.distributed:
-            size = replicas.sum(replicas.run(lambda x: tf.shape(x)[0], (real_data,)))
-        else:
-            size = tf.shape(real_data)[0]
-        noise = self.rng.normal((size, self.input_dim))
-        losses = replicas.run(self._updates, (real_data, noise))
-        if replicas.distributed:
-            losses = replicas.sum(losses)
+        """One batch: its noise (torch.randn(B, 100, 1, 1)), the updates, the loss sums."""
+        noise = self.rng.normal((tf.shape(real_data)[0], self.input_dim))
+        losses = self.updates(real_data, noise)
         self.loss_sums.assign_add(tf.cast(losses, tf.float64))
         return losses
 
@@ -259,8 +236,12 @@ def saves(epoch, args):
 
 
 def make_gan(args, seed, replicas):
-    """main.py's models and optimisers with the flags' settings, on `replicas`' devices."""
-    return DCGAN(seed, args.lr, args.beta1, replicas=replicas)
+    """main.py's models and optimisers with the flags' settings; with a device option
+    (--strategy, --mixed-precision, --jit-compile) keras_models/dcgan_scale.py's."""
+    if replicas.plain:
+        return DCGAN(seed, args.lr, args.beta1)
+    from keras_models.dcgan_scale import ScaledDCGAN
+    return ScaledDCGAN(seed, args.lr, args.beta1, replicas=replicas)
 
 
 def main(run):
@@ -299,7 +280,7 @@ def main(run):
         dataload = dataset.epoch(args.batch_size, run.seed, epoch, run.first_batch,
                                  scale=SCALINGS[args.scaling])
         for i, inp in run.batches(dataload, skip=False):
-            loss_D, loss_G = gan.train_step(gan.replicas.split(inp)).numpy()
+            loss_D, loss_G = gan.train_step(inp).numpy()
             run.show("D:{}, G:{}".format(loss_D, loss_G))  # main.py's printed line
         # the epoch's row: its last batch's losses (the .txt files) and its means
         means = gan.loss_sums.numpy() / n_batches

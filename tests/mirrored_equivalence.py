@@ -27,6 +27,7 @@ import keras  # noqa: E402
 
 from gantools.faces.scale import Replicas  # noqa: E402
 from keras_models import dcgan as s2, wgan as s3  # noqa: E402
+from keras_models.dcgan_scale import ScaledDCGAN  # noqa: E402
 
 BATCH = 8
 SGD_LR = 1e-3
@@ -48,7 +49,7 @@ def copy_weights(source, target):
 def dcgan_sgd(replicas):
     """S2's models and step with plain SGD in place of Adam (see the module docstring)."""
     keras.utils.set_random_seed(0)
-    gan = s2.DCGAN(seed=0, replicas=replicas)
+    gan = ScaledDCGAN(seed=0, replicas=replicas)
     with replicas.strategy.scope():
         gan.optimizer_G = keras.optimizers.SGD(SGD_LR)
         gan.optimizer_D = keras.optimizers.SGD(SGD_LR)
@@ -81,9 +82,9 @@ def compare(make, models, batches, mirrored):
     before = weights(models(one))
     assert max_difference(before, weights(models(two))) == 0
     losses_one = one.train_step(batches).numpy()
-    losses_two = two.train_step(
+    losses_two = two.train_step(  # S2's step splits the global batch itself
         [mirrored.split(b) for b in batches] if isinstance(batches, list)
-        else mirrored.split(batches)).numpy()
+        else batches).numpy()
     after_one, after_two = weights(models(one)), weights(models(two))
     return {"weights": max_difference(after_one, after_two),
             "relative_change_difference": relative_change_difference(before, after_one,

@@ -18,13 +18,17 @@ from conftest import ROOT, SCRIPTS, make_faces, run_script
 from gantools.run.cli import UsageError
 from gantools.faces.scale import Replicas, non_chief_index, set_precision, worker_out
 from keras_models import dcgan as s2, dcgan_cli as s2_cli, wgan as s3, wgan_cli as s3_cli
+from keras_models.dcgan_scale import ScaledDCGAN
 
 REAL = tf.random.stateless_uniform((4, 96, 96, 3), (5, 6), -1, 1)
 
 
 def dcgan(**kwargs):
+    """S2 with these device options (keras_models/dcgan_scale.py); without any, the
+    faithful program."""
     keras.utils.set_random_seed(0)
-    return s2.DCGAN(seed=0, replicas=Replicas(**kwargs))
+    args = argparse.Namespace(lr=s2.lr, beta1=s2.beta1)
+    return s2.make_gan(args, 0, Replicas(**kwargs))
 
 
 def wgan(**kwargs):
@@ -37,6 +41,15 @@ def mixed_policy():
     set_precision(True)
     yield
     set_precision(False)
+
+
+def test_the_faithful_dcgan_runs_unless_a_device_option_is_set():
+    """The device options are an override (dcgan_scale.py); the faithful DCGAN has none."""
+    faithful = dcgan()
+    assert type(faithful) is s2.DCGAN and not hasattr(faithful, "replicas")
+    for option in ("jit_compile", "mixed_precision"):
+        assert isinstance(dcgan(**{option: True}), ScaledDCGAN)
+    assert isinstance(dcgan(strategy=tf.distribute.OneDeviceStrategy("/cpu:0")), ScaledDCGAN)
 
 
 @pytest.mark.slow  # 12 s; CI runs the slow suite too

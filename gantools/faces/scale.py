@@ -174,6 +174,11 @@ class Replicas:
         return self.worker is None
 
     @property
+    def plain(self):
+        """True with no device option: the default strategy, no XLA, float32."""
+        return not (self.distributed or self.jit_compile or self.mixed_precision)
+
+    @property
     def count(self):
         return self.strategy.num_replicas_in_sync
 
