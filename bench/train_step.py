@@ -124,7 +124,9 @@ def keras_dcgan(batch, replicas):
 def keras_wgan(batch, replicas):
     import tensorflow as tf
     from keras_models.wgan import WGAN
-    gan = WGAN(seed=0, batch_size=batch, replicas=replicas)
+    from keras_models.wgan_scale import ScaledWGAN
+    gan = WGAN(seed=0, batch_size=batch) if replicas.plain else ScaledWGAN(
+        seed=0, batch_size=batch, replicas=replicas)
     images = [tf.random.uniform((batch, 96, 96, 3), -1, 1) for _ in range(gan.n_critic)]
     d, g = update_flops(forward_flops(gan.netG), forward_flops(gan.netD))
     return ((lambda: gan.train_step(images).numpy()), batch * gan.n_critic,

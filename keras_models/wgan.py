@@ -21,7 +21,8 @@ Deliberate differences (the defaults train what the script trains):
 - Dropped: print(dir(train_generate)), KERAS_BACKEND/TENSORFLOW_FLAGS; float32 noise.
 - Added: losses.csv/png, evolution.gif, the SWD at every save and the end, `--evaluate`
   (with config.json's settings: keras_models/wgan_extras.py).
-- Added: `--jit-compile`, `--mixed-precision`, `--strategy` (gantools.faces.scale).
+- Added: `--jit-compile`, `--mixed-precision`, `--strategy` (keras_models/wgan_scale.py
+  overrides WGAN for them).
 Reasons and details: README (S3). `originals/anime_wgan_keras2.py` runs the script in
 Keras 2; `sidebyside.s3` runs the two from the same weights.
 """
@@ -31,10 +32,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from gantools.faces import scale
 from gantools.faces.images import printable
 from gantools.run.rundir import read_losses
-from gantools.faces.scale import Replicas
+from gantools.faces.scale import startup_line
 from gantools.keras2_compat import Keras2RMSprop
 from gantools.training import describe_swd, run_without_side_effects, save_weights
 
@@ -56,7 +56,7 @@ class TrainingBatchNorm(layers.BatchNormalization):
 
 
 def batch_norm(synchronized=False):
-    """`synchronized`: statistics over the global batch under a tf.distribute strategy."""
+    """`synchronized`: statistics over the global batch under a strategy (wgan_scale.py)."""
     return TrainingBatchNorm(epsilon=1.01e-5, gamma_initializer=gamma_init(),
                              synchronized=synchronized)
 
@@ -120,36 +120,41 @@ class WGAN:
 
     def __init__(self, seed=0, nz=nz, ngf=ngf, ndf=ndf, batch_size=batchSize, lrD=lrD, lrG=lrG,
                  clamp=(clamp_lower, clamp_upper), n_critic=5, rmsprop_epsilon=1e-8,
-                 replicas=None, output_dtype="float32"):
+                 output_dtype="float32"):
         self.nz, self.batch_size, self.n_critic, self.seed = nz, batch_size, n_critic, seed
         self.clamp_lower, self.clamp_upper = clamp
-        self.replicas = replicas = replicas or Replicas()
-        with replicas.strategy.scope():
-            self.netD = DCGAN_D(imageSize, nc, ndf, replicas.distributed, output_dtype)
-            self.netG = DCGAN_G(imageSize, nz, ngf, replicas.distributed, output_dtype)
-            self.optimizer_D = scale.wrap_optimizer(
-                Keras2RMSprop(lrD, epsilon=rmsprop_epsilon), replicas.mixed_precision)
-            self.optimizer_G = scale.wrap_optimizer(
-                Keras2RMSprop(lrG, epsilon=rmsprop_epsilon), replicas.mixed_precision)
-            self.optimizer_D.build(self.netD.trainable_variables)
-            self.optimizer_G.build(self.netG.trainable_variables)
-        # Plain variables: every worker draws the same global noise; replicas take rows of it.
+        self.netD, self.netG = self.models(nz, ngf, ndf, output_dtype)
+        self.optimizer_D = self.rmsprop(lrD, rmsprop_epsilon, self.netD)
+        self.optimizer_G = self.rmsprop(lrG, rmsprop_epsilon, self.netG)
         self.rng = tf.random.Generator.from_seed(seed)   # np.random.normal for the noise
         self.fixed_noise = np.random.default_rng([seed, 1]).normal(
             size=(grid_samples, nz)).astype('float32')
         self.checkpoint = tf.train.Checkpoint(
             netD=self.netD, netG=self.netG, optimizer_D=self.optimizer_D,
             optimizer_G=self.optimizer_G, rng=self.rng)  # the loop's position is the run's
-        # The updates (XLA with --jit-compile) run on every replica; the noise is drawn and
-        # the critic clipped outside them.
-        self._netD_train, self._netG_train = self.netD_train, self.netG_train
-        if replicas.jit_compile:
-            self._netD_train = tf.function(self.netD_train, jit_compile=True)
-            self._netG_train = tf.function(self.netG_train, jit_compile=True)
         spec = tf.TensorSpec((None, imageSize, imageSize, nc), tf.float32)
-        self.train_step = tf.function(
-            self._train_step, reduce_retracing=True,
-            input_signature=None if replicas.distributed else [[spec] * n_critic])
+        self.train_step = tf.function(self._train_step, reduce_retracing=True,
+                                      input_signature=[[spec] * n_critic])
+
+    def models(self, nz, ngf, ndf, output_dtype):
+        """netD = DCGAN_D(...), netG = DCGAN_G(...)."""
+        return (DCGAN_D(imageSize, nc, ndf, output_dtype=output_dtype),
+                DCGAN_G(imageSize, nz, ngf, output_dtype=output_dtype))
+
+    def rmsprop(self, lr, epsilon, model):
+        """RMSprop(lr=lr) of Keras 2.1.2, its slots made now (get_updates made them)."""
+        optimizer = Keras2RMSprop(lr, epsilon=epsilon)
+        optimizer.build(model.trainable_variables)
+        return optimizer
+
+    def mean(self, output):
+        """K.mean."""
+        return tf.reduce_mean(output)
+
+    def step(self, optimizer, model, tape, loss):
+        """The updates of `optimizer.get_updates(model.trainable_weights, [], loss)`."""
+        variables = model.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
     def netD_clamp(self):
         """Clip every trainable critic weight, BatchNorm's gamma and beta included."""
@@ -157,55 +162,36 @@ class WGAN:
             v.assign(tf.clip_by_value(v, self.clamp_lower, self.clamp_upper))
 
     def netD_train(self, real_data, noise=None):
-        """One critic update: RMSprop on loss_fake - loss_real. Under a strategy this
-        replica's batch and rows of the noise, each mean weighted by its share."""
+        """One critic update: RMSprop on loss_fake - loss_real."""
         if noise is None:
             noise = self.rng.normal((self.batch_size, self.nz))
-        real_share = fake_share = None
-        if self.replicas.distributed:
-            noise, fake_share = Replicas.even_shard(noise)
-            real_share = Replicas.weight(tf.shape(real_data)[0])
         with tf.GradientTape() as tape:
-            loss_real = tf.reduce_mean(self.netD(real_data, training=True))
-            loss_fake = tf.reduce_mean(self.netD(self.netG(noise, training=True), training=True))
-            if self.replicas.distributed:
-                loss_real, loss_fake = loss_real * real_share, loss_fake * fake_share
+            loss_real = self.mean(self.netD(real_data, training=True))
+            loss_fake = self.mean(self.netD(self.netG(noise, training=True), training=True))
             loss = loss_fake - loss_real
-            scaled = self.optimizer_D.scale_loss(loss)
-        variables = self.netD.trainable_variables
-        self.optimizer_D.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.step(self.optimizer_D, self.netD, tape, loss)
         return tf.stack([loss_real, loss_fake])
 
     def netG_train(self, noise=None):
         """One generator update on new noise: RMSprop on -loss_fake."""
         if noise is None:
             noise = self.rng.normal((self.batch_size, self.nz))
-        share = None
-        if self.replicas.distributed:
-            noise, share = Replicas.even_shard(noise)
         with tf.GradientTape() as tape:
-            loss_fake = tf.reduce_mean(self.netD(self.netG(noise, training=True), training=True))
-            if share is not None:
-                loss_fake = loss_fake * share
+            loss_fake = self.mean(self.netD(self.netG(noise, training=True), training=True))
             loss = -loss_fake
-            scaled = self.optimizer_G.scale_loss(loss)
-        variables = self.netG.trainable_variables
-        self.optimizer_G.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.step(self.optimizer_G, self.netG, tape, loss)
         return loss
 
     def _train_step(self, real_batches):
         """The loop's body: n_critic x (netD_train on a new batch and noise, netD_clamp),
-        then netG_train. real_batches: global batches, or Replicas.split's values."""
-        replicas = self.replicas
-        gather = replicas.sum if replicas.distributed else (lambda losses: losses)
+        then netG_train."""
         for real_data in real_batches:
             noise = self.rng.normal((self.batch_size, self.nz))
-            errD_real, errD_fake = tf.unstack(gather(
-                replicas.run(self._netD_train, (real_data, noise))))
+            errD_real, errD_fake = tf.unstack(self.netD_train(real_data, noise))
             errD = errD_real - errD_fake
-            self.netD_clamp()   # in cross-replica context: every copy of the critic
+            self.netD_clamp()
         noise = self.rng.normal((self.batch_size, self.nz))
-        errG = gather(replicas.run(self._netG_train, (noise,)))
+        errG = self.netG_train(noise)
         return tf.stack([errD, errG, errD_real, errD_fake])
 
     def sample(self, noise):
@@ -216,11 +202,15 @@ class WGAN:
 # The script's loop, with the run's services (gantools.run.runner.Run), and its settings.
 
 def make_gan(a, seed, replicas):
-    """The script's models and optimisers with the flags' settings, on `replicas`' devices."""
-    return WGAN(seed=seed, nz=a.nz, ngf=a.ngf, ndf=a.ndf, batch_size=a.batch_size,
-                lrD=a.lr_d, lrG=a.lr_g, clamp=(a.clamp_lower, a.clamp_upper),
-                n_critic=a.n_critic, rmsprop_epsilon=a.rmsprop_epsilon,
-                replicas=replicas)
+    """The script's models and optimisers with the flags' settings; with a device option
+    (--strategy, --mixed-precision, --jit-compile) keras_models/wgan_scale.py's."""
+    settings = dict(seed=seed, nz=a.nz, ngf=a.ngf, ndf=a.ndf, batch_size=a.batch_size,
+                    lrD=a.lr_d, lrG=a.lr_g, clamp=(a.clamp_lower, a.clamp_upper),
+                    n_critic=a.n_critic, rmsprop_epsilon=a.rmsprop_epsilon)
+    if replicas.plain:
+        return WGAN(**settings)
+    from keras_models.wgan_scale import ScaledWGAN
+    return ScaledWGAN(**settings, replicas=replicas)
 
 
 def main(run):
@@ -231,7 +221,7 @@ def main(run):
     from keras_models import wgan_extras as extras  # it imports this module
     args, data = run.args, run.data
     replicas = run.program.replicas  # the devices the command line set up (gantools.faces.scale)
-    print(scale.startup_line(replicas), flush=True)
+    print(startup_line(replicas), flush=True)
     wgan = make_gan(args, run.seed, replicas)
     wgan.netD.summary()  # as the original
     wgan.netG.summary()
@@ -259,8 +249,7 @@ def main(run):
     train_generate = data.stream(args.batch_size, run.seed, run.done * args.n_critic,
                                  args.rotation_range)
     for step in run.range(args.steps):
-        real_batches = [wgan.replicas.split(next(train_generate))
-                        for _ in range(args.n_critic)]
+        real_batches = [next(train_generate) for _ in range(args.n_critic)]
         errD, errG, errD_real, errD_fake = wgan.train_step(real_batches).numpy()
         run.print('[%d] Loss_D: %f Loss_G: %f Loss_D_real: %f Loss_D_fake %f' % (
             step, errD, errG, errD_real, errD_fake))

@@ -26,8 +26,9 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 import keras  # noqa: E402
 
 from gantools.faces.scale import Replicas  # noqa: E402
-from keras_models import dcgan as s2, wgan as s3  # noqa: E402
+from keras_models import dcgan as s2  # noqa: E402
 from keras_models.dcgan_scale import ScaledDCGAN  # noqa: E402
+from keras_models.wgan_scale import ScaledWGAN  # noqa: E402
 
 BATCH = 8
 SGD_LR = 1e-3
@@ -60,7 +61,7 @@ def dcgan_sgd(replicas):
 
 def wgan(replicas):
     keras.utils.set_random_seed(0)
-    return s3.WGAN(seed=0, ngf=64, ndf=8, batch_size=BATCH, n_critic=2, replicas=replicas)
+    return ScaledWGAN(seed=0, ngf=64, ndf=8, batch_size=BATCH, n_critic=2, replicas=replicas)
 
 
 def relative_change_difference(before, one, two):
@@ -82,9 +83,7 @@ def compare(make, models, batches, mirrored):
     before = weights(models(one))
     assert max_difference(before, weights(models(two))) == 0
     losses_one = one.train_step(batches).numpy()
-    losses_two = two.train_step(  # S2's step splits the global batch itself
-        [mirrored.split(b) for b in batches] if isinstance(batches, list)
-        else batches).numpy()
+    losses_two = two.train_step(batches).numpy()  # the step splits the global batches
     after_one, after_two = weights(models(one)), weights(models(two))
     return {"weights": max_difference(after_one, after_two),
             "relative_change_difference": relative_change_difference(before, after_one,

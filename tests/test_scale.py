@@ -19,6 +19,7 @@ from gantools.run.cli import UsageError
 from gantools.faces.scale import Replicas, non_chief_index, set_precision, worker_out
 from keras_models import dcgan as s2, dcgan_cli as s2_cli, wgan as s3, wgan_cli as s3_cli
 from keras_models.dcgan_scale import ScaledDCGAN
+from keras_models.wgan_scale import ScaledWGAN
 
 REAL = tf.random.stateless_uniform((4, 96, 96, 3), (5, 6), -1, 1)
 
@@ -32,8 +33,13 @@ def dcgan(**kwargs):
 
 
 def wgan(**kwargs):
+    """A small S3 with these device options (keras_models/wgan_scale.py); without any, the
+    faithful program."""
     keras.utils.set_random_seed(0)
-    return s3.WGAN(seed=0, ngf=64, ndf=8, batch_size=4, n_critic=2, replicas=Replicas(**kwargs))
+    if not kwargs:
+        return s3.WGAN(seed=0, ngf=64, ndf=8, batch_size=4, n_critic=2)
+    return ScaledWGAN(seed=0, ngf=64, ndf=8, batch_size=4, n_critic=2,
+                      replicas=Replicas(**kwargs))
 
 
 @pytest.fixture
@@ -43,13 +49,20 @@ def mixed_policy():
     set_precision(False)
 
 
-def test_the_faithful_dcgan_runs_unless_a_device_option_is_set():
-    """The device options are an override (dcgan_scale.py); the faithful DCGAN has none."""
+def test_the_faithful_programs_run_unless_a_device_option_is_set():
+    """The device options are overrides (dcgan_scale.py, wgan_scale.py); the faithful DCGAN
+    and WGAN have none."""
     faithful = dcgan()
     assert type(faithful) is s2.DCGAN and not hasattr(faithful, "replicas")
     for option in ("jit_compile", "mixed_precision"):
         assert isinstance(dcgan(**{option: True}), ScaledDCGAN)
     assert isinstance(dcgan(strategy=tf.distribute.OneDeviceStrategy("/cpu:0")), ScaledDCGAN)
+    args = argparse.Namespace(nz=s3.nz, ngf=64, ndf=8, batch_size=4, lr_d=s3.lrD, lr_g=s3.lrG,
+                              clamp_lower=-0.01, clamp_upper=0.01, n_critic=2,
+                              rmsprop_epsilon=1e-8)
+    faithful = s3.make_gan(args, 0, Replicas())
+    assert type(faithful) is s3.WGAN and not hasattr(faithful, "replicas")
+    assert isinstance(s3.make_gan(args, 0, Replicas(jit_compile=True)), ScaledWGAN)
 
 
 @pytest.mark.slow  # 12 s; CI runs the slow suite too

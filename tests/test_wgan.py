@@ -11,6 +11,7 @@ from PIL import Image
 from conftest import assert_only_run_files, make_faces, read_rows, run_script
 from gantools.run import launch
 from gantools.run.cli import UsageError
+from gantools.faces.images import ImageFolder
 from gantools.keras2_compat import Keras2RMSprop
 from keras_models import wgan as s3
 from keras_models import wgan_extras as s3x
@@ -227,14 +228,14 @@ def test_interrupted_and_resumed_run_ends_like_the_uninterrupted_one(
     losses, checkpoint and metrics; --evaluate of the run gives the run's final SWD."""
     out = tmp_path / "run"
     flags = ["--data", str(small_faces), "--out", str(out), *FLAGS]
-    split, calls = s3.Replicas.split, []
+    stream = ImageFolder.stream
 
-    def interrupted(replicas, batch):  # the loop splits n_critic (2) batches per step
-        calls.append(batch)
-        if len(calls) == 3:  # step 1's first
-            os.kill(os.getpid(), signal.SIGINT)
-        return split(replicas, batch)
-    monkeypatch.setattr(s3.Replicas, "split", interrupted)
+    def interrupted(self, *args, **kwargs):  # the loop takes n_critic (2) batches a step
+        for i, batch in enumerate(stream(self, *args, **kwargs)):
+            if i == 2:  # step 1's first
+                os.kill(os.getpid(), signal.SIGINT)
+            yield batch
+    monkeypatch.setattr(ImageFolder, "stream", interrupted)
     with pytest.raises(KeyboardInterrupt):
         s3_cli.main(flags)
     assert "checkpoint saved after step 2" in capsys.readouterr().out
