@@ -7,11 +7,11 @@ this module overrides only what differs from the faithful program."""
 import tensorflow as tf
 import keras
 
-from gantools.faces.scale import Replicas, wrap_optimizer
+from gantools.faces.scale import Replicas, ScaledStep, wrap_optimizer
 from keras_models import dcgan
 
 
-class ScaledDCGAN(dcgan.DCGAN):
+class ScaledDCGAN(ScaledStep, dcgan.DCGAN):  # ScaledStep: the loss-scaled `step`
     def __init__(self, seed=0, lr=dcgan.lr, beta1=dcgan.beta1, input_dim=dcgan.input_dim,
                  replicas=None):
         self.replicas = replicas = replicas or Replicas()
@@ -38,15 +38,7 @@ class ScaledDCGAN(dcgan.DCGAN):
 
     def criterion(self, output, label):
         """This replica's rows' mean BCE, weighted by their share of the global batch."""
-        loss = super().criterion(output, label)
-        if self.replicas.distributed:
-            loss = loss * Replicas.weight(tf.shape(output)[0])
-        return loss
-
-    def step(self, optimizer, model, tape, loss):
-        with tape:  # --mixed-precision: the loss scaled (apply_gradients unscales)
-            scaled = optimizer.scale_loss(loss)
-        super().step(optimizer, model, tape, scaled)
+        return self.replicas.weighted(super().criterion(output, label), output)
 
     def updates(self, real_data, noise):
         """A replica's batch: its rows of the global noise."""

@@ -7,12 +7,12 @@ gantools.faces.scale has the strategies; this module overrides only what differs
 faithful program."""
 import tensorflow as tf
 
-from gantools.faces.scale import Replicas, wrap_optimizer
+from gantools.faces.scale import Replicas, ScaledStep, wrap_optimizer
 from gantools.keras2_compat import Keras2RMSprop
 from keras_models import wgan
 
 
-class ScaledWGAN(wgan.WGAN):
+class ScaledWGAN(ScaledStep, wgan.WGAN):  # ScaledStep: the loss-scaled `step`
     def __init__(self, *args, replicas=None, **kwargs):
         self.replicas = replicas = replicas or Replicas()
         super().__init__(*args, **kwargs)  # the noise stream: one, not mirrored
@@ -42,15 +42,7 @@ class ScaledWGAN(wgan.WGAN):
 
     def mean(self, output):
         """This replica's rows' mean, weighted by their share of the global rows."""
-        mean = super().mean(output)
-        if self.replicas.distributed:
-            mean = mean * Replicas.weight(tf.shape(output)[0])
-        return mean
-
-    def step(self, optimizer, model, tape, loss):
-        with tape:  # --mixed-precision: the loss scaled (apply_gradients unscales)
-            scaled = optimizer.scale_loss(loss)
-        super().step(optimizer, model, tape, scaled)
+        return self.replicas.weighted(super().mean(output), output)
 
     def shard(self, noise):
         """This replica's rows of the global noise."""

@@ -224,6 +224,15 @@ class Replicas:
         local = tf.cast(local_size, tf.float32)
         return local / ctx.all_reduce(tf.distribute.ReduceOp.SUM, local)
 
+    def weighted(self, mean, output):
+        """A replica's `mean` over the rows of `output`, weighted by their share of the
+        global rows, so that the replicas' sum is the global mean (unchanged without a
+        strategy)."""
+        if not self.distributed:
+            return mean
+        import tensorflow as tf
+        return mean * self.weight(tf.shape(output)[0])
+
     @staticmethod
     def even_shard(batch):
         """(This replica's rows of a global tensor, its share of them): replica i of n takes
@@ -248,6 +257,17 @@ class Replicas:
                 "replica_devices": list(self.strategy.extended.worker_devices)
                 if self.distributed else [],
                 "jit_compile": self.jit_compile, "mixed_precision": self.mixed_precision}
+
+
+class ScaledStep:
+    """Mixed into S2's and S3's device overrides (dcgan_scale.py, wgan_scale.py): the
+    program's `step` on the loss scaled by the optimiser (a LossScaleOptimizer's scale under
+    --mixed-precision, which apply_gradients undoes; the loss itself otherwise)."""
+
+    def step(self, optimizer, model, tape, loss):
+        with tape:
+            scaled = optimizer.scale_loss(loss)
+        super().step(optimizer, model, tape, scaled)
 
 
 def setup(args):
