@@ -50,13 +50,8 @@ class ScaledDCGAN(ScaledStep, dcgan.DCGAN):  # ScaledStep: the loss-scaled `step
         """One global batch (per-replica values under a strategy): the global noise, every
         replica's updates, the summed (global) losses."""
         replicas = self.replicas
-        if replicas.distributed:
-            size = replicas.sum(replicas.run(lambda x: tf.shape(x)[0], (real_data,)))
-        else:
-            size = tf.shape(real_data)[0]
+        size = replicas.sum(replicas.run(lambda x: tf.shape(x)[0], (real_data,)))
         noise = self.rng.normal((size, self.input_dim))
-        losses = replicas.run(self._updates, (real_data, noise))
-        if replicas.distributed:
-            losses = replicas.sum(losses)
+        losses = replicas.sum(replicas.run(self._updates, (real_data, noise)))
         self.loss_sums.assign_add(tf.cast(losses, tf.float64))
         return losses

@@ -54,16 +54,13 @@ class ScaledWGAN(ScaledStep, wgan.WGAN):  # ScaledStep: the loss-scaled `step`
     def netG_replica(self, noise):
         return super().netG_train(self.shard(noise))
 
-    def gather(self, losses):
-        """The replicas' weighted losses summed: the global batch's."""
-        return self.replicas.sum(losses) if self.replicas.distributed else losses
-
+    # The replicas' weighted losses summed: the global batch's.
     def netD_train(self, real_data, noise=None):
         if noise is None:
             noise = self.rng.normal((self.batch_size, self.nz))
-        return self.gather(self.replicas.run(self._netD_replica, (real_data, noise)))
+        return self.replicas.sum(self.replicas.run(self._netD_replica, (real_data, noise)))
 
     def netG_train(self, noise=None):
         if noise is None:
             noise = self.rng.normal((self.batch_size, self.nz))
-        return self.gather(self.replicas.run(self._netG_replica, (noise,)))
+        return self.replicas.sum(self.replicas.run(self._netG_replica, (noise,)))

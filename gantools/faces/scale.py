@@ -190,6 +190,10 @@ class Replicas:
         return self.strategy.run(fn, args=args)
 
     def sum(self, per_replica):
+        """The replicas' values of `run` summed; the value itself under the default
+        strategy (where `run` was a plain call)."""
+        if not self.distributed:
+            return per_replica
         import tensorflow as tf
         return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
