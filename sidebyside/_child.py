@@ -5,10 +5,14 @@
 
 starts `python -m originals.serve MODULE FOLDER` with this interpreter (so the same venv)
 and exchanges arrays with it through FOLDER/request.npz and FOLDER/response.npz, one line
-on the child's stdin and stdout per call. This process never imports the child's framework:
+on the child's stdin and stdout per call. `serving(MODULE, needs)` is such a child for a
+`with` block, or the one a `keep(MODULE, needs)` block around it holds open: each new child
+imports its framework again (PyTorch: about 4 s of CPU), and every call of the renditions
+starts from the arrays it is given, so one child can answer a test module's comparisons. This process never imports the child's framework:
 `needs` is checked with `importlib.util.find_spec`, which finds a package without importing
 it, and a missing one raises `MissingExtra` before anything starts.
 """
+import contextlib
 import importlib.util
 import os
 import subprocess
@@ -91,3 +95,27 @@ class Original:
 
     def __exit__(self, *exc):
         self.close()
+
+
+_kept = {}  # module -> the child a `keep` block holds open
+
+
+@contextlib.contextmanager
+def serving(module, needs):
+    """A child serving `module` for a `with` block: the one `keep` holds open, else a new one."""
+    if module in _kept:
+        yield _kept[module]
+        return
+    with Original(module, needs) as child:
+        yield child
+
+
+@contextlib.contextmanager
+def keep(module, needs):
+    """One child for every `serving(module, ...)` block inside this one."""
+    with Original(module, needs) as child:
+        _kept[module] = child
+        try:
+            yield child
+        finally:
+            del _kept[module]

@@ -2,7 +2,8 @@
 imports torch: the originals run in a process of their own (`original()`).
 
 - `original()`: the PyTorch originals in a child process (`originals/torch_replay.py`
-  through `originals/serve.py`); a missing torch raises `MissingExtra`.
+  through `originals/serve.py`); a missing torch raises `MissingExtra`. `kept()`: one such
+  process for every `original()` block inside it (a test module's, the mutation table's).
 - `twin_generator(rng)` (from `sidebyside`, S3 uses it too): a copy of a port's
   `tf.random.Generator` at its current state. The
   ports S2 and S4 draw their noise (S4 also its data) from such a generator inside their
@@ -23,12 +24,19 @@ import math
 import numpy as np
 
 from sidebyside import same_state, twin_generator  # noqa: F401 (the harnesses' import)
-from sidebyside._child import Original
+from sidebyside._child import keep, serving
+
+MODULE = "originals.torch_replay"
 
 
 def original():
     """The PyTorch originals, served by a child process (use it in a `with` block)."""
-    return Original("originals.torch_replay", needs="torch")
+    return serving(MODULE, needs="torch")
+
+
+def kept():
+    """One child for the PyTorch originals for every `original()` inside this `with` block."""
+    return keep(MODULE, needs="torch")
 
 
 def keras_to_torch(kernel):

@@ -245,13 +245,17 @@ def main(argv=None):
     print("| program | mutation | detected by (difference / tolerance) |")
     print("|---|---|---|")
     missed = 0
-    for mutation in MUTATIONS:
-        if args.programs and mutation.program not in args.programs:
-            continue
-        outcome = try_mutation(mutation)
-        missed += not outcome.noticed
-        print(f"| {mutation.program} | {mutation.name} | "
-              f"{outcome.detected_by if outcome.noticed else 'NOT NOTICED'} |", flush=True)
+    from sidebyside._child import available
+    from sidebyside._torch import kept
+    with kept() if available("torch") else contextlib.nullcontext():  # one PyTorch process
+        for mutation in MUTATIONS:
+            if args.programs and mutation.program not in args.programs:
+                continue
+            outcome = try_mutation(mutation)
+            missed += not outcome.noticed
+            print(f"| {mutation.program} | {mutation.name} | "
+                  f"{outcome.detected_by if outcome.noticed else 'NOT NOTICED'} |",
+                  flush=True)
     return 1 if missed else 0
 
 

@@ -1,11 +1,21 @@
 """Every mutation of sidebyside/mutations.py (plausible one-line bugs in the ports, at least
 three per program) makes its program's side-by-side comparison fail. Slow: the whole table
 takes about 3 minutes (CI runs it); docs/side-by-side.md shows its output."""
+import contextlib
 import math
 
 import pytest
 
+from sidebyside._child import available
 from sidebyside.mutations import MUTATIONS, Mutation, try_mutation
+
+
+@pytest.fixture(scope="module")
+def pytorch():
+    """One process for the PyTorch originals for all of the module's comparisons."""
+    from sidebyside._torch import kept
+    with kept() if available("torch") else contextlib.nullcontext():
+        yield
 
 
 def test_every_program_has_at_least_three_mutations():
@@ -16,8 +26,7 @@ def test_every_program_has_at_least_three_mutations():
 @pytest.mark.slow
 @pytest.mark.parametrize("mutation", MUTATIONS,
                          ids=[f"{m.program}: {m.name}" for m in MUTATIONS])
-def test_the_comparison_notices(mutation):
-    from sidebyside._child import available
+def test_the_comparison_notices(mutation, pytorch):
     if mutation.program in ("S2", "S4", "S5") and not available("torch"):
         pytest.skip("PyTorch is not installed (the optional extra .[originals])")
     if mutation.program in ("S3", "S9") and not available("tf_keras"):
@@ -28,7 +37,7 @@ def test_the_comparison_notices(mutation):
 
 
 @pytest.mark.slow
-def test_an_unchanged_port_is_not_reported_as_a_mutation():
+def test_an_unchanged_port_is_not_reported_as_a_mutation(pytorch):
     """The check itself can fail: the port as it is agrees (S4, the quickest)."""
     outcome = try_mutation(Mutation("S4", "nothing changed"))
     assert not outcome.noticed and outcome.detected_by == "nothing"

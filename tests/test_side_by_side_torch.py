@@ -20,16 +20,16 @@ import keras  # noqa: E402
 
 from sidebyside import run  # noqa: E402
 from sidebyside._child import ChildFailed  # noqa: E402
-from sidebyside._torch import (adam_step_bound, keras_to_torch,  # noqa: E402
-                                           original, torch_to_keras)
+from sidebyside._torch import (adam_step_bound, keras_to_torch, kept,  # noqa: E402
+                               torch_to_keras)
 
 STEPS = 20
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", autouse=True)
 def pytorch():
-    """The PyTorch originals in one child process for this module's checks."""
-    with original() as child:
+    """The PyTorch originals in one child process for this module's checks and runs."""
+    with kept() as child:
         yield child
 
 
@@ -121,6 +121,17 @@ def test_an_error_in_the_original_s_process_is_raised_here(pytorch):
         pytorch.call("s4_run", steps=1)  # no weights given
     out = pytorch.call("check_era_bce", p=np.float32([[0.5]]), t=np.float32([[1.0]]))
     assert float(out["value"]) == pytest.approx(math.log(2), rel=1e-6)  # still serving
+
+
+def test_a_kept_child_serves_every_block_inside_its_own_and_only_those():
+    from sidebyside._child import keep, serving
+    with keep("json", needs="json") as child:  # a module any Python has: nothing is called
+        with serving("json", needs="json") as first, serving("json", needs="json") as second:
+            assert first is second is child and child.process.poll() is None
+    assert child.process.poll() is not None  # closed with its block
+    with serving("json", needs="json") as other:
+        assert other is not child and other.process.poll() is None
+    assert other.process.poll() is not None
 
 
 def test_adam_step_bound():
