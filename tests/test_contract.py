@@ -1,7 +1,8 @@
 """The run contract, tried on all nine programs at tiny sizes (issue 13's fault matrix).
 
-Each program runs as a user runs it, in a fresh process. Against an uninterrupted
-`--deterministic` run of the same flags (`straight`):
+Each program runs as a user runs it, in a fresh process (a case's repeats, whose arrays alone
+are checked, in the test's). Against an uninterrupted `--deterministic` run of the same flags
+and --tensorboard (`straight`, whose event files the TensorBoard case reads):
 - kill -9 at a random point of the loop, then `--resume`: the same losses.csv and
   metrics.json (wall-clock columns and keys excepted);
 - Ctrl-C (SIGINT), then `--resume`: exit 130, then the same files;
