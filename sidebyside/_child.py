@@ -6,10 +6,11 @@
 starts `python -m originals.serve MODULE FOLDER` with this interpreter (so the same venv)
 and exchanges arrays with it through FOLDER/request.npz and FOLDER/response.npz, one line
 on the child's stdin and stdout per call. `serving(MODULE, needs)` is such a child for a
-`with` block, or the one a `keep(MODULE, needs)` block around it holds open: each new child
-imports its framework again (PyTorch: about 4 s of CPU), and every call of the renditions
-starts from the arrays it is given, so one child can answer a test module's comparisons. This process never imports the child's framework:
-`needs` is checked with `importlib.util.find_spec`, which finds a package without importing
+`with` block, or, inside a `keep(MODULE, needs)` block, the one child that block started at
+its first use and closes at its end: each new child imports its framework again (PyTorch:
+about 4 s of CPU), and every call of the renditions starts from the arrays it is given, so
+one child can answer a test module's comparisons. This process never imports the child's
+framework: `needs` is checked with `importlib.util.find_spec`, which finds a package without importing
 it, and a missing one raises `MissingExtra` before anything starts.
 """
 import contextlib
@@ -97,25 +98,32 @@ class Original:
         self.close()
 
 
-_kept = {}  # module -> the child a `keep` block holds open
+_kept = {}  # module -> the child of the `keep` block around (None until first used)
 
 
 @contextlib.contextmanager
 def serving(module, needs):
-    """A child serving `module` for a `with` block: the one `keep` holds open, else a new one."""
-    if module in _kept:
-        yield _kept[module]
+    """A child serving `module` for a `with` block: the `keep` block's, else a new one."""
+    if module not in _kept:
+        with Original(module, needs) as child:
+            yield child
         return
-    with Original(module, needs) as child:
-        yield child
+    if _kept[module] is None:
+        _kept[module] = Original(module, needs)
+    yield _kept[module]
 
 
 @contextlib.contextmanager
 def keep(module, needs):
-    """One child for every `serving(module, ...)` block inside this one."""
-    with Original(module, needs) as child:
-        _kept[module] = child
-        try:
-            yield child
-        finally:
-            del _kept[module]
+    """One child for every `serving(module, needs)` block inside this one, started by the
+    first of them (none if none comes) and closed at this block's end."""
+    if module in _kept:  # an enclosing block keeps it already
+        yield
+        return
+    _kept[module] = None
+    try:
+        yield
+    finally:
+        child = _kept.pop(module)
+        if child is not None:
+            child.close()

@@ -3,7 +3,8 @@ imports torch: the originals run in a process of their own (`original()`).
 
 - `original()`: the PyTorch originals in a child process (`originals/torch_replay.py`
   through `originals/serve.py`); a missing torch raises `MissingExtra`. `kept()`: one such
-  process for every `original()` block inside it (a test module's, the mutation table's).
+  process for every `original()` block inside it, started by the first (a test module's
+  comparisons, the mutation table's).
 - `twin_generator(rng)` (from `sidebyside`, S3 uses it too): a copy of a port's
   `tf.random.Generator` at its current state. The
   ports S2 and S4 draw their noise (S4 also its data) from such a generator inside their

@@ -245,9 +245,8 @@ def main(argv=None):
     print("| program | mutation | detected by (difference / tolerance) |")
     print("|---|---|---|")
     missed = 0
-    from sidebyside._child import available
     from sidebyside._torch import kept
-    with kept() if available("torch") else contextlib.nullcontext():  # one PyTorch process
+    with kept():  # one PyTorch process for the rows of S2, S4 and S5, if any
         for mutation in MUTATIONS:
             if args.programs and mutation.program not in args.programs:
                 continue

@@ -1,20 +1,20 @@
 """Every mutation of sidebyside/mutations.py (plausible one-line bugs in the ports, at least
 three per program) makes its program's side-by-side comparison fail. Slow: the whole table
 takes about 3 minutes (CI runs it); docs/side-by-side.md shows its output."""
-import contextlib
 import math
 
 import pytest
 
 from sidebyside._child import available
+from sidebyside._torch import kept
 from sidebyside.mutations import MUTATIONS, Mutation, try_mutation
 
 
-@pytest.fixture(scope="module")
-def pytorch():
-    """One process for the PyTorch originals for all of the module's comparisons."""
-    from sidebyside._torch import kept
-    with kept() if available("torch") else contextlib.nullcontext():
+@pytest.fixture(scope="module", autouse=True)
+def one_pytorch_process():
+    """One process for the PyTorch originals for all of the module's comparisons (started
+    by the first that needs it)."""
+    with kept():
         yield
 
 
@@ -26,7 +26,7 @@ def test_every_program_has_at_least_three_mutations():
 @pytest.mark.slow
 @pytest.mark.parametrize("mutation", MUTATIONS,
                          ids=[f"{m.program}: {m.name}" for m in MUTATIONS])
-def test_the_comparison_notices(mutation, pytorch):
+def test_the_comparison_notices(mutation):
     if mutation.program in ("S2", "S4", "S5") and not available("torch"):
         pytest.skip("PyTorch is not installed (the optional extra .[originals])")
     if mutation.program in ("S3", "S9") and not available("tf_keras"):
@@ -37,7 +37,7 @@ def test_the_comparison_notices(mutation, pytorch):
 
 
 @pytest.mark.slow
-def test_an_unchanged_port_is_not_reported_as_a_mutation(pytorch):
+def test_an_unchanged_port_is_not_reported_as_a_mutation():
     """The check itself can fail: the port as it is agrees (S4, the quickest)."""
     outcome = try_mutation(Mutation("S4", "nothing changed"))
     assert not outcome.noticed and outcome.detected_by == "nothing"

@@ -21,15 +21,21 @@ import keras  # noqa: E402
 from sidebyside import run  # noqa: E402
 from sidebyside._child import ChildFailed  # noqa: E402
 from sidebyside._torch import (adam_step_bound, keras_to_torch, kept,  # noqa: E402
-                               torch_to_keras)
+                               original, torch_to_keras)
 
 STEPS = 20
 
 
 @pytest.fixture(scope="module", autouse=True)
+def one_pytorch_process():
+    """The PyTorch originals in one child process for all of this module's checks and runs."""
+    with kept():
+        yield
+
+
+@pytest.fixture
 def pytorch():
-    """The PyTorch originals in one child process for this module's checks and runs."""
-    with kept() as child:
+    with original() as child:
         yield child
 
 
@@ -124,13 +130,20 @@ def test_an_error_in_the_original_s_process_is_raised_here(pytorch):
 
 
 def test_a_kept_child_serves_every_block_inside_its_own_and_only_those():
-    from sidebyside._child import keep, serving
-    with keep("json", needs="json") as child:  # a module any Python has: nothing is called
-        with serving("json", needs="json") as first, serving("json", needs="json") as second:
-            assert first is second is child and child.process.poll() is None
-    assert child.process.poll() is not None  # closed with its block
-    with serving("json", needs="json") as other:
-        assert other is not child and other.process.poll() is None
+    from sidebyside._child import _kept, keep, serving
+    module = "json"  # any Python has it; nothing is called
+    with keep(module, needs="json"):
+        assert _kept[module] is None  # nothing started before it is needed
+        with serving(module, needs="json") as first:
+            with keep(module, needs="json"):  # an inner block keeps the outer one's child
+                with serving(module, needs="json") as second:
+                    assert second is first
+            assert first.process.poll() is None
+        with serving(module, needs="json") as third:
+            assert third is first and first.process.poll() is None
+    assert first.process.poll() is not None and module not in _kept  # closed with its block
+    with serving(module, needs="json") as other:
+        assert other is not first and other.process.poll() is None
     assert other.process.poll() is not None
 
 
