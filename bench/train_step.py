@@ -109,11 +109,19 @@ def update_flops(f_g, f_d):
 
 # ##### The steps
 
+def port_gan(port, program, replicas, *flags):
+    """The port's GAN as its script builds it from its default flags and `flags`
+    (`make_gan`: the faithful class, or its override for the device options)."""
+    from gantools.run import runner
+    args = runner.build_parser(program).parse_args([str(flag) for flag in flags])
+    return port.make_gan(args, 0, replicas)
+
+
 def keras_dcgan(batch, replicas):
     import tensorflow as tf
-    from keras_models.dcgan import DCGAN
-    from keras_models.dcgan_scale import ScaledDCGAN
-    gan = DCGAN(seed=0) if replicas.plain else ScaledDCGAN(seed=0, replicas=replicas)
+    from keras_models import dcgan
+    from keras_models.dcgan_cli import DCGANAnime
+    gan = port_gan(dcgan, DCGANAnime(), replicas)
     images = tf.random.uniform((batch, 96, 96, 3), -1, 1)
     f_g = forward_flops(gan.generate)
     d, g = update_flops(f_g, forward_flops(gan.discriminator))
@@ -123,10 +131,9 @@ def keras_dcgan(batch, replicas):
 
 def keras_wgan(batch, replicas):
     import tensorflow as tf
-    from keras_models.wgan import WGAN
-    from keras_models.wgan_scale import ScaledWGAN
-    gan = WGAN(seed=0, batch_size=batch) if replicas.plain else ScaledWGAN(
-        seed=0, batch_size=batch, replicas=replicas)
+    from keras_models import wgan
+    from keras_models.wgan_cli import WGANAnime
+    gan = port_gan(wgan, WGANAnime(), replicas, "--batch-size", batch)
     images = [tf.random.uniform((batch, 96, 96, 3), -1, 1) for _ in range(gan.n_critic)]
     d, g = update_flops(forward_flops(gan.netG), forward_flops(gan.netD))
     return ((lambda: gan.train_step(images).numpy()), batch * gan.n_critic,

@@ -42,9 +42,7 @@ class ScaledDCGAN(ScaledStep, dcgan.DCGAN):  # ScaledStep: the loss-scaled `step
 
     def updates(self, real_data, noise):
         """A replica's batch: its rows of the global noise."""
-        if self.replicas.distributed:
-            noise = Replicas.shard(noise, tf.shape(real_data)[0])
-        return super().updates(real_data, noise)
+        return super().updates(real_data, self.replicas.shard(noise, tf.shape(real_data)[0]))
 
     def _train_step(self, real_data):
         """One global batch (per-replica values under a strategy): the global noise, every

@@ -44,15 +44,12 @@ class ScaledWGAN(ScaledStep, wgan.WGAN):  # ScaledStep: the loss-scaled `step`
         """This replica's rows' mean, weighted by their share of the global rows."""
         return self.replicas.weighted(super().mean(output), output)
 
-    def shard(self, noise):
-        """This replica's rows of the global noise."""
-        return Replicas.even_shard(noise)[0] if self.replicas.distributed else noise
-
+    # A replica's updates: its rows of the global noise.
     def netD_replica(self, real_data, noise):
-        return super().netD_train(real_data, self.shard(noise))
+        return super().netD_train(real_data, self.replicas.even_shard(noise))
 
     def netG_replica(self, noise):
-        return super().netG_train(self.shard(noise))
+        return super().netG_train(self.replicas.even_shard(noise))
 
     # The replicas' weighted losses summed: the global batch's.
     def netD_train(self, real_data, noise=None):

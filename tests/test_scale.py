@@ -32,14 +32,17 @@ def dcgan(**kwargs):
     return s2.make_gan(args, 0, Replicas(**kwargs))
 
 
+# a small S3's flags
+WGAN_ARGS = argparse.Namespace(nz=s3.nz, ngf=64, ndf=8, batch_size=4, lr_d=s3.lrD, lr_g=s3.lrG,
+                               clamp_lower=-0.01, clamp_upper=0.01, n_critic=2,
+                               rmsprop_epsilon=1e-8)
+
+
 def wgan(**kwargs):
     """A small S3 with these device options (keras_models/wgan_scale.py); without any, the
     faithful program."""
     keras.utils.set_random_seed(0)
-    if not kwargs:
-        return s3.WGAN(seed=0, ngf=64, ndf=8, batch_size=4, n_critic=2)
-    return ScaledWGAN(seed=0, ngf=64, ndf=8, batch_size=4, n_critic=2,
-                      replicas=Replicas(**kwargs))
+    return s3.make_gan(WGAN_ARGS, 0, Replicas(**kwargs))
 
 
 @pytest.fixture
@@ -57,12 +60,9 @@ def test_the_faithful_programs_run_unless_a_device_option_is_set():
     for option in ("jit_compile", "mixed_precision"):
         assert isinstance(dcgan(**{option: True}), ScaledDCGAN)
     assert isinstance(dcgan(strategy=tf.distribute.OneDeviceStrategy("/cpu:0")), ScaledDCGAN)
-    args = argparse.Namespace(nz=s3.nz, ngf=64, ndf=8, batch_size=4, lr_d=s3.lrD, lr_g=s3.lrG,
-                              clamp_lower=-0.01, clamp_upper=0.01, n_critic=2,
-                              rmsprop_epsilon=1e-8)
-    faithful = s3.make_gan(args, 0, Replicas())
+    faithful = wgan()
     assert type(faithful) is s3.WGAN and not hasattr(faithful, "replicas")
-    assert isinstance(s3.make_gan(args, 0, Replicas(jit_compile=True)), ScaledWGAN)
+    assert isinstance(wgan(jit_compile=True), ScaledWGAN)
 
 
 @pytest.mark.slow  # 12 s; CI runs the slow suite too

@@ -210,10 +210,12 @@ class Replicas:
             lambda ctx: batch[int(bounds[ctx.replica_id_in_sync_group]):
                               int(bounds[ctx.replica_id_in_sync_group + 1])])
 
-    @staticmethod
-    def shard(batch, local_size):
+    def shard(self, batch, local_size):
         """This replica's rows of a global tensor: the rows after those of the replicas
-        before it, `local_size` rows (call in replica context)."""
+        before it, `local_size` rows (call in replica context); the tensor itself under the
+        default strategy."""
+        if not self.distributed:
+            return batch
         import tensorflow as tf
         ctx = tf.distribute.get_replica_context()
         sizes = ctx.all_gather(tf.reshape(local_size, [1]), axis=0)
@@ -237,16 +239,17 @@ class Replicas:
         import tensorflow as tf
         return mean * self.weight(tf.shape(output)[0])
 
-    @staticmethod
-    def even_shard(batch):
-        """(This replica's rows of a global tensor, its share of them): replica i of n takes
-        rows [i N / n, (i + 1) N / n) (call in replica context)."""
+    def even_shard(self, batch):
+        """This replica's rows of a global tensor: replica i of n takes rows
+        [i N / n, (i + 1) N / n) (call in replica context); the tensor itself under the
+        default strategy."""
+        if not self.distributed:
+            return batch
         import tensorflow as tf
         ctx = tf.distribute.get_replica_context()
         n, i = ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
         total = tf.shape(batch)[0]
-        start, end = i * total // n, (i + 1) * total // n
-        return batch[start:end], tf.cast(end - start, tf.float32) / tf.cast(total, tf.float32)
+        return batch[i * total // n:(i + 1) * total // n]
 
     def describe(self):
         """For the start-up line and config.json."""
