@@ -51,6 +51,15 @@ def script():
     return run_script
 
 
+@pytest.fixture(scope="module")
+def one_pytorch_process():
+    """One child process for the PyTorch originals for all of a module's comparisons, started
+    by the first that needs one (`pytestmark = pytest.mark.usefixtures(...)` in the module)."""
+    from sidebyside._torch import kept
+    with kept():
+        yield
+
+
 def program_parser(program_id):
     """The flag parser of program "S1" ... "S9" (gantools.run.programs), as its script builds it
     from the runner.Program its module declares."""

@@ -6,16 +6,9 @@ import math
 import pytest
 
 from sidebyside._child import available
-from sidebyside._torch import kept
 from sidebyside.mutations import MUTATIONS, Mutation, try_mutation
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_pytorch_process():
-    """One process for the PyTorch originals for all of the module's comparisons (started
-    by the first that needs it)."""
-    with kept():
-        yield
+pytestmark = pytest.mark.usefixtures("one_pytorch_process")  # conftest.py
 
 
 def test_every_program_has_at_least_three_mutations():

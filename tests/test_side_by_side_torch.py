@@ -20,17 +20,11 @@ import keras  # noqa: E402
 
 from sidebyside import run  # noqa: E402
 from sidebyside._child import ChildFailed  # noqa: E402
-from sidebyside._torch import (adam_step_bound, keras_to_torch, kept,  # noqa: E402
+from sidebyside._torch import (adam_step_bound, keras_to_torch,  # noqa: E402
                                original, torch_to_keras)
 
 STEPS = 20
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_pytorch_process():
-    """The PyTorch originals in one child process for all of this module's checks and runs."""
-    with kept():
-        yield
+pytestmark = pytest.mark.usefixtures("one_pytorch_process")  # conftest.py: one child for all
 
 
 @pytest.fixture
